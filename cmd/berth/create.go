@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { commands = append(commands, newCreateCmd) }
+
+func newCreateCmd(c *cli) *cobra.Command {
+	var f createFlags
+	cmd := &cobra.Command{
+		Use:   "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Create a new container",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(cmd.Flags(), args)
+			if err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
+			e, err := c.engine()
+			if err != nil {
+				return engineError(err)
+			}
+			id, err := e.Create(opts)
+			if err != nil {
+				return engineError(err)
+			}
+			fmt.Println(id)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/engine"
+)
+
+func init() { commands = append(commands, newEventsCmd) }
+
+func newEventsCmd(c *cli) *cobra.Command {
+	var since, until, format string
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "events [OPTIONS]",
+		Short: "Get real time events from the store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var f engine.EventFilter
+			var err error
+			if f.Since, err = parseSince(since); err != nil {
+				return err
+			}
+			if f.Until, err = parseSince(until); err != nil {
+				return err
+			}
+			if f.Match, err = eventFilter(filters); err != nil {
+				return err
+			}
+			f.Follow = until == "" || f.Until.After(time.Now())
+			e, err := c.engine()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			return e.Events(ctx, f, func(ev engine.Event) error {
+				if format != "" {
+					return printInspectLine(ev, format)
+				}
+				fmt.Println(eventLine(ev))
+				return nil
+			})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&since, "since", "", "Show all events created since timestamp")
+	fs.StringVar(&until, "until", "", "Stream events until this timestamp")
+	fs.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided (container=, event=, type=, image=)")
+	fs.StringVar(&format, "format", "", "Format the output using the given Go template, or json")
+	return cmd
+}
+
+// eventLine is docker's plain events format.
+func eventLine(ev engine.Event) string {
+	var attrs []string
+	for k, v := range ev.Actor.Attributes {
+		attrs = append(attrs, k+"="+v)
+	}
+	sort.Strings(attrs)
+	return fmt.Sprintf("%s %s %s %s (%s)", ev.When().UTC().Format(time.RFC3339Nano), ev.Type, ev.Action, ev.Actor.ID, strings.Join(attrs, ", "))
+}
+
+func printInspectLine(ev engine.Event, format string) error {
+	if format == "json" || format == "{{json .}}" {
+		format = "{{json .}}"
+	}
+	return printInspect([]any{ev}, format)
+}
+
+// eventFilter compiles docker's event filters: container, event, type, image.
+func eventFilter(filters []string) (func(engine.Event) bool, error) {
+	byKey := map[string][]string{}
+	for _, f := range filters {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("bad format of filter %q (expected name=value)", f)
+		}
+		switch k {
+		case "container", "event", "type", "image":
+		default:
+			return nil, fmt.Errorf("invalid filter %q", k)
+		}
+		byKey[k] = append(byKey[k], v)
+	}
+	return func(ev engine.Event) bool {
+		for k, vs := range byKey {
+			ok := false
+			for _, v := range vs {
+				switch k {
+				case "container":
+					ok = ok || (ev.Type == "container" && (strings.HasPrefix(ev.Actor.ID, v) || ev.Actor.Attributes["name"] == v))
+				case "event":
+					ok = ok || ev.Action == v || strings.HasPrefix(ev.Action, v+":")
+				case "type":
+					ok = ok || ev.Type == v
+				case "image":
+					ok = ok || ev.Actor.Attributes["image"] == v
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}, nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/template"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/internal/errdefs"
+)
+
+func init() { commands = append(commands, newInspectCmd) }
+
+func newInspectCmd(c *cli) *cobra.Command {
+	var format, kind string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+		Short: "Return low-level information on containers or images",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := c.engine()
+			if err != nil {
+				return err
+			}
+			var objs []any
+			failed := false
+			for _, ref := range args {
+				var obj any
+				var err error
+				if kind == "" || kind == "container" {
+					obj, err = e.Inspect(ref)
+				}
+				if (kind == "" && errdefs.Is(err, errdefs.ErrNotFound)) || kind == "image" {
+					obj, err = e.ImageInspect(ref)
+				}
+				if err != nil {
+					if kind == "" && errdefs.Is(err, errdefs.ErrNotFound) {
+						err = fmt.Errorf("no such object: %s", ref)
+					}
+					fmt.Fprintln(os.Stderr, "berth: "+oneLine(err))
+					failed = true
+					continue
+				}
+				objs = append(objs, obj)
+			}
+			if err := printInspect(objs, format); err != nil {
+				return err
+			}
+			if failed {
+				return exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template")
+	cmd.Flags().StringVar(&kind, "type", "", "Only inspect objects of the given type (container, image)")
+	return cmd
+}
+
+// printInspect prints objects as docker's inspect does: an indented JSON
+// array, or each through a Go template evaluated on its JSON form, so
+// {{.State.Status}} works as in docker.
+func printInspect(objs []any, format string) error {
+	if format == "" || format == "json" {
+		if objs == nil {
+			objs = []any{}
+		}
+		data, err := json.MarshalIndent(objs, "", "    ")
+		if err != nil {
+			return err
+		}
+		fmt.Println(string(data))
+		return nil
+	}
+	tmpl, err := template.New("inspect").Funcs(templateFuncs).Parse(format)
+	if err != nil {
+		return fmt.Errorf("invalid --format template: %v", err)
+	}
+	for _, o := range objs {
+		// Templates see the JSON form, as docker's do; numbers stay exact.
+		data, _ := json.Marshal(o)
+		var generic map[string]any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		dec.Decode(&generic)
+		var b strings.Builder
+		if err := tmpl.Execute(&b, generic); err != nil {
+			return fmt.Errorf("invalid --format template: %v", err)
+		}
+		fmt.Println(b.String())
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+// Command berth is the container workbench: with no arguments it opens the
+// TUI; with a verb it behaves like the docker CLI.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/opencontainers/runc/libcontainer"
+	// nsenter's C constructor runs before the Go runtime when the binary is
+	// re-executed as "init" by libcontainer. Container start fails without it.
+	_ "github.com/opencontainers/runc/libcontainer/nsenter"
+
+	"github.com/berthdev/berth/internal/errdefs"
+)
+
+func init() {
+	// Keep the main goroutine on the main thread: libcontainer's mount-source
+	// goroutine setns()es into a container's mount namespace and never unlocks
+	// its thread; were that the main thread, /proc/self would describe the
+	// container and cgroup lookups would fail.
+	runtime.LockOSThread()
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		libcontainer.Init() // never returns
+	}
+}
+
+func main() {
+	c := newCLI()
+	err := c.root.Execute()
+	if err == nil {
+		os.Exit(0)
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(os.Stderr, "berth: "+ee.msg)
+		}
+		os.Exit(ee.code)
+	}
+	fmt.Fprintln(os.Stderr, "berth: "+oneLine(err))
+	os.Exit(exitCode(err))
+}
+
+// exitError carries a specific exit status (a container's, or docker's 125,
+// 126, 127) out of a command. msg, when set, is printed first.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exitCode is docker's CLI status for a failed verb: 1. (run, create and
+// start return 125 for engine errors themselves, through exitError.)
+func exitCode(err error) int { return 1 }
+
+// classSuffixes are the error classes' own words, dropped from what a user
+// reads when the message already says what went wrong ("not found" stays:
+// messages are written to end with it).
+var classSuffixes = []error{errdefs.ErrInvalid, errdefs.ErrFailedPrecondition,
+	errdefs.ErrAlreadyExists, errdefs.ErrUnavailable, errdefs.ErrPermission}
+
+// oneLine is an error as the one line a user sees.
+func oneLine(err error) string {
+	s := strings.TrimSpace(err.Error())
+	for _, c := range classSuffixes {
+		s = strings.TrimSuffix(s, ": "+c.Error())
+	}
+	return strings.ReplaceAll(s, "\n", "; ")
+}

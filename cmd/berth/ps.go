@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	units "github.com/docker/go-units"
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/engine"
+)
+
+func init() { commands = append(commands, newPsCmd) }
+
+const psTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+
+func newPsCmd(c *cli) *cobra.Command {
+	var all, quiet, noTrunc, latest bool
+	var last int
+	var filters []string
+	var format string
+	cmd := &cobra.Command{
+		Use:     "ps [OPTIONS]",
+		Aliases: []string{"list"},
+		Short:   "List containers",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			match, err := psFilter(filters)
+			if err != nil {
+				return err
+			}
+			e, err := c.engine()
+			if err != nil {
+				return err
+			}
+			list, err := e.List(all || latest || last > 0 || len(filters) > 0)
+			if err != nil {
+				return err
+			}
+			var rows []any
+			for _, s := range list {
+				if match(s) {
+					rows = append(rows, psRow{s, noTrunc})
+				}
+			}
+			if latest && len(rows) > 1 {
+				rows = rows[:1]
+			}
+			if last > 0 && len(rows) > last {
+				rows = rows[:last]
+			}
+			switch {
+			case quiet:
+				format = "{{.ID}}"
+			case format == "":
+				format = psTable
+			}
+			return writeFormatted(os.Stdout, format, rows)
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVarP(&all, "all", "a", false, "Show all containers (default shows just running)")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "Only display container IDs")
+	fs.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
+	fs.BoolVarP(&latest, "latest", "l", false, "Show the latest created container (includes all states)")
+	fs.IntVarP(&last, "last", "n", -1, "Show n last created containers (includes all states)")
+	fs.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided (status=, name=, id=, label=, exited=, ancestor=)")
+	fs.StringVar(&format, "format", "", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
+	return cmd
+}
+
+// psRow is what ps templates see, with docker's placeholder names.
+type psRow struct {
+	s       engine.ContainerSummary
+	noTrunc bool
+}
+
+func (r psRow) ID() string {
+	if r.noTrunc {
+		return r.s.ID
+	}
+	return r.s.ID[:12]
+}
+func (r psRow) Image() string { return r.s.Image }
+func (r psRow) Command() string {
+	cmd := r.s.Command
+	if !r.noTrunc && len([]rune(cmd)) > 20 {
+		cmd = string([]rune(cmd)[:19]) + "…"
+	}
+	return strconv.Quote(cmd)
+}
+func (r psRow) CreatedAt() string { return r.s.Created.Local().Format("2006-01-02 15:04:05 -0700 MST") }
+func (r psRow) RunningFor() string {
+	return units.HumanDuration(time.Since(r.s.Created)) + " ago"
+}
+func (r psRow) Ports() string    { return "" }
+func (r psRow) State() string    { return r.s.State }
+func (r psRow) Status() string   { return r.s.Status }
+func (r psRow) Names() string    { return strings.Join(r.s.Names, ",") }
+func (r psRow) Networks() string { return "" }
+func (r psRow) Mounts() string   { return "" }
+func (r psRow) Size() string     { return "" }
+func (r psRow) Labels() string {
+	var kv []string
+	for k, v := range r.s.Labels {
+		kv = append(kv, k+"="+v)
+	}
+	return strings.Join(kv, ",")
+}
+func (r psRow) Label(name string) string { return r.s.Labels[name] }
+
+// psFilter compiles docker's --filter conditions; the same key given twice
+// means either, different keys must all hold.
+func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
+	byKey := map[string][]string{}
+	for _, f := range filters {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("bad format of filter %q (expected name=value)", f)
+		}
+		switch k {
+		case "status":
+			switch v {
+			case "created", "restarting", "running", "removing", "paused", "exited", "dead":
+			default:
+				return nil, fmt.Errorf("invalid filter 'status=%s': one of created, restarting, running, removing, paused, exited, dead", v)
+			}
+		case "name", "id", "label", "exited", "ancestor":
+		default:
+			return nil, fmt.Errorf("invalid filter %q", k)
+		}
+		byKey[k] = append(byKey[k], v)
+	}
+	one := func(k, v string, s engine.ContainerSummary) bool {
+		switch k {
+		case "status":
+			return s.State == v
+		case "name":
+			return strings.Contains(strings.Join(s.Names, ","), strings.TrimPrefix(v, "/"))
+		case "id":
+			return strings.HasPrefix(s.ID, v)
+		case "label":
+			lk, lv, hasV := strings.Cut(v, "=")
+			got, ok := s.Labels[lk]
+			return ok && (!hasV || got == lv)
+		case "exited":
+			return s.State == "exited" && strconv.Itoa(s.ExitCode) == v
+		case "ancestor":
+			return s.Image == v || strings.HasPrefix(strings.TrimPrefix(s.ImageID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
+		}
+		return false
+	}
+	return func(s engine.ContainerSummary) bool {
+		for k, vs := range byKey {
+			any := false
+			for _, v := range vs {
+				any = any || one(k, v, s)
+			}
+			if !any {
+				return false
+			}
+		}
+		return true
+	}, nil
+}

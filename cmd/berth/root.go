@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// commands holds one constructor per verb; each verb's file adds its own in
+// an init function, so verbs stay one file each.
+var commands []func(*cli) *cobra.Command
+
+// cli is the state shared by all verbs: the global flags and the engine,
+// opened on first use.
+type cli struct {
+	root    *cobra.Command
+	rootDir string
+	eng     *engine.Engine
+}
+
+func newCLI() *cli {
+	c := &cli{}
+	c.root = &cobra.Command{
+		Use:           "berth",
+		Short:         "A container workbench: run, inspect, debug and learn containers",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE:          func(cmd *cobra.Command, args []string) error { return c.runDefault(cmd) },
+	}
+	c.root.PersistentFlags().StringVar(&c.rootDir, "root", "", "store directory (default $BERTH_ROOT or /var/lib/berth)")
+	c.root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return exitError{code: 125, msg: err.Error() + "\nSee '" + cmd.CommandPath() + " --help'."}
+	})
+	for _, mk := range commands {
+		c.root.AddCommand(mk(c))
+	}
+	return c
+}
+
+// engine opens the store on first use.
+func (c *cli) engine() (*engine.Engine, error) {
+	if c.eng != nil {
+		return c.eng, nil
+	}
+	root := c.rootDir
+	if root == "" {
+		root = os.Getenv("BERTH_ROOT")
+	}
+	opts := engine.Options{Root: root}
+	if s := os.Getenv("BERTH_LOCK_TIMEOUT"); s != "" {
+		if d, err := time.ParseDuration(s); err == nil {
+			opts.LockTimeout = d
+		}
+	}
+	e, err := engine.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	c.eng = e
+	return e, nil
+}
+
+// runDefault is `berth` with no verb. Until the TUI lands it shows the
+// container list, as `berth ps -a` does.
+func (c *cli) runDefault(cmd *cobra.Command) error {
+	ps, _, err := cmd.Find([]string{"ps"})
+	if err != nil {
+		return err
+	}
+	ps.Flags().Set("all", "true")
+	return ps.RunE(ps, nil)
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { commands = append(commands, newRunCmd) }
+
+func newRunCmd(c *cli) *cobra.Command {
+	var f createFlags
+	var detach bool
+	var detachKeys string
+	cmd := &cobra.Command{
+		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+		Short: "Create and run a new container from an image",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := f.options(cmd.Flags(), args)
+			if err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
+			if !detach {
+				if err := checkTTY(f.interactive, f.tty); err != nil {
+					return err
+				}
+			}
+			e, err := c.engine()
+			if err != nil {
+				return engineError(err)
+			}
+			id, err := e.Create(opts)
+			if err != nil {
+				return engineError(err)
+			}
+			ctx := context.Background()
+			if detach {
+				if _, err := e.Start(ctx, id, nil); err != nil {
+					return containerExit(0, engineError(err))
+				}
+				fmt.Println(id)
+				return nil
+			}
+			streams, restore := terminalStreams(f.interactive, f.tty)
+			streams.DetachKeys, err = parseDetachKeys(detachKeys)
+			if err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
+			if !f.tty {
+				stop := proxySignals(ctx, e, id)
+				defer stop()
+			}
+			code, err := e.Start(ctx, id, &streams)
+			restore()
+			return containerExit(code, engineError(err))
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
+	cmd.Flags().StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	return cmd
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	units "github.com/docker/go-units"
+	"github.com/spf13/pflag"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// createFlags are the flags `create` and `run` share, with docker's names.
+type createFlags struct {
+	name, entrypoint, workdir, user, hostname, network string
+	memory, memorySwap, cpus                           string
+	pidsLimit                                          int64
+	env, envFile, capAdd, capDrop, securityOpt, labels []string
+	interactive, tty, rm, privileged                   bool
+	entrypointSet                                      bool
+}
+
+func (f *createFlags) register(fs *pflag.FlagSet) {
+	fs.SetInterspersed(false)             // flags after the image belong to the command
+	fs.Bool("help", false, "Print usage") // docker: -h is --hostname, help has no shorthand
+	fs.StringVar(&f.name, "name", "", "Assign a name to the container")
+	fs.StringVar(&f.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
+	fs.StringVarP(&f.workdir, "workdir", "w", "", "Working directory inside the container")
+	fs.StringVarP(&f.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
+	fs.StringVarP(&f.hostname, "hostname", "h", "", "Container host name")
+	fs.StringVar(&f.network, "network", "", "Connect a container to a network (none, host)")
+	fs.StringVar(&f.network, "net", "", "Connect a container to a network")
+	fs.MarkHidden("net")
+	fs.StringVarP(&f.memory, "memory", "m", "", "Memory limit")
+	fs.StringVar(&f.memorySwap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+	fs.StringVar(&f.cpus, "cpus", "", "Number of CPUs")
+	fs.Int64Var(&f.pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	fs.StringArrayVarP(&f.env, "env", "e", nil, "Set environment variables")
+	fs.StringArrayVar(&f.envFile, "env-file", nil, "Read in a file of environment variables")
+	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "Add Linux capabilities")
+	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "Drop Linux capabilities")
+	fs.StringArrayVar(&f.securityOpt, "security-opt", nil, "Security Options")
+	fs.StringArrayVarP(&f.labels, "label", "l", nil, "Set meta data on a container")
+	fs.BoolVarP(&f.interactive, "interactive", "i", false, "Keep STDIN open even if not attached")
+	fs.BoolVarP(&f.tty, "tty", "t", false, "Allocate a pseudo-TTY")
+	fs.BoolVar(&f.rm, "rm", false, "Automatically remove the container when it exits")
+	fs.BoolVar(&f.privileged, "privileged", false, "Give extended privileges to this container")
+}
+
+// options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
+// engine options. Invalid values are reported with the flag's name.
+func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOptions, error) {
+	o := engine.CreateOptions{
+		Name: f.name, Image: args[0], Cmd: args[1:], WorkingDir: f.workdir, User: f.user,
+		Hostname: f.hostname, Tty: f.tty, OpenStdin: f.interactive,
+		Host: engine.HostConfig{
+			NetworkMode: f.network, CapAdd: f.capAdd, CapDrop: f.capDrop,
+			Privileged: f.privileged, SecurityOpt: f.securityOpt, AutoRemove: f.rm,
+		},
+	}
+	if fs.Changed("entrypoint") {
+		ep := []string{f.entrypoint}
+		o.Entrypoint = &ep
+	}
+	var err error
+	if f.memory != "" {
+		if o.Host.Memory, err = units.RAMInBytes(f.memory); err != nil {
+			return o, fmt.Errorf("invalid argument %q for \"-m, --memory\" flag: %v", f.memory, err)
+		}
+	}
+	if f.memorySwap != "" {
+		if f.memorySwap == "-1" {
+			o.Host.MemorySwap = -1
+		} else if o.Host.MemorySwap, err = units.RAMInBytes(f.memorySwap); err != nil {
+			return o, fmt.Errorf("invalid argument %q for \"--memory-swap\" flag: %v", f.memorySwap, err)
+		}
+	}
+	if f.cpus != "" {
+		c, err := strconv.ParseFloat(f.cpus, 64)
+		if err != nil || c < 0 {
+			return o, fmt.Errorf("invalid argument %q for \"--cpus\" flag: not a positive number", f.cpus)
+		}
+		o.Host.NanoCPUs = int64(c * 1e9)
+	}
+	if f.pidsLimit > 0 {
+		o.Host.PidsLimit = f.pidsLimit
+	}
+	for _, file := range f.envFile {
+		env, err := readEnvFile(file)
+		if err != nil {
+			return o, err
+		}
+		o.Env = append(o.Env, env...)
+	}
+	for _, kv := range f.env {
+		o.Env = append(o.Env, expandEnv(kv)...)
+	}
+	if len(f.labels) > 0 {
+		o.Labels = map[string]string{}
+		for _, l := range f.labels {
+			k, v, _ := strings.Cut(l, "=")
+			o.Labels[k] = v
+		}
+	}
+	return o, nil
+}
+
+// expandEnv: KEY=VALUE stays; KEY alone takes the caller's value, or is
+// dropped when unset, as docker does.
+func expandEnv(kv string) []string {
+	if strings.Contains(kv, "=") {
+		return []string{kv}
+	}
+	if v, ok := os.LookupEnv(kv); ok {
+		return []string{kv + "=" + v}
+	}
+	return nil
+}
+
+// readEnvFile reads docker's env-file format: KEY=VALUE lines, # comments.
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("env file %s: %w", path, err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.ContainsAny(strings.SplitN(line, "=", 2)[0], " \t") {
+			return nil, fmt.Errorf("env file %s line %d: variable name %q contains whitespace", path, n, strings.SplitN(line, "=", 2)[0])
+		}
+		out = append(out, expandEnv(line)...)
+	}
+	return out, sc.Err()
+}

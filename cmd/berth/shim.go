@@ -1,0 +1,27 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/engine"
+)
+
+func init() { commands = append(commands, newShimCmd) }
+
+// newShimCmd is the hidden `berth shim`: the per-container supervisor that
+// `run` and `start` launch. Users never call it.
+func newShimCmd(c *cli) *cobra.Command {
+	var o engine.ShimOptions
+	cmd := &cobra.Command{
+		Use:    "shim [--root DIR] --run-root DIR ID",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.ID, o.Root = args[0], c.rootDir
+			return engine.RunShim(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.RunRoot, "run-root", "", "run directory")
+	cmd.Flags().BoolVar(&o.WaitAttach, "wait-attach", false, "start only once a client has attached")
+	return cmd
+}

@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/atomicfile"
+	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/lockfile"
+	"github.com/berthdev/berth/layers"
+)
+
+// SchemaVersion is the version of the on-disk layout described in doc.go.
+const SchemaVersion = "1"
+
+// DefaultRoot is the store used when neither Options.Root nor BERTH_ROOT is set.
+const DefaultRoot = "/var/lib/berth"
+
+// Options configure Open.
+type Options struct {
+	// Root is the persistent store. The default is DefaultRoot.
+	Root string
+	// RunRoot is the volatile directory (libcontainer state, shim sockets,
+	// overlay mount points). The default follows from Root: /run/berth for the
+	// default root, /run/berth-<hash of root> for any other, so two stores
+	// never collide.
+	RunRoot string
+	// LockTimeout is how long to wait for the store lock. The default is 30s.
+	LockTimeout time.Duration
+	// Binary is the berth executable that shims are started from. The default
+	// is the running executable.
+	Binary string
+}
+
+// Engine is berth's one public API: the CLI and the TUI call nothing else.
+type Engine struct {
+	root, runRoot string
+	lockTimeout   time.Duration
+	binary        string
+	images        *layers.Store
+}
+
+// Open opens (creating if needed) the store at opts.Root, and reconciles the
+// recorded state of containers with what is actually running.
+func Open(opts Options) (*Engine, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("opening store: needs root (run with sudo): %w", errdefs.ErrPermission)
+	}
+	root := opts.Root
+	if root == "" {
+		root = DefaultRoot
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{root: root, runRoot: opts.RunRoot, lockTimeout: opts.LockTimeout, binary: opts.Binary}
+	if e.runRoot == "" {
+		e.runRoot = RunRootFor(root)
+	}
+	if e.lockTimeout == 0 {
+		e.lockTimeout = 30 * time.Second
+	}
+	if e.binary == "" {
+		if e.binary, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{root, e.containersDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return nil, fmt.Errorf("creating store: %w", err)
+		}
+	}
+	if err := e.checkVersion(); err != nil {
+		return nil, err
+	}
+	if e.images, err = layers.Open(root); err != nil {
+		return nil, err
+	}
+	if err := e.reconcile(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// RunRootFor is the volatile run directory that belongs to a store root.
+func RunRootFor(root string) string {
+	if root == DefaultRoot {
+		return "/run/berth"
+	}
+	sum := sha256.Sum256([]byte(root))
+	return "/run/berth-" + hex.EncodeToString(sum[:])[:12]
+}
+
+// Root is the persistent store directory.
+func (e *Engine) Root() string { return e.root }
+
+// RunRoot is the volatile directory of this store.
+func (e *Engine) RunRoot() string { return e.runRoot }
+
+func (e *Engine) checkVersion() error {
+	path := filepath.Join(e.root, "VERSION")
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return atomicfile.WriteFile(path, []byte(SchemaVersion+"\n"), 0o644)
+	}
+	if err != nil {
+		return err
+	}
+	if v := strings.TrimSpace(string(data)); v != SchemaVersion {
+		return fmt.Errorf("store %s has schema version %q; this berth reads version %s: %w", e.root, v, SchemaVersion, errdefs.ErrFailedPrecondition)
+	}
+	return nil
+}
+
+// lock takes the store lock, which every change to images or to the set of
+// containers holds. Its error names the process holding it.
+func (e *Engine) lock() (*lockfile.Lock, error) {
+	l, err := lockfile.Acquire(filepath.Join(e.root, "lock"), e.lockTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", e.root, err)
+	}
+	return l, nil
+}
+
+// withLock runs fn holding the store lock.
+func (e *Engine) withLock(fn func() error) error {
+	l, err := e.lock()
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	return fn()
+}
+
+func (e *Engine) containersDir() string { return filepath.Join(e.root, "containers") }
+func (e *Engine) stateRoot() string     { return filepath.Join(e.runRoot, "runc") }
+func (e *Engine) sockDir() string       { return filepath.Join(e.runRoot, "sock") }

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/creack/pty"
+	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/utils"
+
+	"github.com/berthdev/berth/internal/errdefs"
+)
+
+// Exec runs a new process in a running container and returns its exit
+// code. Like runc exec, the calling process is the new process's parent; with
+// Detach it returns as soon as the process runs.
+func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, s Streams) (int, error) {
+	r, st, err := e.running(ref)
+	if err != nil {
+		return 0, err
+	}
+	if st.Status == StatusPaused {
+		return 0, fmt.Errorf("container %s is paused, unpause the container before exec: %w", r.Name, errdefs.ErrFailedPrecondition)
+	}
+	if len(o.Cmd) == 0 {
+		return 0, fmt.Errorf("exec: no command given: %w", errdefs.ErrInvalid)
+	}
+	c, err := e.libcontainer(r)
+	if err != nil {
+		return 0, err
+	}
+	rootfs := filepath.Join(e.runDir(r.ID), "merged")
+	ps, err := processSpec(rootfs, o.Cmd, mergeEnv(r.Config.Env, o.Env, o.Tty),
+		firstNonEmpty(o.User, r.Config.User), firstNonEmpty(o.WorkingDir, r.Config.WorkingDir), o.Tty)
+	if err != nil {
+		return 0, err
+	}
+	proc := &libcontainer.Process{Args: ps.Args, Env: ps.Env, Cwd: ps.Cwd, UID: int(ps.User.UID), GID: int(ps.User.GID)}
+	for _, g := range ps.User.AdditionalGids {
+		proc.AdditionalGroups = append(proc.AdditionalGroups, int(g))
+	}
+	if o.Detach {
+		return 0, e.runExec(c, r, proc)
+	}
+	if o.Tty {
+		return e.execTTY(ctx, c, r, proc, o, s)
+	}
+	return e.execPipes(c, r, proc, s)
+}
+
+func (e *Engine) runExec(c *libcontainer.Container, r *record, proc *libcontainer.Process) error {
+	if err := c.Run(proc); err != nil {
+		return &StartError{Container: r.Name, Code: startExitCode(err), Msg: startError(err)}
+	}
+	e.emit(containerEvent("exec_start: "+joinArgs(proc.Args), r, nil))
+	return nil
+}
+
+// execPipes runs with pipes of our own, so that a caller's stdin that never
+// ends (a terminal) cannot keep us waiting after the process exits.
+func (e *Engine) execPipes(c *libcontainer.Container, r *record, proc *libcontainer.Process, s Streams) (int, error) {
+	var copiers sync.WaitGroup
+	var closeAfter []*os.File
+	out := func(w io.Writer) (*os.File, error) {
+		if w == nil {
+			return nil, nil
+		}
+		rd, wr, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		closeAfter = append(closeAfter, wr)
+		copiers.Add(1)
+		go func() { defer copiers.Done(); io.Copy(w, rd); rd.Close() }()
+		return wr, nil
+	}
+	var err error
+	if proc.Stdout, err = outFile(out(s.Stdout)); err != nil {
+		return 0, err
+	}
+	if proc.Stderr, err = outFile(out(s.Stderr)); err != nil {
+		return 0, err
+	}
+	if s.Stdin != nil {
+		rd, wr, err := os.Pipe()
+		if err != nil {
+			return 0, err
+		}
+		proc.Stdin = rd
+		closeAfter = append(closeAfter, rd)
+		go func() { io.Copy(wr, s.Stdin); wr.Close() }()
+	}
+	err = e.runExec(c, r, proc)
+	for _, f := range closeAfter {
+		f.Close()
+	}
+	if err != nil {
+		copiers.Wait()
+		return 0, err
+	}
+	ws, _ := proc.Wait()
+	copiers.Wait()
+	code := waitStatusCode(ws)
+	e.emit(containerEvent("exec_die", r, map[string]string{"exitCode": fmt.Sprint(code)}))
+	return code, nil
+}
+
+// outFile adapts out's result to the io.Writer field, keeping a nil *os.File nil.
+func outFile(f *os.File, err error) (io.Writer, error) {
+	if f == nil || err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// execTTY runs with a pseudo-terminal made inside the container (its devpts),
+// whose master comes back over a console socket.
+func (e *Engine) execTTY(ctx context.Context, c *libcontainer.Container, r *record, proc *libcontainer.Process, o ExecOptions, s Streams) (int, error) {
+	parent, child, err := utils.NewSockPair("console")
+	if err != nil {
+		return 0, err
+	}
+	defer parent.Close()
+	proc.ConsoleSocket = child
+	proc.ConsoleWidth, proc.ConsoleHeight = o.Size.Cols, o.Size.Rows
+	err = e.runExec(c, r, proc)
+	child.Close()
+	if err != nil {
+		return 0, err
+	}
+	master, err := recvFile(parent)
+	if err != nil {
+		proc.Signal(os.Kill)
+		proc.Wait()
+		return 0, err
+	}
+	defer master.Close()
+	if o.Size.Rows > 0 {
+		pty.Setsize(master, &pty.Winsize{Rows: o.Size.Rows, Cols: o.Size.Cols})
+	}
+	outDone := make(chan struct{})
+	go func() {
+		if s.Stdout != nil {
+			io.Copy(s.Stdout, master) // ends with EIO when the last slave closes
+		}
+		close(outDone)
+	}()
+	detached := make(chan struct{})
+	if s.Stdin != nil {
+		keys := s.DetachKeys
+		if keys == nil {
+			keys = DefaultDetachKeys
+		}
+		go func() {
+			if _, err := io.Copy(master, &detachReader{r: s.Stdin, keys: keys}); err == ErrDetached {
+				close(detached)
+			}
+		}()
+	}
+	if s.Resize != nil {
+		go func() {
+			for sz := range s.Resize {
+				pty.Setsize(master, &pty.Winsize{Rows: sz.Rows, Cols: sz.Cols})
+			}
+		}()
+	}
+	waited := make(chan int, 1)
+	go func() { ws, _ := proc.Wait(); waited <- waitStatusCode(ws) }()
+	select {
+	case code := <-waited:
+		select {
+		case <-outDone:
+		case <-ctx.Done():
+		}
+		e.emit(containerEvent("exec_die", r, map[string]string{"exitCode": fmt.Sprint(code)}))
+		return code, nil
+	case <-detached:
+		return 0, ErrDetached
+	}
+}
+
+func joinArgs(a []string) string {
+	s := ""
+	for i, x := range a {
+		if i > 0 {
+			s += " "
+		}
+		s += x
+	}
+	return s
+}

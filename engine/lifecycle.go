@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/runc/libcontainer"
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/inspect"
+	"github.com/berthdev/berth/internal/errdefs"
+)
+
+// ParseSignal accepts docker's spellings: KILL, SIGKILL, 9.
+func ParseSignal(s string) (unix.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("signal %q: out of range: %w", s, errdefs.ErrInvalid)
+		}
+		return unix.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("signal %q: unknown: %w", s, errdefs.ErrInvalid)
+}
+
+// shimAlive reports whether the container's shim is still running.
+func shimAlive(st *state) bool { return inspect.Alive(st.ShimPid, st.ShimStart) }
+
+// Wait blocks until the container is not running and returns its exit code.
+func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return 0, err
+	}
+	lockPath := filepath.Join(e.runDir(r.ID), "shim.lock")
+	for {
+		st, err := e.loadState(r.ID)
+		if isNotExist(err) {
+			return 0, fmt.Errorf("container %s: removed while waiting: %w", r.Name, errdefs.ErrNotFound)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if !st.running() && !shimAlive(st) && st.Status != StatusCreated {
+			return st.ExitCode, nil
+		}
+		if shimAlive(st) {
+			// The shim holds its lock until it has recorded the exit.
+			waitForUnlock(ctx, lockPath)
+		} else {
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// waitForUnlock blocks until nobody holds an exclusive lock on path, or ctx ends.
+func waitForUnlock(ctx context.Context, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer f.Close()
+		unix.Flock(int(f.Fd()), unix.LOCK_SH)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	case <-time.After(time.Second): // re-check the state now and then
+	}
+}
+
+func (e *Engine) libcontainer(r *record) (*libcontainer.Container, error) {
+	c, err := libcontainer.Load(e.stateRoot(), r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("container %s is not running: %w", r.Name, errdefs.ErrFailedPrecondition)
+	}
+	return c, nil
+}
+
+// running loads a container that must be running.
+func (e *Engine) running(ref string) (*record, *state, error) {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := e.loadState(r.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.running() {
+		return nil, nil, fmt.Errorf("container %s is not running: %w", r.Name, errdefs.ErrFailedPrecondition)
+	}
+	return r, st, nil
+}
+
+// Kill sends a signal to the container's init process.
+func (e *Engine) Kill(ref string, sig unix.Signal) error {
+	r, _, err := e.running(ref)
+	if err != nil {
+		return err
+	}
+	c, err := e.libcontainer(r)
+	if err != nil {
+		return err
+	}
+	if err := c.Signal(sig); err != nil {
+		return fmt.Errorf("container %s: sending %s: %w", r.Name, unix.SignalName(sig), err)
+	}
+	e.emit(containerEvent("kill", r, map[string]string{"signal": strconv.Itoa(int(sig))}))
+	return nil
+}
+
+// Stop sends the container's stop signal (SIGTERM unless the image says
+// otherwise), waits up to timeout, then kills it. A negative timeout means
+// the container's own (10s by default).
+func (e *Engine) Stop(ctx context.Context, ref string, timeout time.Duration) error {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return err
+	}
+	st, err := e.loadState(r.ID)
+	if err != nil {
+		return err
+	}
+	if !st.running() {
+		return nil
+	}
+	if timeout < 0 {
+		timeout = r.StopTime
+	}
+	e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil })
+	sig, err := ParseSignal(r.StopSignal)
+	if err != nil {
+		sig = unix.SIGTERM
+	}
+	c, err := e.libcontainer(r)
+	if err == nil {
+		if st.Status == StatusPaused {
+			c.Resume()
+		}
+		c.Signal(sig)
+		e.emit(containerEvent("kill", r, map[string]string{"signal": strconv.Itoa(int(sig))}))
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	_, werr := e.Wait(wctx, r.ID)
+	cancel()
+	if werr != nil && ctx.Err() == nil {
+		if c != nil {
+			c.Signal(unix.SIGKILL)
+			e.emit(containerEvent("kill", r, map[string]string{"signal": "9"}))
+		}
+		if _, err := e.Wait(ctx, r.ID); err != nil {
+			return err
+		}
+	}
+	e.emit(containerEvent("stop", r, nil))
+	return nil
+}
+
+// Restart stops (as Stop) and starts the container again.
+func (e *Engine) Restart(ctx context.Context, ref string, timeout time.Duration) error {
+	if err := e.Stop(ctx, ref, timeout); err != nil {
+		return err
+	}
+	_, err := e.Start(ctx, ref, nil)
+	if err == nil {
+		if r, err := e.resolve(ref); err == nil {
+			e.emit(containerEvent("restart", r, nil))
+		}
+	}
+	return err
+}
+
+// Remove deletes a container. A running one needs force, which kills it.
+func (e *Engine) Remove(ctx context.Context, ref string, force bool) error {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return err
+	}
+	st, err := e.loadState(r.ID)
+	if err != nil {
+		return err
+	}
+	if st.running() || shimAlive(st) {
+		if !force {
+			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w", r.Name, st.Status, errdefs.ErrFailedPrecondition)
+		}
+		if c, err := e.libcontainer(r); err == nil {
+			if st.Status == StatusPaused {
+				c.Resume()
+			}
+			c.Signal(unix.SIGKILL)
+		}
+		if _, err := e.Wait(ctx, r.ID); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
+			return err
+		}
+	}
+	return e.removeContainer(r, false)
+}
+
+// removeContainer deletes a stopped container's files and volatile state.
+// auto is set when the shim removes a --rm container.
+func (e *Engine) removeContainer(r *record, auto bool) error {
+	err := e.withLock(func() error {
+		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) {
+			if auto {
+				return nil
+			}
+			return fmt.Errorf("container %s: %w", r.Name, errdefs.ErrNotFound)
+		}
+		destroyStale(e.stateRoot(), r.ID)
+		unmount(filepath.Join(e.runDir(r.ID), "merged"))
+		os.RemoveAll(e.runDir(r.ID))
+		os.Remove(e.sockPath(r.ID))
+		// Rename first so that a crash mid-removal never leaves a half container.
+		gone := filepath.Join(e.containersDir(), ".rm-"+r.ID)
+		if err := os.Rename(e.containerDir(r.ID), gone); err != nil {
+			return err
+		}
+		return os.RemoveAll(gone)
+	})
+	if err == nil {
+		e.emit(containerEvent("destroy", r, nil))
+	}
+	return err
+}
+
+// Pause freezes every process of the container (the cgroup freezer).
+func (e *Engine) Pause(ref string) error { return e.setPaused(ref, true) }
+
+// Unpause thaws a paused container.
+func (e *Engine) Unpause(ref string) error { return e.setPaused(ref, false) }
+
+func (e *Engine) setPaused(ref string, pause bool) error {
+	r, st, err := e.running(ref)
+	if err != nil {
+		return err
+	}
+	if pause && st.Status == StatusPaused {
+		return fmt.Errorf("container %s is already paused: %w", r.Name, errdefs.ErrFailedPrecondition)
+	}
+	if !pause && st.Status != StatusPaused {
+		return fmt.Errorf("container %s is not paused: %w", r.Name, errdefs.ErrFailedPrecondition)
+	}
+	c, err := e.libcontainer(r)
+	if err != nil {
+		return err
+	}
+	action, status := "pause", StatusPaused
+	if pause {
+		err = c.Pause()
+	} else {
+		action, status, err = "unpause", StatusRunning, c.Resume()
+	}
+	if err != nil {
+		return fmt.Errorf("container %s: %s: %w", r.Name, action, err)
+	}
+	if _, err := e.updateState(r.ID, func(s *state) error {
+		if s.running() {
+			s.Status = status
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	e.emit(containerEvent(action, r, nil))
+	return nil
+}
+
+// Rename gives a container a new name.
+func (e *Engine) Rename(ref, name string) error {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return err
+	}
+	old := r.Name
+	err = e.withLock(func() error {
+		if err := e.checkName(name, r.ID); err != nil {
+			return err
+		}
+		r.Name = name
+		return e.saveRecord(r)
+	})
+	if err == nil {
+		e.emit(containerEvent("rename", r, map[string]string{"oldName": "/" + old}))
+	}
+	return err
+}

@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	units "github.com/docker/go-units"
+
+	"github.com/berthdev/berth/inspect"
+)
+
+// List returns the containers, newest first; only running ones unless all.
+func (e *Engine) List(all bool) ([]ContainerSummary, error) {
+	ids, err := e.containerIDs()
+	if err != nil {
+		return nil, err
+	}
+	var out []ContainerSummary
+	for _, id := range ids {
+		r, err := e.loadRecord(id)
+		if err != nil {
+			continue
+		}
+		st, err := e.loadState(id)
+		if err != nil {
+			continue
+		}
+		if !all && !st.running() {
+			continue
+		}
+		out = append(out, summary(r, st))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+func summary(r *record, st *state) ContainerSummary {
+	return ContainerSummary{
+		ID: r.ID, Names: []string{r.Name}, Image: r.Image, ImageID: r.ImageID,
+		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
+		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode,
+		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+	}
+}
+
+// statusLine is docker's STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago".
+func statusLine(st *state) string {
+	now := time.Now()
+	switch st.Status {
+	case StatusRunning:
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
+	case StatusPaused:
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
+	case StatusRestarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
+	case StatusExited:
+		if st.FinishedAt.IsZero() {
+			return fmt.Sprintf("Exited (%d)", st.ExitCode)
+		}
+		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
+	case StatusCreated:
+		return "Created"
+	}
+	return st.Status
+}
+
+// ContainerInspect is `berth inspect` of a container, with docker's field names.
+type ContainerInspect struct {
+	ID              string         `json:"Id"`
+	Created         string         `json:"Created"`
+	Path            string         `json:"Path"`
+	Args            []string       `json:"Args"`
+	State           InspectState   `json:"State"`
+	Image           string         `json:"Image"`
+	ResolvConfPath  string         `json:"ResolvConfPath"`
+	HostnamePath    string         `json:"HostnamePath"`
+	HostsPath       string         `json:"HostsPath"`
+	LogPath         string         `json:"LogPath"`
+	Name            string         `json:"Name"`
+	RestartCount    int            `json:"RestartCount"`
+	Driver          string         `json:"Driver"`
+	Platform        string         `json:"Platform"`
+	AppArmorProfile string         `json:"AppArmorProfile"`
+	HostConfig      HostConfig     `json:"HostConfig"`
+	GraphDriver     GraphDriver    `json:"GraphDriver"`
+	Mounts          []any          `json:"Mounts"`
+	Config          InspectConfig  `json:"Config"`
+	NetworkSettings map[string]any `json:"NetworkSettings"`
+}
+
+// InspectState is the State object of docker's inspect.
+type InspectState struct {
+	Status     string `json:"Status"`
+	Running    bool   `json:"Running"`
+	Paused     bool   `json:"Paused"`
+	Restarting bool   `json:"Restarting"`
+	OOMKilled  bool   `json:"OOMKilled"`
+	Dead       bool   `json:"Dead"`
+	Pid        int    `json:"Pid"`
+	ExitCode   int    `json:"ExitCode"`
+	Error      string `json:"Error"`
+	StartedAt  string `json:"StartedAt"`
+	FinishedAt string `json:"FinishedAt"`
+}
+
+// GraphDriver names the overlay directories of the container's root filesystem.
+type GraphDriver struct {
+	Name string            `json:"Name"`
+	Data map[string]string `json:"Data"`
+}
+
+// InspectConfig is the Config object of docker's inspect.
+type InspectConfig struct {
+	recordConfig
+	Image        string `json:"Image"`
+	AttachStdin  bool   `json:"AttachStdin"`
+	AttachStdout bool   `json:"AttachStdout"`
+	AttachStderr bool   `json:"AttachStderr"`
+	StdinOnce    bool   `json:"StdinOnce"`
+	Domainname   string `json:"Domainname"`
+	StopSignal   string `json:"StopSignal,omitempty"`
+}
+
+const zeroTime = "0001-01-01T00:00:00Z"
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return zeroTime
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// Inspect returns a container's configuration and state as docker shows them.
+func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	st, err := e.loadState(r.ID)
+	if err != nil {
+		return nil, err
+	}
+	dir := e.containerDir(r.ID)
+	cfg := r.Config
+	if cfg.Labels == nil {
+		cfg.Labels = map[string]string{}
+	}
+	return &ContainerInspect{
+		ID: r.ID, Created: rfc3339(r.Created), Path: r.Path, Args: nonNil(r.Args),
+		State: InspectState{
+			Status: st.Status, Running: st.running(), Paused: st.Status == StatusPaused,
+			Restarting: st.Status == StatusRestarting, OOMKilled: st.OOMKilled, Dead: st.Status == StatusDead,
+			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
+			StartedAt: rfc3339(st.StartedAt), FinishedAt: rfc3339(st.FinishedAt),
+		},
+		Image: r.ImageID, Name: "/" + r.Name, RestartCount: st.RestartCount,
+		LogPath: filepath.Join(dir, "log.jsonl"), Driver: "overlay", Platform: "linux",
+		HostConfig: r.Host,
+		GraphDriver: GraphDriver{Name: "overlay", Data: map[string]string{
+			"LowerDir":  strings.Join(r.LowerDirs, ":"),
+			"UpperDir":  filepath.Join(dir, "upper"),
+			"WorkDir":   filepath.Join(dir, "work"),
+			"MergedDir": filepath.Join(e.runDir(r.ID), "merged"),
+		}},
+		Mounts: []any{},
+		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
+			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal},
+		NetworkSettings: map[string]any{"Networks": map[string]any{r.Host.NetworkMode: map[string]any{}}},
+	}, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Top lists the processes of a running container, with host and container PIDs.
+func (e *Engine) Top(ref string) ([]Process, error) {
+	r, _, err := e.running(ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.libcontainer(r)
+	if err != nil {
+		return nil, err
+	}
+	pids, err := c.Processes()
+	if err != nil {
+		return nil, fmt.Errorf("container %s: listing processes: %w", r.Name, err)
+	}
+	sort.Ints(pids)
+	users := passwdNames(filepath.Join(e.runDir(r.ID), "merged"))
+	var out []Process
+	for _, pid := range pids {
+		p, err := inspect.ReadProc(pid)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		name := users[p.UID]
+		if name == "" {
+			name = fmt.Sprint(p.UID)
+		}
+		out = append(out, Process{PID: p.PID, PPID: p.PPID, ContainerPID: p.NSPid, UID: p.UID, User: name,
+			State: p.State, StartTime: p.Start, CPUTime: p.CPUTime, TTY: p.TTY, Cmd: p.Cmd})
+	}
+	return out, nil
+}
+
+// imageUsers names the containers created from imageID, so that an image in
+// use is not removed from under them.
+func (e *Engine) imageUsers(imageID string) ([]string, error) {
+	ids, err := e.containerIDs()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, id := range ids {
+		if r, err := e.loadRecord(id); err == nil && r.ImageID == imageID {
+			names = append(names, r.Name)
+		}
+	}
+	return names, nil
+}

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/atomicfile"
+	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/lockfile"
+)
+
+// Container statuses, as docker names them.
+const (
+	StatusCreated    = "created"
+	StatusRunning    = "running"
+	StatusPaused     = "paused"
+	StatusRestarting = "restarting"
+	StatusExited     = "exited"
+	StatusDead       = "dead"
+)
+
+// record is containers/<id>/config.json: what was asked for at create time.
+// It never changes after create, except Name (rename).
+type record struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Created    time.Time     `json:"created"`
+	Image      string        `json:"image"`    // as typed
+	ImageRef   string        `json:"imageRef"` // normalized name, if any
+	ImageID    string        `json:"imageId"`
+	LowerDirs  []string      `json:"lowerDirs"` // overlay lowerdirs, top first
+	Path       string        `json:"path"`      // argv[0]
+	Args       []string      `json:"args"`      // argv[1:]
+	Config     recordConfig  `json:"config"`
+	Host       HostConfig    `json:"hostConfig"`
+	StopSignal string        `json:"stopSignal,omitempty"`
+	StopTime   time.Duration `json:"stopTimeout,omitempty"`
+}
+
+// recordConfig is the container's Config as docker's inspect shows it.
+type recordConfig struct {
+	Hostname     string              `json:"Hostname"`
+	User         string              `json:"User"`
+	Env          []string            `json:"Env"`
+	Cmd          []string            `json:"Cmd"`
+	Entrypoint   []string            `json:"Entrypoint"`
+	WorkingDir   string              `json:"WorkingDir"`
+	Tty          bool                `json:"Tty"`
+	OpenStdin    bool                `json:"OpenStdin"`
+	Labels       map[string]string   `json:"Labels"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Volumes      map[string]struct{} `json:"Volumes"`
+}
+
+// state is containers/<id>/state.json: what happened since. The shim and the
+// CLI both change it, each under the container's lock, each touching only
+// the fields it owns.
+type state struct {
+	Status       string    `json:"status"`
+	Pid          int       `json:"pid,omitempty"`
+	ShimPid      int       `json:"shimPid,omitempty"`
+	ShimStart    uint64    `json:"shimStart,omitempty"` // start time in clock ticks, against pid reuse
+	ExitCode     int       `json:"exitCode"`
+	OOMKilled    bool      `json:"oomKilled"`
+	Error        string    `json:"error,omitempty"`
+	StartedAt    time.Time `json:"startedAt"`
+	FinishedAt   time.Time `json:"finishedAt"`
+	RestartCount int       `json:"restartCount"`
+	StopRequest  bool      `json:"stopRequested,omitempty"`
+}
+
+func (s *state) running() bool {
+	return s.Status == StatusRunning || s.Status == StatusPaused || s.Status == StatusRestarting
+}
+
+func (e *Engine) containerDir(id string) string { return filepath.Join(e.containersDir(), id) }
+
+// runDir is the volatile directory of a container: overlay mount point, shim lock.
+func (e *Engine) runDir(id string) string { return filepath.Join(e.runRoot, "c", id) }
+
+// sockPath is the shim's attach socket. Unix socket paths are short (108
+// bytes), so it is named by the first 32 hex digits of the ID.
+func (e *Engine) sockPath(id string) string { return filepath.Join(e.sockDir(), id[:32]) }
+
+func (e *Engine) loadRecord(id string) (*record, error) {
+	var r record
+	if err := readJSON(filepath.Join(e.containerDir(id), "config.json"), &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (e *Engine) saveRecord(r *record) error {
+	return atomicfile.WriteJSON(filepath.Join(e.containerDir(r.ID), "config.json"), r, 0o600)
+}
+
+func (e *Engine) loadState(id string) (*state, error) {
+	var s state
+	if err := readJSON(filepath.Join(e.containerDir(id), "state.json"), &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// updateState changes a container's state under its lock.
+func (e *Engine) updateState(id string, change func(*state) error) (*state, error) {
+	l, err := lockfile.Acquire(filepath.Join(e.containerDir(id), "lock"), e.lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	s, err := e.loadState(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(s); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteJSON(filepath.Join(e.containerDir(id), "state.json"), s, 0o600); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// containerIDs lists the IDs of all containers in the store, oldest first.
+func (e *Engine) containerIDs() ([]string, error) {
+	entries, err := os.ReadDir(e.containersDir())
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ent := range entries {
+		if ent.IsDir() && isID(ent.Name()) {
+			if _, err := os.Stat(filepath.Join(e.containersDir(), ent.Name(), "state.json")); err == nil {
+				ids = append(ids, ent.Name())
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+var idPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func isID(s string) bool { return idPattern.MatchString(s) }
+
+func newID() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// resolve finds a container by full ID, name, or unique ID prefix, as docker
+// does: an exact name wins over an ID prefix.
+func (e *Engine) resolve(ref string) (*record, error) {
+	ref = strings.TrimPrefix(ref, "/")
+	if ref == "" {
+		return nil, fmt.Errorf("container name or ID is empty: %w", errdefs.ErrInvalid)
+	}
+	if isID(ref) {
+		if r, err := e.loadRecord(ref); err == nil {
+			return r, nil
+		}
+	}
+	ids, err := e.containerIDs()
+	if err != nil {
+		return nil, err
+	}
+	var byPrefix []*record
+	for _, id := range ids {
+		r, err := e.loadRecord(id)
+		if err != nil {
+			continue
+		}
+		if r.Name == ref {
+			return r, nil
+		}
+		if strings.HasPrefix(id, ref) {
+			byPrefix = append(byPrefix, r)
+		}
+	}
+	switch len(byPrefix) {
+	case 1:
+		return byPrefix[0], nil
+	case 0:
+		return nil, fmt.Errorf("container %q: %w", ref, errdefs.ErrNotFound)
+	default:
+		return nil, fmt.Errorf("container %q: ID prefix matches %d containers: %w", ref, len(byPrefix), errdefs.ErrInvalid)
+	}
+}
+
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// checkName validates a new name and that no other container has it.
+// The caller holds the store lock.
+func (e *Engine) checkName(name, exceptID string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", name, errdefs.ErrInvalid)
+	}
+	ids, err := e.containerIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == exceptID {
+			continue
+		}
+		if r, err := e.loadRecord(id); err == nil && r.Name == name {
+			return fmt.Errorf("container name %q is already in use by container %s: %w", name, id[:12], errdefs.ErrAlreadyExists)
+		}
+	}
+	return nil
+}
+
+// isNotExist reports whether err says a container's files are gone (removed
+// by another process meanwhile).
+func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }

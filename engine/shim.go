@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/opencontainers/runc/libcontainer"
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/inspect"
+	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/lockfile"
+)
+
+// The shim is `berth shim`: one process per running container, started by
+// Start in its own session. It creates and starts the container, is the
+// parent that waits on it, writes its output to the log, serves attach on a
+// unix socket, forwards signals it receives, and records how the container
+// ended. Its progress reaches the starter through a pipe (fd 3) as lines:
+//
+//	listening          the attach socket is ready (only when asked to wait for a client)
+//	ok <pid>           the container's process runs
+//	err <code> <msg>   it could not start; code is docker's (125, 126, 127)
+
+// ShimOptions are the arguments of the hidden shim command.
+type ShimOptions struct {
+	Root, RunRoot string
+	ID            string
+	WaitAttach    bool // do not start until one attach client has connected
+}
+
+type shim struct {
+	e      *Engine
+	r      *record
+	report *os.File
+	ctr    *libcontainer.Container
+	out    *broadcaster
+	merged string
+}
+
+// RunShim is the body of the shim process. It returns when the container has
+// exited and its state is recorded.
+func RunShim(o ShimOptions) error {
+	e := &Engine{root: o.Root, runRoot: o.RunRoot, lockTimeout: 30 * time.Second}
+	report := os.NewFile(3, "report")
+	s := &shim{e: e, report: report}
+	err := s.run(o)
+	if err != nil {
+		s.fail(err)
+	}
+	return err
+}
+
+func (s *shim) say(format string, a ...any) {
+	if s.report != nil {
+		fmt.Fprintf(s.report, format+"\n", a...)
+	}
+}
+
+// fail reports a start failure to the starter and records it in the state.
+func (s *shim) fail(err error) {
+	code := 125
+	var ce codedError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	msg := oneLineErr(err)
+	if s.r != nil {
+		// As docker: a container that never ran stays "created", with the
+		// exit code and the reason recorded.
+		s.e.updateState(s.r.ID, func(st *state) error {
+			if !st.running() {
+				st.Status = StatusCreated
+			}
+			st.ExitCode, st.Error, st.Pid = code, msg, 0
+			st.ShimPid, st.ShimStart = 0, 0
+			return nil
+		})
+	}
+	s.say("err %d %s", code, msg)
+}
+
+type codedError struct {
+	code int
+	err  error
+}
+
+func (c codedError) Error() string { return c.err.Error() }
+func (c codedError) Unwrap() error { return c.err }
+
+func (s *shim) run(o ShimOptions) error {
+	e := s.e
+	r, err := e.loadRecord(o.ID)
+	if err != nil {
+		return err
+	}
+	s.r = r
+	rd := e.runDir(r.ID)
+	if err := os.MkdirAll(rd, 0o700); err != nil {
+		return err
+	}
+	// Held for the shim's whole life: Wait blocks on it.
+	lk, err := lockfile.Acquire(filepath.Join(rd, "shim.lock"), 0)
+	if err != nil {
+		return fmt.Errorf("container %s: another shim is running: %w", r.ID[:12], errdefs.ErrFailedPrecondition)
+	}
+	defer lk.Unlock()
+	if _, err := e.updateState(r.ID, func(st *state) error {
+		if st.running() {
+			return fmt.Errorf("container %s is already running: %w", r.ID[:12], errdefs.ErrFailedPrecondition)
+		}
+		st.ShimPid, st.ShimStart = os.Getpid(), inspect.StartTime(os.Getpid())
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	logf, err := os.OpenFile(filepath.Join(e.containerDir(r.ID), "log.jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	s.out = newBroadcaster(logf)
+
+	sock := e.sockPath(r.ID)
+	os.Remove(sock)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		return fmt.Errorf("attach socket: %w", err)
+	}
+	defer os.Remove(sock)
+	defer ln.Close()
+	firstClient := make(chan struct{})
+	go s.serve(ln, firstClient)
+	if o.WaitAttach {
+		s.say("listening")
+		select {
+		case <-firstClient:
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("container %s: no attach client connected", r.ID[:12])
+		}
+	}
+
+	proc, cleanup, err := s.start()
+	if err != nil {
+		return err
+	}
+	pid, _ := proc.Pid()
+	now := time.Now().UTC()
+	if _, err := e.updateState(r.ID, func(st *state) error {
+		st.Status, st.Pid, st.StartedAt = StatusRunning, pid, now
+		st.ExitCode, st.Error, st.OOMKilled, st.FinishedAt, st.StopRequest = 0, "", false, time.Time{}, false
+		return nil
+	}); err != nil {
+		s.ctr.Signal(unix.SIGKILL)
+		proc.Wait()
+		cleanup()
+		return err
+	}
+	e.emit(containerEvent("start", r, nil))
+	s.say("ok %d", pid)
+	s.report.Close()
+	s.report = nil
+
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	go func() {
+		for sig := range sigs {
+			s.ctr.Signal(sig)
+		}
+	}()
+
+	ps, _ := proc.Wait()
+	code := waitStatusCode(ps)
+	oom := s.oomKilled()
+	s.out.drain(2 * time.Second)
+	signal.Stop(sigs)
+
+	finished := time.Now().UTC()
+	e.updateState(r.ID, func(st *state) error {
+		st.Status, st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt = StatusExited, 0, code, oom, finished
+		st.ShimPid, st.ShimStart = 0, 0
+		return nil
+	})
+	if oom {
+		e.emit(containerEvent("oom", r, nil))
+	}
+	e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
+	s.out.exit(code)
+	cleanup()
+	if r.Host.AutoRemove {
+		lk.Unlock()
+		e.removeContainer(r, true)
+	}
+	return nil
+}
+
+// oomKilled reads the container's memory cgroup: did the kernel OOM-kill
+// anything in it?
+func (s *shim) oomKilled() bool {
+	st, err := s.ctr.State()
+	if err != nil {
+		return false
+	}
+	return inspect.OOMKills(st.CgroupPaths) > 0
+}
+
+// start mounts the rootfs and starts the container's init process. cleanup
+// undoes both.
+func (s *shim) start() (*libcontainer.Process, func(), error) {
+	e, r := s.e, s.r
+	merged := filepath.Join(e.runDir(r.ID), "merged")
+	if err := mountOverlay(r.LowerDirs, filepath.Join(e.containerDir(r.ID), "upper"), filepath.Join(e.containerDir(r.ID), "work"), merged); err != nil {
+		return nil, nil, err
+	}
+	s.merged = merged
+	cleanup := func() {
+		if s.ctr != nil {
+			s.ctr.Destroy()
+		}
+		unmount(merged)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			cleanup()
+		}
+	}()
+	pspec, err := processSpec(merged, append([]string{r.Path}, r.Args...), r.Config.Env, r.Config.User, r.Config.WorkingDir, r.Config.Tty)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err := e.ociSpec(r, merged, pspec)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := libcontainerConfig(r.ID, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	destroyStale(e.stateRoot(), r.ID)
+	ctr, err := libcontainer.Create(e.stateRoot(), r.ID, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("container %s: %w", r.ID[:12], err)
+	}
+	s.ctr = ctr
+	proc, err := s.newProcess(pspec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ctr.Run(proc); err != nil {
+		s.out.closeInputs()
+		return nil, nil, codedError{startExitCode(err), errors.New(startError(err))}
+	}
+	if err := s.out.afterStart(); err != nil {
+		ctr.Signal(unix.SIGKILL)
+		proc.Wait()
+		return nil, nil, err
+	}
+	ok = true
+	return proc, cleanup, nil
+}
+
+// destroyStale removes libcontainer state left by a shim that died.
+func destroyStale(stateRoot, id string) {
+	if c, err := libcontainer.Load(stateRoot, id); err == nil {
+		c.Signal(unix.SIGKILL)
+		c.Destroy()
+	}
+}

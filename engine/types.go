@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"io"
+	"time"
+)
+
+// CreateOptions is what `berth create` and `berth run` ask for, with docker's
+// meanings. Zero values mean "as the image says" or "docker's default".
+type CreateOptions struct {
+	Name       string
+	Image      string   // reference as typed
+	Cmd        []string // replaces the image's CMD when non-empty
+	Entrypoint *[]string
+	Env        []string // KEY=VALUE; KEY alone takes the caller's value (resolved by the CLI)
+	WorkingDir string
+	User       string
+	Hostname   string
+	Tty        bool
+	OpenStdin  bool
+	Labels     map[string]string
+	Host       HostConfig
+}
+
+// HostConfig is the part of a container's configuration that is about the
+// host: limits, privileges, networking. JSON names are docker's.
+type HostConfig struct {
+	Memory      int64    `json:"Memory"`     // bytes; 0 = unlimited
+	MemorySwap  int64    `json:"MemorySwap"` // bytes of memory+swap; 0 = docker's default (2x Memory); -1 = unlimited
+	NanoCPUs    int64    `json:"NanoCpus"`   // 1e9 = one CPU
+	PidsLimit   int64    `json:"PidsLimit"`  // 0 = unlimited
+	CapAdd      []string `json:"CapAdd"`
+	CapDrop     []string `json:"CapDrop"`
+	Privileged  bool     `json:"Privileged"`
+	SecurityOpt []string `json:"SecurityOpt"`
+	NetworkMode string   `json:"NetworkMode"` // "none" or "host"
+	AutoRemove  bool     `json:"AutoRemove"`
+}
+
+// ContainerSummary is one row of `berth ps`.
+type ContainerSummary struct {
+	ID         string
+	Names      []string
+	Image      string // as typed at create
+	ImageID    string
+	Command    string
+	Created    time.Time
+	State      string // created, running, paused, restarting, exited, dead
+	Status     string // "Up 2 minutes", "Exited (0) 3 seconds ago"
+	ExitCode   int
+	Labels     map[string]string
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// Streams connects a caller's terminal or pipes to a container or an exec.
+// Nil members are not attached.
+type Streams struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Resize delivers terminal size changes for -t sessions.
+	Resize <-chan TermSize
+	// DetachKeys ends an attach without stopping the container; the default
+	// is ctrl-p ctrl-q. Only read on -t sessions.
+	DetachKeys []byte
+}
+
+// TermSize is a terminal size in character cells.
+type TermSize struct{ Rows, Cols uint16 }
+
+// ExecOptions is `berth exec`.
+type ExecOptions struct {
+	Cmd        []string
+	Env        []string
+	User       string
+	WorkingDir string
+	Tty        bool
+	Detach     bool
+	Privileged bool
+	Size       TermSize // initial terminal size for Tty
+}
+
+// LogOptions is `berth logs`.
+type LogOptions struct {
+	Follow     bool
+	Tail       int // lines from the end; <0 = all
+	Since      time.Time
+	Until      time.Time
+	Timestamps bool
+}
+
+// LogEntry is one line of a container's log.
+type LogEntry struct {
+	Stream string    `json:"stream"` // "stdout" or "stderr"
+	Time   time.Time `json:"time"`
+	Log    string    `json:"log"`
+}
+
+// Process is one process of a container, as `berth top` shows it.
+type Process struct {
+	PID, PPID    int // host view
+	ContainerPID int // the PID inside the container's PID namespace
+	UID          int
+	User         string
+	State        string
+	StartTime    time.Time
+	CPUTime      time.Duration
+	TTY          string
+	Cmd          string
+}
+
+// ErrDetached is returned by Attach and Start when the user pressed the
+// detach keys: the container keeps running.
+var ErrDetached = errDetached{}
+
+type errDetached struct{}
+
+func (errDetached) Error() string { return "detached" }

@@ -1,0 +1,27 @@
+// Package errdefs holds berth's small set of error classes. Every error that
+// reaches a user wraps one of them with context naming the object, so the CLI
+// can pick docker's exit code and print one lowercase line:
+//
+//	fmt.Errorf("container %q: %w", name, errdefs.ErrNotFound)
+package errdefs
+
+import "errors"
+
+var (
+	// ErrNotFound: the named object (image, container, layer) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: a name or ID is already taken.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrInvalid: bad input from the user: a flag value, a reference, a tarball.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrFailedPrecondition: the object is in the wrong state for the request
+	// (exec into a stopped container, removing an image in use).
+	ErrFailedPrecondition = errors.New("failed precondition")
+	// ErrUnavailable: a resource is busy or held by another process (the store lock).
+	ErrUnavailable = errors.New("unavailable")
+	// ErrPermission: the operation needs privileges the caller lacks.
+	ErrPermission = errors.New("permission denied")
+)
+
+// Is reports whether err belongs to class.
+func Is(err, class error) bool { return errors.Is(err, class) }

@@ -1,0 +1,21 @@
+// Package layers owns berth's image store: the OCI image layout under
+// <root>/oci (blobs and index.json), the ingest/ directory where partial writes
+// live until they are verified, and the unpacked read-only layer snapshots
+// under <root>/snapshots/<chainID> that become overlay lowerdirs.
+//
+// Lifecycle of an image:
+//
+//	Import/Load/Bootstrap  blobs are written to ingest/, verified (digest and
+//	                       size), fsynced and renamed into oci/blobs/sha256/.
+//	                       Only then is index.json rewritten (atomically) to
+//	                       name the new manifest. layerinfo/<diffID hex>
+//	                       caches each layer's uncompressed size (docker's SIZE).
+//	LowerDirs              each layer is unpacked once into snapshots/<chainID>,
+//	                       whiteouts converted to overlayfs form (0/0 character
+//	                       devices and trusted.overlay.opaque), via a temporary
+//	                       directory renamed into place.
+//	Remove                 drops names from index.json; blobs and snapshots no
+//	                       longer reachable from any name are deleted.
+//
+// Callers (the engine) hold the store lock around every mutating call.
+package layers

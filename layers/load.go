@@ -1,0 +1,351 @@
+package layers
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/berthdev/berth/internal/errdefs"
+)
+
+// Load reads a docker-archive or an oci-archive (possibly compressed) from
+// r, which may be a pipe, and stores every image in it with its names. It
+// returns what it loaded: familiar names ("busybox:latest"), or the image
+// ID ("sha256:...") of an untagged image. A bad archive fails with
+// ErrInvalid and leaves the store as it was.
+func (s *Store) Load(r io.Reader) ([]string, error) {
+	spool, err := os.MkdirTemp(s.ingest, "load-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(spool)
+	if err := spoolArchive(r, spool); err != nil {
+		return nil, fmt.Errorf("loading archive: %w", err)
+	}
+	t := &txn{s: s}
+	var pending []namedDesc
+	var loaded []string
+	var load func(string, *txn) ([]namedDesc, error)
+	switch {
+	case exists(filepath.Join(spool, "index.json")) && exists(filepath.Join(spool, "oci-layout")):
+		load = s.loadOCI
+	case exists(filepath.Join(spool, "manifest.json")):
+		load = s.loadDocker
+	default:
+		return nil, fmt.Errorf("loading archive: neither a docker-archive (manifest.json) nor an oci-archive (index.json): %w", errdefs.ErrInvalid)
+	}
+	if pending, err = load(spool, t); err == nil {
+		err = s.name(pending...)
+	}
+	if err != nil {
+		t.rollback()
+		return nil, fmt.Errorf("loading archive: %w", err)
+	}
+	for _, nd := range pending {
+		if len(nd.names) == 0 {
+			img, err := s.loadImage(nd.desc.Digest)
+			if err != nil {
+				return nil, err
+			}
+			loaded = append(loaded, img.ID)
+		}
+		for _, n := range nd.names {
+			loaded = append(loaded, FamiliarName(n))
+		}
+	}
+	return loaded, nil
+}
+
+// spoolArchive unpacks the archive's regular files into dir, so they can be
+// read in any order. Only plain files and directories are accepted.
+func spoolArchive(r io.Reader, dir string) error {
+	src, closeSrc, err := decompress(r)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	tr := tar.NewReader(src)
+	for n := 0; ; n++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			if n == 0 {
+				return fmt.Errorf("empty archive: %w", errdefs.ErrInvalid)
+			}
+			return nil
+		}
+		if err != nil {
+			return invalidIfCorrupt(err)
+		}
+		name, err := cleanName(hdr.Name)
+		if err != nil {
+			return fmt.Errorf("archive entry %q: %v: %w", hdr.Name, err, errdefs.ErrInvalid)
+		}
+		p := filepath.Join(dir, name)
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if err := mkParents(dir, name); err != nil {
+				return err
+			}
+		case tar.TypeReg, tar.TypeRegA:
+			if err := mkParents(dir, filepath.Dir(name)); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o600)
+			if err != nil {
+				return fmt.Errorf("archive entry %q: %w", hdr.Name, err)
+			}
+			_, err = io.Copy(f, tr)
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("archive entry %q: %w", hdr.Name, invalidIfCorrupt(err))
+			}
+		}
+	}
+}
+
+// loadOCI stores the images of an unpacked OCI layout.
+func (s *Store) loadOCI(dir string, t *txn) ([]namedDesc, error) {
+	var index v1.IndexManifest
+	if err := readSpoolJSON(dir, "index.json", &index); err != nil {
+		return nil, err
+	}
+	var out []namedDesc
+	for _, d := range index.Manifests {
+		desc, err := s.loadOCIManifest(dir, d, t)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		if n := d.Annotations[AnnotationContainerd]; n != "" {
+			names = append(names, n)
+		} else if n := d.Annotations[AnnotationRefName]; strings.ContainsAny(n, ":/@") {
+			names = append(names, n) // a bare tag ("latest") names nothing by itself
+		}
+		for i, n := range names {
+			if names[i], err = tagRef(n); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, namedDesc{desc, names})
+	}
+	return out, nil
+}
+
+// loadOCIManifest stores one manifest (picking this platform's from an
+// index) with its config and layers, all verified against their
+// descriptors.
+func (s *Store) loadOCIManifest(dir string, d v1.Descriptor, t *txn) (v1.Descriptor, error) {
+	raw, err := readSpoolBlob(dir, d)
+	if err != nil {
+		return d, err
+	}
+	if d.MediaType.IsIndex() {
+		var idx v1.IndexManifest
+		if err := json.Unmarshal(raw, &idx); err != nil || len(idx.Manifests) == 0 {
+			return d, fmt.Errorf("image index %s: %w", d.Digest, errdefs.ErrInvalid)
+		}
+		pick := idx.Manifests[0]
+		for _, m := range idx.Manifests {
+			if m.Platform != nil && m.Platform.OS == "linux" && m.Platform.Architecture == runtime.GOARCH {
+				pick = m
+				break
+			}
+		}
+		return s.loadOCIManifest(dir, pick, t)
+	}
+	var m v1.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return d, fmt.Errorf("manifest %s: %v: %w", d.Digest, err, errdefs.ErrInvalid)
+	}
+	cfgRaw, err := readSpoolBlob(dir, m.Config)
+	if err != nil {
+		return d, err
+	}
+	var cf v1.ConfigFile
+	if err := json.Unmarshal(cfgRaw, &cf); err != nil || len(cf.RootFS.DiffIDs) != len(m.Layers) {
+		return d, fmt.Errorf("image config %s: does not match its manifest: %w", m.Config.Digest, errdefs.ErrInvalid)
+	}
+	for i, l := range m.Layers {
+		p := filepath.Join(dir, "blobs", l.Digest.Algorithm, l.Digest.Hex)
+		if _, err := t.addLayerFile(p, l.Digest, l.Size, cf.RootFS.DiffIDs[i]); err != nil {
+			return d, err
+		}
+	}
+	if _, err := t.writeBytes(cfgRaw, "image config"); err != nil {
+		return d, err
+	}
+	desc, _, err := t.storeManifest(raw)
+	return desc, err
+}
+
+// loadDocker stores the images of an unpacked docker-archive.
+func (s *Store) loadDocker(dir string, t *txn) ([]namedDesc, error) {
+	var manifest []dockerManifest
+	if err := readSpoolJSON(dir, "manifest.json", &manifest); err != nil {
+		return nil, err
+	}
+	var out []namedDesc
+	for _, dm := range manifest {
+		cfgRaw, err := readSpoolFile(dir, dm.Config)
+		if err != nil {
+			return nil, err
+		}
+		var cf v1.ConfigFile
+		if err := json.Unmarshal(cfgRaw, &cf); err != nil || len(cf.RootFS.DiffIDs) != len(dm.Layers) {
+			return nil, fmt.Errorf("image config %s: does not match manifest.json: %w", dm.Config, errdefs.ErrInvalid)
+		}
+		var layers []v1.Descriptor
+		for i, name := range dm.Layers {
+			p, err := spoolPath(dir, name)
+			if err != nil {
+				return nil, err
+			}
+			desc, err := t.addLayerFile(p, v1.Hash{}, -1, cf.RootFS.DiffIDs[i])
+			if err != nil {
+				return nil, err
+			}
+			layers = append(layers, desc)
+		}
+		var names []string
+		for _, tag := range dm.RepoTags {
+			full, err := tagRef(tag)
+			if err != nil {
+				return nil, err
+			}
+			names = append(names, full)
+		}
+		ch, err := t.writeBytes(cfgRaw, "image config "+dm.Config)
+		if err != nil {
+			return nil, err
+		}
+		m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1,
+			Config: v1.Descriptor{MediaType: types.OCIConfigJSON, Digest: ch, Size: int64(len(cfgRaw))}, Layers: layers}
+		if m.Layers == nil {
+			m.Layers = []v1.Descriptor{}
+		}
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		desc, _, err := t.storeManifest(raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, namedDesc{desc, names})
+	}
+	return out, nil
+}
+
+// addLayerFile stores a spooled layer file after checking its tar content
+// and its diff ID (and, when given, its digest and size). A compressed
+// layer is kept as it is; an uncompressed one is stored gzipped.
+func (t *txn) addLayerFile(p string, digest v1.Hash, size int64, diffID v1.Hash) (v1.Descriptor, error) {
+	what := "layer " + filepath.Base(p)
+	f, err := os.Open(p)
+	if err != nil {
+		return v1.Descriptor{}, fmt.Errorf("%s: missing from the archive: %w", what, errdefs.ErrInvalid)
+	}
+	defer f.Close()
+	magic, _ := bufio.NewReader(f).Peek(4)
+	f.Seek(0, io.SeekStart)
+	compressed := bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) || bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd})
+	if !compressed && digest == (v1.Hash{}) {
+		l, err := t.writeLayer(f, what)
+		if err == nil && l.diffID != diffID {
+			err = fmt.Errorf("%s: content digest %s, expected diff ID %s: %w", what, l.diffID, diffID, errdefs.ErrInvalid)
+		}
+		if err != nil {
+			return v1.Descriptor{}, err
+		}
+		return l.desc, nil
+	}
+	r, closeR, err := decompress(f)
+	if err != nil {
+		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, err)
+	}
+	h, n := sha256.New(), &countWriter{}
+	tee := io.TeeReader(r, io.MultiWriter(h, n))
+	err = checkTar(tee)
+	closeR()
+	if err != nil {
+		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, invalidIfCorrupt(err))
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != diffID.String() {
+		return v1.Descriptor{}, fmt.Errorf("%s: content digest %s, expected diff ID %s: %w", what, got, diffID, errdefs.ErrInvalid)
+	}
+	f.Seek(0, io.SeekStart)
+	dh, dn, err := t.writeBlob(f, digest, size, what)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	mt := types.OCILayer
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		mt = types.OCILayerZStd
+	case !compressed:
+		mt = types.OCIUncompressedLayer
+	}
+	return v1.Descriptor{MediaType: mt, Digest: dh, Size: dn}, t.s.recordDiffSize(diffID, n.n)
+}
+
+// spoolPath is an archive member's path in the spool directory.
+func spoolPath(dir, name string) (string, error) {
+	c, err := cleanName(name)
+	if err != nil {
+		return "", fmt.Errorf("archive member %q: %v: %w", name, err, errdefs.ErrInvalid)
+	}
+	return filepath.Join(dir, c), nil
+}
+
+// readSpoolFile reads a small archive member (a config, a manifest).
+func readSpoolFile(dir, name string) ([]byte, error) {
+	p, err := spoolPath(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("archive member %q: missing: %w", name, errdefs.ErrInvalid)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
+	return data, err
+}
+
+func readSpoolJSON(dir, name string, v any) error {
+	data, err := readSpoolFile(dir, name)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %v: %w", name, err, errdefs.ErrInvalid)
+	}
+	return nil
+}
+
+// readSpoolBlob reads a small blob of an unpacked OCI layout and checks it
+// against its descriptor.
+func readSpoolBlob(dir string, d v1.Descriptor) ([]byte, error) {
+	data, err := readSpoolFile(dir, filepath.Join("blobs", d.Digest.Algorithm, d.Digest.Hex))
+	if err != nil {
+		return nil, err
+	}
+	if sum := sha256.Sum256(data); int64(len(data)) != d.Size || hex.EncodeToString(sum[:]) != d.Digest.Hex {
+		return nil, fmt.Errorf("blob %s: content does not match its descriptor: %w", d.Digest, errdefs.ErrInvalid)
+	}
+	return data, nil
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
