@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -84,43 +83,22 @@ func (e *Engine) Events(ctx context.Context, f EventFilter, fn func(Event) error
 			return err
 		}
 	}
-	rd := bufio.NewReader(file)
-	var partial []byte
-	for {
-		line, err := rd.ReadBytes('\n')
-		if err == nil {
-			if len(partial) > 0 {
-				line, partial = append(partial, line...), nil
-			}
-			var ev Event
-			if json.Unmarshal(line, &ev) != nil {
-				continue
-			}
-			t := ev.When()
-			if !f.Until.IsZero() && t.After(f.Until) {
-				return nil
-			}
-			if !f.Since.IsZero() && t.Before(f.Since) {
-				continue
-			}
-			if f.Match == nil || f.Match(ev) {
-				if err := fn(ev); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if err != io.EOF {
-			return err
-		}
-		partial = append(partial, line...)
-		if !f.Follow || (!f.Until.IsZero() && time.Now().After(f.Until)) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(100 * time.Millisecond):
-		}
+	more := func() bool { return f.Follow && (f.Until.IsZero() || time.Now().Before(f.Until)) }
+	if !f.Follow {
+		more = nil
 	}
+	return readLines(ctx, file, more, func(line []byte) error {
+		var ev Event
+		if json.Unmarshal(line, &ev) != nil {
+			return nil
+		}
+		t := ev.When()
+		if !f.Until.IsZero() && t.After(f.Until) {
+			return errStopReading
+		}
+		if (!f.Since.IsZero() && t.Before(f.Since)) || (f.Match != nil && !f.Match(ev)) {
+			return nil
+		}
+		return fn(ev)
+	})
 }

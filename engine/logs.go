@@ -1,13 +1,11 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 // Logs sends a container's log entries to fn, oldest first. With Follow it
@@ -28,73 +26,24 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogOptions, fn func(Log
 			return err
 		}
 	}
-	rd := bufio.NewReader(f)
-	var partial []byte
-	emit := func(line []byte) error {
+	more := func() bool {
+		// The shim has flushed everything before it records the exit.
+		st, err := e.loadState(r.ID)
+		return err == nil && (st.running() || shimAlive(st))
+	}
+	if !o.Follow {
+		more = nil
+	}
+	return readLines(ctx, f, more, func(line []byte) error {
 		var le LogEntry
 		if json.Unmarshal(line, &le) != nil {
 			return nil
 		}
-		if !o.Since.IsZero() && le.Time.Before(o.Since) {
-			return nil
-		}
-		if !o.Until.IsZero() && le.Time.After(o.Until) {
+		if (!o.Since.IsZero() && le.Time.Before(o.Since)) || (!o.Until.IsZero() && le.Time.After(o.Until)) {
 			return nil
 		}
 		return fn(le)
-	}
-	for {
-		line, err := rd.ReadBytes('\n')
-		if err == nil {
-			if len(partial) > 0 {
-				line, partial = append(partial, line...), nil
-			}
-			if err := emit(line); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != io.EOF {
-			return err
-		}
-		partial = append(partial, line...)
-		if !o.Follow {
-			return nil
-		}
-		st, serr := e.loadState(r.ID)
-		if serr != nil || (!st.running() && !shimAlive(st)) {
-			// The shim has flushed everything before recording the exit:
-			// one more read to the end, then stop.
-			rest, _ := io.ReadAll(rd)
-			for _, l := range splitLines(append(partial, rest...)) {
-				if err := emit(l); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func splitLines(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) > 0 {
-		i := 0
-		for i < len(b) && b[i] != '\n' {
-			i++
-		}
-		out = append(out, b[:i])
-		if i < len(b) {
-			i++
-		}
-		b = b[i:]
-	}
-	return out
+	})
 }
 
 // seekTail positions f at the start of its last n lines, reading backwards

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/spf13/cobra"
 )
 
@@ -34,24 +31,7 @@ func newImageInspectCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var objs []any
-			failed := false
-			for _, ref := range args {
-				obj, err := e.ImageInspect(ref)
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "berth: "+oneLine(err))
-					failed = true
-					continue
-				}
-				objs = append(objs, obj)
-			}
-			if err := printInspect(objs, format); err != nil {
-				return err
-			}
-			if failed {
-				return exitError{code: 1}
-			}
-			return nil
+			return inspectEach(args, format, func(ref string) (any, error) { return e.ImageInspect(ref) })
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template")

@@ -26,9 +26,7 @@ func newInspectCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var objs []any
-			failed := false
-			for _, ref := range args {
+			return inspectEach(args, format, func(ref string) (any, error) {
 				var obj any
 				var err error
 				if kind == "" || kind == "container" {
@@ -37,28 +35,39 @@ func newInspectCmd(c *cli) *cobra.Command {
 				if (kind == "" && errdefs.Is(err, errdefs.ErrNotFound)) || kind == "image" {
 					obj, err = e.ImageInspect(ref)
 				}
-				if err != nil {
-					if kind == "" && errdefs.Is(err, errdefs.ErrNotFound) {
-						err = fmt.Errorf("no such object: %s", ref)
-					}
-					fmt.Fprintln(os.Stderr, "berth: "+oneLine(err))
-					failed = true
-					continue
+				if kind == "" && errdefs.Is(err, errdefs.ErrNotFound) {
+					err = fmt.Errorf("no such object: %s", ref)
 				}
-				objs = append(objs, obj)
-			}
-			if err := printInspect(objs, format); err != nil {
-				return err
-			}
-			if failed {
-				return exitError{code: 1}
-			}
-			return nil
+				return obj, err
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template")
 	cmd.Flags().StringVar(&kind, "type", "", "Only inspect objects of the given type (container, image)")
 	return cmd
+}
+
+// inspectEach looks up every reference and prints what was found as docker's
+// inspect does; each failure is one line on stderr and makes the exit status 1.
+func inspectEach(refs []string, format string, lookup func(string) (any, error)) error {
+	objs := []any{}
+	failed := false
+	for _, ref := range refs {
+		obj, err := lookup(ref)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "berth: "+oneLine(err))
+			failed = true
+			continue
+		}
+		objs = append(objs, obj)
+	}
+	if err := printInspect(objs, format); err != nil {
+		return err
+	}
+	if failed {
+		return exitError{code: 1}
+	}
+	return nil
 }
 
 // printInspect prints objects as docker's inspect does: an indented JSON

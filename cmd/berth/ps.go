@@ -5,9 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
-	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/engine"
@@ -15,7 +13,13 @@ import (
 
 func init() { commands = append(commands, newPsCmd) }
 
-const psTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+// psFormat is ps's default table and docker's column titles.
+var psFormat = listFormat{
+	Table: "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+	Headers: map[string]string{
+		"ID": "CONTAINER ID", "RunningFor": "CREATED", "CreatedAt": "CREATED AT",
+	},
+}
 
 func newPsCmd(c *cli) *cobra.Command {
 	var all, quiet, noTrunc, latest bool
@@ -55,10 +59,8 @@ func newPsCmd(c *cli) *cobra.Command {
 			switch {
 			case quiet:
 				format = "{{.ID}}"
-			case format == "":
-				format = psTable
 			}
-			return writeFormatted(os.Stdout, format, rows)
+			return psFormat.write(os.Stdout, format, rows)
 		},
 	}
 	fs := cmd.Flags()
@@ -86,23 +88,20 @@ func (r psRow) ID() string {
 }
 func (r psRow) Image() string { return r.s.Image }
 func (r psRow) Command() string {
-	cmd := r.s.Command
-	if !r.noTrunc && len([]rune(cmd)) > 20 {
-		cmd = string([]rune(cmd)[:19]) + "…"
+	if r.noTrunc {
+		return strconv.Quote(r.s.Command)
 	}
-	return strconv.Quote(cmd)
+	return strconv.Quote(truncateText(r.s.Command, 20))
 }
-func (r psRow) CreatedAt() string { return r.s.Created.Local().Format("2006-01-02 15:04:05 -0700 MST") }
-func (r psRow) RunningFor() string {
-	return units.HumanDuration(time.Since(r.s.Created)) + " ago"
-}
-func (r psRow) Ports() string    { return "" }
-func (r psRow) State() string    { return r.s.State }
-func (r psRow) Status() string   { return r.s.Status }
-func (r psRow) Names() string    { return strings.Join(r.s.Names, ",") }
-func (r psRow) Networks() string { return "" }
-func (r psRow) Mounts() string   { return "" }
-func (r psRow) Size() string     { return "" }
+func (r psRow) CreatedAt() string  { return timestamp(r.s.Created) }
+func (r psRow) RunningFor() string { return timeAgo(r.s.Created) }
+func (r psRow) Ports() string      { return "" }
+func (r psRow) State() string      { return r.s.State }
+func (r psRow) Status() string     { return r.s.Status }
+func (r psRow) Names() string      { return strings.Join(r.s.Names, ",") }
+func (r psRow) Networks() string   { return "" }
+func (r psRow) Mounts() string     { return "" }
+func (r psRow) Size() string       { return "" }
 func (r psRow) Labels() string {
 	var kv []string
 	for k, v := range r.s.Labels {
