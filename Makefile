@@ -1,31 +1,41 @@
 # berth: `make run` and `make test` are all a new machine needs (as root).
+#
+#   make build   install missing system packages, build bin/berth
+#   make run     build, then scripts/demo.sh (default store, busybox image)
+#   make test    build, go vet, every test (unit and integration, real containers)
+#   make bench   build, the benchmark peers, bench/start/run.sh
+#   make fmt     fail if any Go file is not gofmt'ed
+#   make clean   remove build output
 export PATH := /usr/local/go/bin:$(PATH)
 export CGO_ENABLED := 1
 
-GO      ?= go
-TAGS    := seccomp
-BIN     := bin/berth
-SOURCES := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
+GO   ?= go
+TAGS := seccomp
+BIN  := bin/berth
 
-.PHONY: all deps build run test unit bench fmt vet clean
+.PHONY: all deps build run test vet bench fmt clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
 
-$(BIN): $(SOURCES)
+# Always handed to go build: its cache knows what changed (including embedded
+# files, which a make prerequisite list would miss).
+build: deps
 	$(GO) build -tags $(TAGS) -trimpath -o $(BIN) ./cmd/berth
-
-build: deps $(BIN)
 
 # Opens the workbench on the default store with the demo image ready.
 run: build
 	BERTH=$(BIN) scripts/demo.sh
 
-# Every test: vet, unit and integration (real containers; needs root).
-test: build vet
-	BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -tags $(TAGS) -count=1 -timeout 15m ./...
+# Every test: vet, unit and integration (real containers; needs root). The
+# integration tests run $(BIN) on temporary stores of their own; BERTH_ROOT is
+# removed from their environment so nothing can point them at a real store.
+test: export BERTH_BINARY := $(CURDIR)/$(BIN)
+test: build
+	$(GO) vet -tags $(TAGS) ./...
+	env -u BERTH_ROOT $(GO) test -tags $(TAGS) -count=1 -timeout 15m ./...
 
 vet:
 	$(GO) vet -tags $(TAGS) ./...
@@ -35,7 +45,9 @@ bench: build
 	BERTH=$(CURDIR)/$(BIN) bench/start/run.sh
 
 fmt:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -print0 | xargs -0 gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi; echo "gofmt: ok"
 
 clean:
 	rm -rf bin
+	rm -f coverage.* *.out

@@ -24,6 +24,13 @@ type ImageSummary struct {
 	Created     time.Time //
 	Size        int64     // uncompressed bytes of all layers
 	Labels      map[string]string
+	// Source is the registry reference the image was last pulled from or
+	// pushed to ("localhost:5000/app:v1"); empty for an image never there.
+	Source string
+	// RegistryStatus is set by CheckRegistries: RegistryUpToDate,
+	// RegistryNewer, RegistryMissing or RegistryUnreachable.
+	RegistryStatus string
+	sourceDigest   string // the manifest digest to compare with the registry's
 }
 
 // ImageInspect is `berth image inspect`, with docker's JSON field names.
@@ -95,7 +102,9 @@ func (e *Engine) Images() ([]ImageSummary, error) {
 	}
 	out := make([]ImageSummary, 0, len(imgs))
 	for _, img := range imgs {
-		out = append(out, summarize(img))
+		s := summarize(img)
+		e.addSource(&s, img)
+		out = append(out, s)
 	}
 	return out, nil
 }

@@ -9,7 +9,16 @@
 //	                       size), fsynced and renamed into oci/blobs/sha256/.
 //	                       Only then is index.json rewritten (atomically) to
 //	                       name the new manifest. layerinfo/<diffID hex>
-//	                       caches each layer's uncompressed size (docker's SIZE).
+//	                       caches each layer's uncompressed size (docker's SIZE);
+//	                       layerinfo/<hex>.files (.dfiles, with content
+//	                       digests) caches its file list once a view has
+//	                       read it (layerindex.go).
+//	Analyze, Tree, ...     views stream layer tarballs (never unpacking them)
+//	                       into file lists and stack them as overlayfs does:
+//	                       per-layer changes, trees, ranges, dive's
+//	                       efficiency, path histories, cat/diff/extract.
+//	AppendLayer            commit: a container's upper dir (WriteUpperTar,
+//	                       whiteouts kept) becomes a layer on its image.
 //	LowerDirs              each layer is unpacked once into snapshots/<chainID>,
 //	                       whiteouts converted to overlayfs form (0/0 character
 //	                       devices and trusted.overlay.opaque), via a temporary

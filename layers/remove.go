@@ -187,7 +187,7 @@ func (s *Store) gc() ([]string, error) {
 		}
 	}
 	for _, name := range readDirNames(s.layerInfo) {
-		if !diffs[name] {
+		if !diffs[strings.TrimSuffix(name, filepath.Ext(name))] { // <hex>, <hex>.files (layerindex.go)
 			os.Remove(filepath.Join(s.layerInfo, name))
 		}
 	}

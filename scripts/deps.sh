@@ -4,6 +4,9 @@
 #
 #   scripts/deps.sh          build and test dependencies
 #   scripts/deps.sh bench    also the peers the benchmarks compare against
+#
+# One line per action on stdout; on failure one line saying what failed on
+# stderr (with apt's output before it) and a non-zero exit.
 set -euo pipefail
 
 packages=(
@@ -13,45 +16,61 @@ packages=(
   util-linux           # flock, setpriv (tests)
   tmux                 # the TUI end-to-end script
   skopeo               # interoperability tests: archives berth saves and loads
+  docker-registry      # registry interoperability tests: the CNCF distribution server
   runc                 # the start benchmark's peer
   tini                 # --init
   containernetworking-plugins iptables iproute2
 )
-if [[ "${1:-}" == "bench" ]]; then
-  packages+=(podman hyperfine)
-fi
+case "${1:-}" in
+  "") ;;
+  bench) packages+=(podman hyperfine) ;;
+  *) echo "usage: $0 [bench]" >&2; exit 2 ;;
+esac
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "deps: must run as root (berth runs containers); try: sudo $0 $*" >&2
-  exit 1
-fi
+fail() { echo "deps: FAILED: $*" >&2; exit 1; }
+
+command -v dpkg-query >/dev/null || fail "dpkg-query not found: this script is for Debian 12"
 
 missing=()
 for p in "${packages[@]}"; do
-  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]]; then
     missing+=("$p")
   fi
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "deps: all ${#packages[@]} packages present"
+  echo "deps: nothing missing (${#packages[@]} packages present)"
 else
-  echo "deps: installing ${missing[*]}"
+  [[ $(id -u) -eq 0 ]] || fail "missing ${missing[*]}; installing needs root: sudo $0 $*"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  echo "deps: installed ${#missing[@]} packages"
+  log=$(mktemp /tmp/berth-deps.XXXXXX)
+  trap 'rm -f "$log"' EXIT
+  echo "deps: apt-get update"
+  if ! apt-get update -qq >"$log" 2>&1; then
+    cat "$log" >&2
+    fail "apt-get update (is a Debian mirror reachable?)"
+  fi
+  echo "deps: installing ${missing[*]}"
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+    cat "$log" >&2
+    fail "apt-get install ${missing[*]}"
+  fi
+  echo "deps: installed ${#missing[@]} package(s)"
 fi
 
-# Go is not taken from Debian (too old); it must be on the machine already.
-export PATH="/usr/local/go/bin:$PATH"
-if ! command -v go >/dev/null; then
-  echo "deps: Go 1.26 or newer is required (expected at /usr/local/go/bin/go)" >&2
-  exit 1
+# Go is not taken from Debian (bookworm has 1.19); it must be on the machine.
+go=""
+if [[ -x /usr/local/go/bin/go ]]; then
+  go=/usr/local/go/bin/go
+elif command -v go >/dev/null; then
+  go=$(command -v go)
 fi
-v=$(go env GOVERSION | sed 's/^go//')
-major=${v%%.*}; rest=${v#*.}; minor=${rest%%.*}
+[[ -n "$go" ]] || fail "Go 1.26 or newer is required at /usr/local/go/bin/go or on PATH (see https://go.dev/doc/install); Debian's golang package is too old"
+v=$(GOTOOLCHAIN=local "$go" env GOVERSION 2>/dev/null) || fail "$go does not run"
+v=${v#go}
+major=${v%%.*}; rest=${v#*.}; minor=${rest%%[.a-z]*}
+[[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || fail "cannot read the Go version of $go: $v"
 if (( major < 1 || (major == 1 && minor < 26) )); then
-  echo "deps: Go $v is too old; berth needs 1.26 or newer" >&2
-  exit 1
+  fail "$go is Go $v; berth needs 1.26 or newer (install it at /usr/local/go)"
 fi
+echo "deps: go $v ($go)"

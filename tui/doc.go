@@ -1,8 +1,36 @@
-// Package tui will own berth's terminal workbench (Bubble Tea): live
-// container and image lists, the layer explorer, resource graphs, namespace
-// views, logs, PTY hand-over for exec and attach, and the lesson pane. It
-// talks to the engine only through a narrow interface it declares itself.
+// Package tui is berth's terminal workbench (Bubble Tea), what `berth` with
+// no arguments opens on a terminal.
 //
-// It holds no code yet: until it does, `berth` with no arguments lists the
-// containers as `berth ps -a` does.
+// # What it owns
+//
+//	App            the tab bar, the panel in front, the command log, the
+//	               status bar, `?` help, yes/no prompts, mouse clicks/wheel
+//	containersPanel  the live container list: filter (/), sort (o, O), show
+//	               stopped (a), marks for bulk actions (space, ctrl+a);
+//	               virtualised, only visible rows are rendered
+//	imagesPanel    images, and an image's history (its layers) on enter
+//	detailPanel    one container's tabs: Logs (logsPanel: follow, search,
+//	               timestamps, save), Inspect, Diff, Processes, Namespaces
+//	               (pagePanel each)
+//	session        exec of a shell and attach on the real terminal, through
+//	               tea.Exec: raw mode, resize, ctrl-p ctrl-q, and back
+//	cmdLog         the `berth ...` line (and docker's where it differs)
+//	               equivalent to each action, for learners to repeat
+//
+// Each panel has Init/Update/View and SetSize, and gets a *Common (size,
+// Styles from DefaultStyles, KeyMap from DefaultKeyMap) passed in.
+//
+// # Lifecycle
+//
+// New builds the App over an Engine, the narrow interface of engine.go
+// (FromEngine adapts *engine.Engine; tests use a fake of exactly it). Init
+// lists containers and images once and starts following engine events
+// (Events with Follow) into a channel; a command reads one event at a time
+// and Update re-arms it (the re-arm pattern). An event re-reads only the
+// container it names; uptimes are rendered from times, refreshed by a 1 s
+// tick. Update does no I/O: every engine call is a tea.Cmd that returns a
+// named message (msgs.go). A container's log streams the same way, in
+// batches. Close (on quit) cancels the event and log streams.
+//
+// NO_COLOR drops colours; selection and marks stay readable (reverse, *).
 package tui

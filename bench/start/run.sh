@@ -1,79 +1,143 @@
 #!/usr/bin/env bash
-# Container start, side by side: `berth run --rm --network none busybox true`
-# against `runc run` of the same root filesystem (Debian's runc) and, where
-# installed, `podman run --rm --network none`. Prints medians and ratios.
-# podman needs lower nofile and nproc limits than its defaults on this host:
-# root here lacks CAP_SYS_RESOURCE, so raising a limit past the hard one fails.
+# Container start, side by side, in one run: the wall time of
+#   berth run --rm --network none busybox true
+#   runc run            of the same root filesystem (Debian's runc)
+#   podman run --rm --network none busybox true     (where podman is installed)
+# each N times after 3 warm-ups (bench/timeit), then the ratios berth/peer.
 #
-#   bench/start/run.sh [-n N]         (as root; BERTH=path/to/berth)
+# runc gets berth's own OCI spec (`berth oci-spec`: namespaces including a new
+# network namespace, docker's capabilities and seccomp profile, masked paths,
+# cgroup), so both do the same work. Without berth (-t runc,podman) the bundle
+# is `runc spec`'s default config on a rootfs made from the host's busybox.
+# podman gets a store of its own, and lower nofile/nproc limits than its
+# defaults: root on this host lacks CAP_SYS_RESOURCE, so raising a limit past
+# the hard one fails.
+#
+#   bench/start/run.sh [-n N] [-t berth,runc,podman]     as root; BERTH=path/to/berth
+#
+# Everything it creates (temporary stores, the bundle, cgroups, containers)
+# is removed when it exits, however it exits. It never touches /var/lib/berth.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+
 N=40
-while getopts "n:" o; do case $o in n) N=$OPTARG ;; *) exit 2 ;; esac; done
-BERTH=${BERTH:-$PWD/bin/berth}
+TOOLS=berth,runc,podman
+usage() { echo "usage: $0 [-n N] [-t berth,runc,podman]" >&2; exit 2; }
+while getopts "n:t:h" o; do
+  case $o in
+    n) N=$OPTARG ;;
+    t) TOOLS=$OPTARG ;;
+    *) usage ;;
+  esac
+done
+[[ "$N" =~ ^[1-9][0-9]*$ ]] || usage
+has() { [[ ",$TOOLS," == *",$1,"* ]]; }
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+BERTH=${BERTH:-$repo/bin/berth}
+[[ "$BERTH" == /* ]] || BERTH=$PWD/$BERTH
 export PATH="/usr/local/go/bin:$PATH"
+unset BERTH_ROOT
+[[ $(id -u) -eq 0 ]] || die "must run as root (containers); try: sudo $0 $*"
+command -v go >/dev/null || die "Go not found (scripts/deps.sh)"
+if has runc; then command -v runc >/dev/null || die "runc not installed (scripts/deps.sh)"; fi
 
 work=$(mktemp -d /tmp/berth-bench-start.XXXXXX)
+name=berth-bench-$$                  # runc container id and cgroup name
+store=$work/store                    # berth's store
+berth_run_root=/run/berth-$(printf '%s' "$store" | sha256sum | cut -c1-12)  # engine.RunRootFor
+P=()                                 # the podman command line, once used
+
+# unmount_under DIR: lazily unmounts every mount at or below DIR, deepest first.
+unmount_under() {
+  findmnt -rn -o TARGET | awk -v d="$1" '$0 == d || index($0, d "/") == 1' | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
 cleanup() {
   set +e
-  [[ -n "${podman_root:-}" ]] && podman --root "$podman_root/root" --runroot "$podman_root/run" rm -af >/dev/null 2>&1
-  "$BERTH" --root "$work/store" ps -aq 2>/dev/null | xargs -r "$BERTH" --root "$work/store" rm -f >/dev/null 2>&1
-  rm -rf "$(dirname "$work")/berth-run-$(basename "$work")"
-  rm -rf "$work"
+  if [[ -x "$BERTH" && -d "$store" ]]; then
+    ids=$("$BERTH" --root "$store" ps -aq 2>/dev/null)
+    [[ -n "$ids" ]] && "$BERTH" --root "$store" rm -f $ids >/dev/null 2>&1
+  fi
+  if [[ -d "$work/runc-state" ]]; then
+    runc --root "$work/runc-state" delete -f "$name" >/dev/null 2>&1
+  fi
+  if (( ${#P[@]} )); then
+    "${P[@]}" rm -af >/dev/null 2>&1
+    "${P[@]}" rmi -af >/dev/null 2>&1
+  fi
+  # runc nests its cgroup under ours; remove what is left (leaves first).
+  find /sys/fs/cgroup -depth -type d \( -name "$name" -o -path "*/$name/*" \) -exec rmdir {} + 2>/dev/null
+  unmount_under "$berth_run_root"
+  unmount_under "$work"
+  rm -rf --one-file-system "$berth_run_root" "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
-timeit="$work/timeit"
-go build -o "$timeit" ./bench/timeit
+cd "$repo"
+go build -o "$work/timeit" ./bench/timeit
+go build -o "$work/ocibundle" ./bench/start/ocibundle
+timeit() { "$work/timeit" -json -n "$N" "$@" >>"$work/results.jsonl"; }
 
-# berth: a store of its own with the bootstrap busybox.
-export BERTH_ROOT="$work/store"
-"$BERTH" bootstrap >/dev/null
-results="$work/results.jsonl"
-"$timeit" -json -n "$N" -label "berth run --rm" -- "$BERTH" run --rm --network none busybox true >>"$results"
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs"
+if has berth; then
+  [[ -x "$BERTH" ]] || die "no berth binary at $BERTH (make build; or leave berth out: -t runc,podman)"
+  say "berth: bootstrap a temporary store"
+  "$BERTH" --root "$store" bootstrap >/dev/null
+  # The container berth would run, as an OCI bundle: its rootfs and its spec.
+  cid=$("$BERTH" --root "$store" create --network none busybox true)
+  "$BERTH" --root "$store" export "$cid" | tar -C "$bundle/rootfs" -x
+  "$BERTH" --root "$store" oci-spec "$cid" >"$bundle/config.json"
+  "$BERTH" --root "$store" rm "$cid" >/dev/null
+  spec="berth's spec (berth oci-spec)"
+  say "berth: measuring (n=$N)"
+  timeit -key berth -label "berth run --rm" -- \
+    "$BERTH" --root "$store" run --rm --network none busybox true
+else
+  # The host's busybox-static with a symlink per applet.
+  mkdir -p "$bundle/rootfs/bin"
+  cp /bin/busybox "$bundle/rootfs/bin/busybox"
+  for a in $(/bin/busybox --list); do
+    [[ -e "$bundle/rootfs/bin/$a" ]] || ln -s busybox "$bundle/rootfs/bin/$a"
+  done
+  (cd "$bundle" && runc spec)
+  spec="runc spec defaults"
+fi
+"$work/ocibundle" -config "$bundle/config.json" -rootfs rootfs -cgroups-path "$name/runc" -args /bin/true
 
-# runc: the same image's root filesystem as an OCI bundle.
-mkdir -p "$work/bundle/rootfs"
-"$BERTH" save busybox -o "$work/busybox.tar"
-python3 - "$work/busybox.tar" "$work/bundle/rootfs" <<'PY'
-import json, sys, tarfile, io
-arc = tarfile.open(sys.argv[1])
-manifest = json.load(arc.extractfile("manifest.json"))
-for layer in manifest[0]["Layers"]:
-    inner = tarfile.open(fileobj=io.BytesIO(arc.extractfile(layer).read()))
-    inner.extractall(sys.argv[2])
-PY
-# The same OCI spec berth gives the container (namespaces, capabilities,
-# docker's seccomp profile, masked paths, cgroup), so both do the same work.
-cid=$("$BERTH" create --network none busybox true)
-"$BERTH" oci-spec "$cid" >"$work/bundle/config.json"
-"$BERTH" rm "$cid" >/dev/null
-python3 - "$work/bundle/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["root"] = {"path": "rootfs", "readonly": False}
-c["linux"]["cgroupsPath"] = "berth-bench/runc"
-json.dump(c, open(sys.argv[1], "w"))
-PY
-runc_root="$work/runc-state"
-"$timeit" -json -n "$N" -label "runc run (Debian $(runc --version | awk 'NR==1{print $3}'))" -- \
-  sh -c "cd $work/bundle && exec runc --root $runc_root run bench-\$\$" >>"$results"
-
-# podman, where installed, on a store of its own.
-if command -v podman >/dev/null; then
-  podman_root="$work/podman"
-  P=(podman --root "$podman_root/root" --runroot "$podman_root/run" --cgroup-manager cgroupfs --events-backend file)
-  "${P[@]}" load -q -i "$work/busybox.tar" >/dev/null
-  "$timeit" -json -n "$N" -label "podman run --rm ($(podman --version | awk '{print $3}'))" -- \
-    "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true >>"$results"
+if has runc; then
+  say "runc: measuring (n=$N, bundle: $spec)"
+  timeit -key runc -label "runc run ($(runc --version | awk 'NR==1{print $3}'))" -- \
+    runc --root "$work/runc-state" run --bundle "$bundle" "$name"
 fi
 
-python3 - "$results" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-for r in rows:
-    print(f'{r["label"]:<40} n={r["n"]} median={r["median_ms"]:7.2f}ms min={r["min_ms"]:7.2f}ms max={r["max_ms"]:7.2f}ms')
-berth = rows[0]["median_ms"]
-for r in rows[1:]:
-    print(f'ratio berth / {r["label"].split()[0]:<8} = {berth / r["median_ms"]:.2f}x')
-PY
+if has podman; then
+  if ! command -v podman >/dev/null; then
+    say "podman: not installed (scripts/deps.sh bench), skipped"
+  else
+    mkdir -p "$work/podman"
+    P=(podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp"
+       --cgroup-manager cgroupfs --events-backend file)
+    if has berth; then
+      say "podman: load the image berth saves"
+      "$BERTH" --root "$store" save busybox -o "$work/busybox.tar"
+      "${P[@]}" load -q -i "$work/busybox.tar" >/dev/null
+    else
+      say "podman: import the busybox rootfs"
+      tar -C "$bundle/rootfs" -c . | "${P[@]}" import -q - busybox:latest >/dev/null
+    fi
+    say "podman: measuring (n=$N)"
+    timeit -key podman -label "podman run --rm ($(podman --version | awk '{print $3}'))" -- \
+      "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true
+  fi
+fi
+
+[[ -s "$work/results.jsonl" ]] || die "nothing measured (-t $TOOLS)"
+if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then cg="cgroup v2"
+elif [[ -d /sys/fs/cgroup/unified ]]; then cg="cgroup v1 hybrid"
+else cg="cgroup v1"; fi
+echo "# container start: create + start + wait of busybox true; $(nproc) CPUs, kernel $(uname -r), $cg"
+"$work/timeit" -report "$work/results.jsonl"

@@ -1,35 +1,65 @@
 // Command timeit runs a command N times after warm-ups and prints the
 // median, minimum and maximum wall time: the measuring stick of the
-// benchmark scripts under bench/, so every tool is timed the same way.
+// benchmark scripts under bench/, so every tool is timed the same way and
+// no tool beyond Go is needed.
 //
-//	timeit -n 40 -label "berth run" -- berth run --rm busybox true
+//	timeit -n 40 -label "berth run --rm" -- berth run --rm busybox true
 //
-// With -json it prints {"label":..., "median_ms":...} instead.
+// With -json it prints one JSON line ({"key":..., "label":..., "median_ms":...})
+// instead; -report FILE reads such lines and prints them as a table followed
+// by the ratio of the first measurement's median to each other one's:
+//
+//	berth run --rm   n=40 median=  41.2ms min=  38.0ms max=  60.1ms
+//	ratio berth/runc = 0.93x
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"sort"
+	"strings"
 	"time"
 )
+
+// result is one measured command.
+type result struct {
+	Key      string  `json:"key"`   // short name used in ratios: berth, runc
+	Label    string  `json:"label"` // what the table shows
+	N        int     `json:"n"`
+	MedianMS float64 `json:"median_ms"`
+	MinMS    float64 `json:"min_ms"`
+	MaxMS    float64 `json:"max_ms"`
+}
 
 func main() {
 	n := flag.Int("n", 40, "timed runs")
 	warm := flag.Int("warmup", 3, "untimed runs first")
-	label := flag.String("label", "", "name printed for this command")
-	asJSON := flag.Bool("json", false, "print JSON")
+	label := flag.String("label", "", "name printed for this command (default: the command)")
+	key := flag.String("key", "", "short name used in ratios (default: the label's first word)")
+	asJSON := flag.Bool("json", false, "print one JSON line")
+	report := flag.String("report", "", "print the table and ratios of a file of JSON lines, and exit")
 	flag.Parse()
+	if *report != "" {
+		if err := printReport(*report); err != nil {
+			fmt.Fprintln(os.Stderr, "timeit:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	args := flag.Args()
-	if len(args) == 0 || *n < 1 {
-		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-warmup W] [-label L] [-json] -- COMMAND [ARG...]")
+	if len(args) == 0 || *n < 1 || *warm < 0 {
+		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-warmup W] [-label L] [-key K] [-json] -- COMMAND [ARG...]\n       timeit -report FILE")
 		os.Exit(2)
 	}
 	if *label == "" {
-		*label = args[0]
+		*label = strings.Join(args, " ")
+	}
+	if *key == "" {
+		*key = strings.Fields(*label)[0]
 	}
 	run := func() time.Duration {
 		cmd := exec.Command(args[0], args[1:]...)
@@ -54,11 +84,53 @@ func main() {
 		med = (times[len(times)/2-1] + times[len(times)/2]) / 2
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	r := result{Key: *key, Label: *label, N: *n, MedianMS: ms(med), MinMS: ms(times[0]), MaxMS: ms(times[len(times)-1])}
 	if *asJSON {
-		json.NewEncoder(os.Stdout).Encode(map[string]any{
-			"label": *label, "n": *n, "median_ms": ms(med), "min_ms": ms(times[0]), "max_ms": ms(times[len(times)-1]),
-		})
+		json.NewEncoder(os.Stdout).Encode(r)
 		return
 	}
-	fmt.Printf("%-36s n=%d median=%7.2fms min=%7.2fms max=%7.2fms\n", *label, *n, ms(med), ms(times[0]), ms(times[len(times)-1]))
+	printTable([]result{r})
+}
+
+func printTable(rs []result) {
+	w := 0
+	for _, r := range rs {
+		w = max(w, len(r.Label))
+	}
+	for _, r := range rs {
+		fmt.Printf("%-*s  n=%d median=%6.1fms min=%6.1fms max=%6.1fms\n", w, r.Label, r.N, r.MedianMS, r.MinMS, r.MaxMS)
+	}
+}
+
+func printReport(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var rs []result
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var r result
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		rs = append(rs, r)
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return fmt.Errorf("%s: no measurements", path)
+	}
+	printTable(rs)
+	for _, r := range rs[1:] {
+		if r.MedianMS > 0 {
+			fmt.Printf("ratio %s/%s = %.2fx\n", rs[0].Key, r.Key, rs[0].MedianMS/r.MedianMS)
+		}
+	}
+	return nil
 }

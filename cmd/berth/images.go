@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"strings"
 
@@ -25,7 +26,7 @@ func newImagesCmd(c *cli) *cobra.Command {
 
 // imagesFlags makes cmd `berth images` (also `berth image ls`).
 func imagesFlags(c *cli, cmd *cobra.Command) {
-	var quiet, all, noTrunc, digests bool
+	var quiet, all, noTrunc, digests, remote bool
 	var format string
 	cmd.Args = cobra.MaximumNArgs(1)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -36,6 +37,9 @@ func imagesFlags(c *cli, cmd *cobra.Command) {
 		list, err := e.Images()
 		if err != nil {
 			return err
+		}
+		if remote {
+			e.CheckRegistries(context.Background(), list, engine.RegistryOptions{})
 		}
 		var rows []any
 		seen := map[string]bool{}
@@ -58,6 +62,8 @@ func imagesFlags(c *cli, cmd *cobra.Command) {
 			format = "{{.ID}}"
 		case format == "" && digests:
 			format = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+		case format == "" && remote:
+			format = imagesFormat.Table + "\t{{.Source}}\t{{.Registry}}"
 		}
 		return imagesFormat.write(os.Stdout, format, rows)
 	}
@@ -66,6 +72,7 @@ func imagesFlags(c *cli, cmd *cobra.Command) {
 	fs.BoolVarP(&all, "all", "a", false, "Show all images (default hides intermediate images)")
 	fs.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	fs.BoolVar(&digests, "digests", false, "Show digests")
+	fs.BoolVar(&remote, "remote", false, "Show where each image came from and ask its registry whether it has a newer copy")
 	fs.StringVar(&format, "format", "", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
 }
 
@@ -105,3 +112,5 @@ func (r imageRow) VirtualSize() string  { return humanSize(r.s.Size) }
 func (r imageRow) SharedSize() string   { return "N/A" }
 func (r imageRow) UniqueSize() string   { return "N/A" }
 func (r imageRow) Containers() string   { return "N/A" }
+func (r imageRow) Source() string       { return r.s.Source }
+func (r imageRow) Registry() string     { return r.s.RegistryStatus }

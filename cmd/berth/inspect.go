@@ -17,6 +17,8 @@ func init() { commands = append(commands, newInspectCmd) }
 
 func newInspectCmd(c *cli) *cobra.Command {
 	var format, kind string
+	var asJSON bool
+	views := map[string]*bool{}
 	cmd := &cobra.Command{
 		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
 		Short: "Return low-level information on containers or images",
@@ -25,6 +27,17 @@ func newInspectCmd(c *cli) *cobra.Command {
 			e, err := c.engine()
 			if err != nil {
 				return err
+			}
+			var chosen []string
+			for v, on := range views {
+				if *on {
+					chosen = append(chosen, "--"+v)
+				}
+			}
+			if len(chosen) > 1 {
+				return fmt.Errorf("choose one of %s", strings.Join(chosen, ", "))
+			} else if len(chosen) == 1 {
+				return inspectLive(e, chosen[0][2:], args, asJSON)
 			}
 			return inspectEach(args, format, func(ref string) (any, error) {
 				var obj any
@@ -44,6 +57,12 @@ func newInspectCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template")
 	cmd.Flags().StringVar(&kind, "type", "", "Only inspect objects of the given type (container, image)")
+	for v, help := range map[string]string{"namespaces": "namespaces, and the containers sharing them",
+		"processes": "process tree, host and container PIDs and UIDs", "mounts": "mount table and root file system layers",
+		"net": "network interfaces, addresses and routes", "security": "capabilities, seccomp and no_new_privs"} {
+		views[v] = cmd.Flags().Bool(v, false, "Show a running container's "+help)
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "Print --namespaces, --processes, ... as JSON")
 	return cmd
 }
 

@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/berthdev/berth/engine"
+	"github.com/berthdev/berth/tui"
 )
 
 // commands holds one constructor per verb; each verb's file adds its own in
@@ -63,9 +65,16 @@ func (c *cli) engine() (*engine.Engine, error) {
 	return e, nil
 }
 
-// runDefault is `berth` with no verb. Until the TUI lands it shows the
-// container list, as `berth ps -a` does.
+// runDefault is `berth` with no verb: the workbench when stdin and stdout
+// are terminals; otherwise (scripts, CI) the container list, as `berth ps -a`.
 func (c *cli) runDefault(cmd *cobra.Command) error {
+	if term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())) {
+		e, err := c.engine()
+		if err != nil {
+			return err
+		}
+		return tui.Run(tui.FromEngine(e))
+	}
 	ps, _, err := cmd.Find([]string{"ps"})
 	if err != nil {
 		return err

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Layer analysis, side by side, in one run: `berth layers --ci` against
+# `dive --ci --source docker-archive` on the same image, a docker-archive
+# of about 50,000 files in 5 layers (bench/layers/gen: a large base,
+# dependencies rewriting part of it, the application, files rewritten a
+# third time, a clean-up layer with whiteouts). Each tool runs N times;
+# the medians of wall time and of peak memory (max RSS, GNU time) are
+# printed with the ratios berth/dive, and both tools' efficiency and
+# wasted bytes, which must agree.
+#
+# berth reads the image from its store (`berth load` first, timed apart).
+# Its first analysis of a layer reads the layer blob and leaves the file
+# list in layerinfo/ (layers/layerindex.go); later ones read that. Both
+# are reported: "cold" (the cache removed before each run) and "warm".
+# dive reads the archive each time; it has no cache.
+#
+#   bench/layers/run.sh [-n N]        as root; BERTH=path/to/berth
+#
+# dive is installed with `go install` (Go module proxy) into
+# bench/layers/.bin the first time. Everything else lives in a temporary
+# directory removed on exit; /var/lib/berth is never touched.
+set -euo pipefail
+
+N=5
+while getopts "n:h" o; do
+  case $o in
+    n) N=$OPTARG ;;
+    *) echo "usage: $0 [-n N]" >&2; exit 2 ;;
+  esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+BERTH=${BERTH:-$repo/bin/berth}
+export PATH=/usr/local/go/bin:$PATH
+
+DIVE=$here/.bin/dive
+if [[ ! -x $DIVE ]]; then
+  echo "installing dive (go install github.com/wagoodman/dive/cmd/dive@latest)" >&2
+  GOBIN=$here/.bin go install github.com/wagoodman/dive/cmd/dive@latest
+fi
+[[ -x /usr/bin/time ]] || { echo "needs GNU time (/usr/bin/time): apt-get install time" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/berth-bench-layers-XXXXXX)
+trap '[[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
+(cd "$repo" && go run ./bench/layers/gen -o "$work/image.tar")
+store=$work/store
+/usr/bin/time -f "%e" -o "$work/load.time" "$BERTH" --root "$store" load -i "$work/image.tar" >/dev/null
+
+# measure LABEL CMD...: N runs, "seconds kilobytes" per line in $work/LABEL
+measure() {
+  local label=$1; shift
+  : > "$work/$label"
+  for _ in $(seq "$N"); do
+    [[ $label == berth-cold ]] && rm -f "$store"/layerinfo/*.files
+    /usr/bin/time -f "%e %M" -o "$work/t" "$@" > "$work/$label.out" 2>/dev/null || true
+    tail -n 1 "$work/t" >> "$work/$label"
+  done
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+cd "$work"  # no .dive-ci here: both use the default rules
+measure dive env CI=true "$DIVE" --ci --source docker-archive "$work/image.tar"
+measure berth-cold "$BERTH" --root "$store" layers --ci bench/layers:latest
+measure berth-warm "$BERTH" --root "$store" layers --ci bench/layers:latest
+
+files=$("$BERTH" --root "$store" layers --json bench/layers:latest | grep -o '"files": [0-9]*' | awk '{s+=$2} END {print s}')
+printf 'image: 5 layers, %s tar entries; berth load: %ss\n\n' "$files" "$(cat "$work/load.time")"
+printf '%-32s %10s %12s\n' "command (median of $N)" "time" "peak RSS"
+for l in dive berth-cold berth-warm; do
+  printf '%-32s %9.2fs %9.1f MB\n' "$l" "$(cut -d' ' -f1 "$work/$l" | median)" "$(cut -d' ' -f2 "$work/$l" | median | awk '{print $1/1024}')"
+done
+dt=$(cut -d' ' -f1 "$work/dive" | median); dm=$(cut -d' ' -f2 "$work/dive" | median)
+for l in berth-cold berth-warm; do
+  bt=$(cut -d' ' -f1 "$work/$l" | median); bm=$(cut -d' ' -f2 "$work/$l" | median)
+  awk -v l="$l" -v bt="$bt" -v dt="$dt" -v bm="$bm" -v dm="$dm" 'BEGIN {printf "ratio %-10s / dive: time %.2fx  memory %.2fx\n", l, bt/dt, bm/dm}'
+done
+echo
+echo "dive:  $(grep -E 'efficiency|wastedBytes' "$work/dive.out" | tr -s ' ' | tr '\n' ' ')"
+echo "berth: $(grep -E '^Efficiency' "$work/berth-warm.out")"

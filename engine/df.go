@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// DiskUsage is `berth system df`: what images, containers and volumes
+// take on disk, with docker's notion of layer sharing.
+type DiskUsage struct {
+	LayersSize int64 // every layer once, however many images share it
+	// Reclaimable is what removing the images no container uses would
+	// free: the layers only they have.
+	Reclaimable int64
+	Images      []ImageUsage
+	Containers  []ContainerUsage
+	Volumes     []VolumeUsage
+	// BuildCacheSize is the size of the build cache; berth keeps none yet,
+	// so it is 0.
+	BuildCacheSize int64
+}
+
+// ImageUsage is one image's disk use. SharedSize is the size of its
+// layers that other images use too; UniqueSize the rest.
+type ImageUsage struct {
+	ImageSummary
+	SharedSize int64
+	UniqueSize int64
+	Containers int // containers using it
+}
+
+// ContainerUsage is one container's writable layer.
+type ContainerUsage struct {
+	ContainerSummary
+	SizeRw int64 // bytes in its writable layer
+}
+
+// VolumeUsage is one managed volume under <root>/volumes.
+type VolumeUsage struct {
+	Name  string
+	Size  int64
+	Links int // containers using it; not tracked yet, so 0
+}
+
+// DiskUsage measures the store.
+func (e *Engine) DiskUsage() (*DiskUsage, error) {
+	imgs, err := e.images.List()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := e.List(true)
+	if err != nil {
+		return nil, err
+	}
+	du := &DiskUsage{}
+	users := map[string]int{}
+	for _, c := range cs {
+		users[c.ImageID]++
+		du.Containers = append(du.Containers, ContainerUsage{c, dirSize(filepath.Join(e.containerDir(c.ID), "upper"))})
+	}
+	layerUsers := map[string]int{}
+	layerSize := map[string]int64{}
+	for _, img := range imgs {
+		seen := map[string]bool{}
+		for _, l := range img.Layers {
+			if !seen[l.ChainID] {
+				seen[l.ChainID] = true
+				layerUsers[l.ChainID]++
+				layerSize[l.ChainID] = l.DiffSize
+			}
+		}
+	}
+	active := map[string]bool{}
+	for _, img := range imgs {
+		for _, l := range img.Layers {
+			if users[img.ID] > 0 {
+				active[l.ChainID] = true
+			}
+		}
+	}
+	for chain, n := range layerSize {
+		du.LayersSize += n
+		if !active[chain] {
+			du.Reclaimable += n
+		}
+	}
+	for _, img := range imgs {
+		u := ImageUsage{ImageSummary: summarize(img), Containers: users[img.ID]}
+		seen := map[string]bool{}
+		for _, l := range img.Layers {
+			if seen[l.ChainID] {
+				continue
+			}
+			seen[l.ChainID] = true
+			if layerUsers[l.ChainID] > 1 {
+				u.SharedSize += l.DiffSize
+			} else {
+				u.UniqueSize += l.DiffSize
+			}
+		}
+		du.Images = append(du.Images, u)
+	}
+	vols, _ := os.ReadDir(filepath.Join(e.root, "volumes"))
+	for _, v := range vols {
+		if v.IsDir() {
+			du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name(), Size: dirSize(filepath.Join(e.root, "volumes", v.Name(), "_data"))})
+		}
+	}
+	return du, nil
+}
+
+// dirSize is the bytes of the regular files under dir, each hard-linked
+// file once (0 if dir is missing).
+func dirSize(dir string) int64 {
+	var n int64
+	seen := map[uint64]bool{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			if seen[st.Ino] {
+				return nil
+			}
+			seen[st.Ino] = true
+		}
+		n += fi.Size()
+		return nil
+	})
+	return n
+}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/layers"
+)
+
+// Export writes a container's file system, flattened (its image's layers
+// and its own changes merged), to w as a tarball, as docker export does.
+func (e *Engine) Export(ref string, w io.Writer) error {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return err
+	}
+	return e.withRootfs(r, false, func(root string) error {
+		if err := layers.WriteDirTar(w, root); err != nil {
+			return fmt.Errorf("exporting container %s: %w", r.Name, err)
+		}
+		return nil
+	})
+}
+
+// withRootfs runs fn with the container's root file system at a path: the
+// live mount of a running container, or, for any other, an overlay
+// mounted in a private mount namespace that only fn's thread sees, so
+// nothing is left mounted if berth dies meanwhile. The private mount is
+// read-only (the writable layer as the top lowerdir) unless writable.
+// fn must do its file system work in its own goroutine.
+func (e *Engine) withRootfs(r *record, writable bool, fn func(root string) error) error {
+	st, err := e.loadState(r.ID)
+	if err != nil {
+		return err
+	}
+	merged := filepath.Join(e.runDir(r.ID), "merged")
+	if st.running() {
+		return fn(merged)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread ends with the goroutine, and its
+		// private mount namespace with it.
+		runtime.LockOSThread()
+		errc <- e.inPrivateMount(r, writable, fn)
+	}()
+	return <-errc
+}
+
+func (e *Engine) inPrivateMount(r *record, writable bool, fn func(root string) error) error {
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("container %s: private mount namespace: %w", r.Name, err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("container %s: private mount namespace: %w", r.Name, err)
+	}
+	dir, err := os.MkdirTemp(e.runRoot, "rootfs-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(dir)
+	upper := filepath.Join(e.containerDir(r.ID), "upper")
+	if writable {
+		err = mountOverlay(r.LowerDirs, upper, filepath.Join(e.containerDir(r.ID), "work"), dir)
+	} else {
+		opts := "lowerdir=" + strings.Join(append([]string{upper}, r.LowerDirs...), ":")
+		if err = unix.Mount("overlay", dir, "overlay", unix.MS_RDONLY, opts); err != nil {
+			err = fmt.Errorf("mounting container root filesystem: %w", err)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("container %s: %w", r.Name, err)
+	}
+	defer unmount(dir)
+	return fn(dir)
+}

@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/layers"
+	"github.com/berthdev/berth/registry"
+)
+
+// DefaultRegistryAddr is where `berth registry serve` listens unless told:
+// loopback only; pass ":5000" to share it with a class.
+const DefaultRegistryAddr = "127.0.0.1:5000"
+
+// RegistryDir is the default directory of the local registry of a store:
+// <root>/registry.
+func RegistryDir(root string) string { return filepath.Join(root, "registry") }
+
+// ServeRegistry runs a registry (the OCI distribution API) on addr,
+// keeping blobs and manifests in dir, until ctx ends. ready, if not nil,
+// is called with the address listened on; logw gets one line per request.
+func ServeRegistry(ctx context.Context, addr, dir string, logw io.Writer, ready func(addr string)) error {
+	return registry.Serve(ctx, addr, dir, logw, ready)
+}
+
+// RegistryRepository is one repository of a registry and its tags.
+type RegistryRepository struct {
+	Name string
+	Tags []string
+}
+
+// ListRegistry lists the repositories of a registry ("host:port") and
+// their tags, by name.
+func ListRegistry(ctx context.Context, addr string, opts RegistryOptions) ([]RegistryRepository, error) {
+	cat, err := layers.Catalog(ctx, addr, layers.RemoteOptions{Insecure: opts.Insecure})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegistryRepository, 0, len(cat))
+	for n, tags := range cat {
+		out = append(out, RegistryRepository{Name: n, Tags: tags})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Registry states of an image, as CheckRegistries sets RegistryStatus.
+const (
+	RegistryUpToDate    = "up to date"
+	RegistryNewer       = "newer in registry" // the registry's tag names another image now
+	RegistryMissing     = "not in registry"
+	RegistryUnreachable = "unreachable"
+)
+
+// CheckRegistries asks, for each image with a Source, whether the registry
+// still has that very image under that name, and sets RegistryStatus. The
+// registries are asked at once, one HEAD request each.
+func (e *Engine) CheckRegistries(ctx context.Context, list []ImageSummary, opts RegistryOptions) {
+	lo := e.remoteOptions(opts)
+	var wg sync.WaitGroup
+	for i := range list {
+		if list[i].Source == "" {
+			continue
+		}
+		wg.Add(1)
+		go func(s *ImageSummary) {
+			defer wg.Done()
+			d, err := layers.RemoteDigest(ctx, s.Source, lo)
+			switch {
+			case err == nil && d == s.sourceDigest:
+				s.RegistryStatus = RegistryUpToDate
+			case err == nil:
+				s.RegistryStatus = RegistryNewer
+			case errdefs.Is(err, errdefs.ErrNotFound):
+				s.RegistryStatus = RegistryMissing
+			default:
+				s.RegistryStatus = RegistryUnreachable
+			}
+		}(&list[i])
+	}
+	wg.Wait()
+}
+
+// addSource fills in where an image came from or went last.
+func (e *Engine) addSource(s *ImageSummary, img *layers.Image) {
+	if src := e.images.Sources(img.Digest); len(src) > 0 {
+		s.Source, s.sourceDigest = layers.FamiliarName(src[0].Ref), img.Digest
+	}
+}

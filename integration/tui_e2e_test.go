@@ -1,0 +1,25 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/berthdev/berth/internal/testutil"
+)
+
+// TestTUIEndToEnd drives the real workbench in tmux (scripts/tui-e2e.sh):
+// a new container appears, a shell opens and answers `hostname`, `exit`
+// comes back to the list, and the container is stopped from it.
+func TestTUIEndToEnd(t *testing.T) {
+	testutil.RequiresRoot(t)
+	testutil.RequiresCommand(t, "tmux")
+	root := tempStore(t)
+	cmd := exec.Command("../scripts/tui-e2e.sh")
+	cmd.Env = append(os.Environ(), "BERTH="+berthBin, "BERTH_ROOT="+root)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/tui-e2e.sh: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}

@@ -1,0 +1,306 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// The top-level tabs.
+const (
+	tabContainers = iota
+	tabImages
+)
+
+var tabNames = []string{"1 Containers", "2 Images"}
+
+// App is the workbench: the tab bar, the panel of the current tab (or a
+// container's detail tabs), the command log and the status bar.
+type App struct {
+	eng        Engine
+	c          *Common
+	tab        int
+	containers *containersPanel
+	images     *imagesPanel
+	detail     *detailPanel
+	inDetail   bool
+	cmdlog     cmdLog
+	help       bool
+	confirm    *confirmation
+	status     string
+	statusKind int // statusInfo, statusErr, statusBusy
+	events     chan engine.Event
+	ctx        context.Context
+	cancel     context.CancelFunc
+	start      time.Time
+}
+
+// confirmation is a pending yes/no question before a destructive action.
+type confirmation struct {
+	question string
+	verb     string
+	targets  []engine.ContainerSummary
+}
+
+// Options change how New builds the workbench.
+type Options struct {
+	// NoColor drops colours (NO_COLOR); bold, reverse and faint remain.
+	NoColor bool
+	// KeyMap replaces DefaultKeyMap.
+	KeyMap *KeyMap
+	// Now is the clock relative times are rendered with; time.Now by default.
+	Now func() time.Time
+	// HideCommandLog starts with the command log pane closed.
+	HideCommandLog bool
+}
+
+// New builds the workbench over e.
+func New(e Engine, o Options) *App {
+	c := &Common{Styles: DefaultStyles(o.NoColor), KeyMap: o.KeyMap, Now: o.Now}
+	if c.KeyMap == nil {
+		c.KeyMap = DefaultKeyMap()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &App{
+		eng: e, c: c, ctx: ctx, cancel: cancel, start: c.Now(),
+		containers: newContainersPanel(c), images: newImagesPanel(c), detail: newDetailPanel(c),
+		cmdlog: cmdLog{shown: !o.HideCommandLog}, events: make(chan engine.Event, 64),
+	}
+}
+
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(
+		followEvents(a.ctx, a.eng, a.start.Add(-2*time.Second), a.events), nextEvent(a.events),
+		listContainers(a.eng), listImages(a.eng), tick(),
+	)
+}
+
+// Close stops the event and log streams.
+func (a *App) Close() {
+	a.cancel()
+	a.detail.close()
+}
+
+func (a *App) setSize(w, h int) {
+	a.c.Width, a.c.Height = w, h
+	body := a.bodyHeight()
+	a.containers.SetSize(w, body)
+	a.images.SetSize(w, body)
+	a.detail.SetSize(w, body)
+}
+
+func (a *App) bodyHeight() int {
+	return max(a.c.Height-2-a.cmdlog.height(a.c.Height), 1)
+}
+
+// What the status bar's message is.
+const (
+	statusInfo = iota
+	statusErr
+	statusBusy
+)
+
+func (a *App) setStatus(msg string, isErr bool) {
+	a.status, a.statusKind = msg, statusInfo
+	if isErr {
+		a.statusKind = statusErr
+	}
+}
+
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.setSize(msg.Width, msg.Height)
+	case tea.KeyPressMsg:
+		return a, a.key(msg.String())
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		return a, a.mouse(msg.(tea.MouseMsg).Mouse())
+	case tickMsg:
+		return a, tick()
+	case containersMsg:
+		if msg.err != nil {
+			a.setStatus("listing containers: "+oneLine(msg.err)+" (q quits)", true)
+		}
+		a.containers.Update(msg)
+	case containerMsg:
+		if msg.err != nil {
+			a.setStatus(oneLine(msg.err), true)
+		}
+		a.containers.Update(msg)
+		a.detail.Update(msg)
+	case eventMsg:
+		return a, tea.Batch(a.event(msg.ev), nextEvent(a.events))
+	case eventsEndedMsg:
+		a.setStatus("the list stopped following engine events: "+oneLine(msg.err), true)
+	case imagesMsg:
+		if msg.err != nil {
+			a.setStatus("listing images: "+oneLine(msg.err), true)
+		}
+		a.images.Update(msg)
+	case historyMsg:
+		a.images.Update(msg)
+	case actionMsg:
+		if msg.err != nil {
+			a.setStatus(oneLine(msg.err), true)
+			a.cmdlog.fail(msg.line, "failed on "+msg.ref)
+		} else {
+			a.setStatus(pastTense(msg.verb)+" "+msg.ref, false)
+		}
+	case sessionMsg:
+		if msg.err != nil {
+			a.setStatus(oneLine(msg.err), true)
+		} else {
+			a.setStatus("back from "+msg.verb+" in "+msg.ref, false)
+		}
+	case savedMsg:
+		if msg.err != nil {
+			a.setStatus("saving logs: "+oneLine(msg.err), true)
+		} else {
+			a.setStatus("logs saved to "+msg.path, false)
+		}
+	default:
+		return a, a.detail.Update(msg)
+	}
+	return a, nil
+}
+
+// event applies one engine event: only the container it names is re-read.
+func (a *App) event(ev engine.Event) tea.Cmd {
+	switch ev.Type {
+	case "container":
+		if ev.Actor.ID == "" {
+			return nil
+		}
+		if ev.Action == "destroy" {
+			if a.inDetail && a.detail.ctr.ID == ev.Actor.ID {
+				a.closeDetail()
+			}
+			return func() tea.Msg { return containerMsg{id: ev.Actor.ID, gone: true} }
+		}
+		return refreshContainer(a.eng, ev.Actor.ID)
+	case "image":
+		return listImages(a.eng)
+	}
+	return nil
+}
+
+func (a *App) closeDetail() {
+	a.inDetail = false
+	a.detail.close()
+}
+
+func pastTense(verb string) string {
+	switch verb {
+	case "start", "restart", "pause", "unpause":
+		return verb + "ed"
+	case "stop":
+		return "stopped"
+	case "kill":
+		return "killed"
+	case "rm", "rm -f":
+		return "removed"
+	}
+	return verb
+}
+
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "berth"
+	return v
+}
+
+// render is the whole screen, exactly Width×Height cells.
+func (a *App) render() string {
+	if a.c.Width == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(a.tabBar() + "\n")
+	switch {
+	case a.help:
+		b.WriteString(a.helpView(a.c.Height - 2))
+		b.WriteString("\n" + a.statusBar())
+		return b.String()
+	case a.inDetail:
+		b.WriteString(a.detail.View())
+	case a.tab == tabImages:
+		b.WriteString(a.images.View())
+	default:
+		b.WriteString(a.containers.View())
+	}
+	if h := a.cmdlog.height(a.c.Height); h > 0 {
+		b.WriteString("\n" + a.cmdlog.view(a.c, h))
+	}
+	b.WriteString("\n" + a.statusBar())
+	return b.String()
+}
+
+func (a *App) tabBar() string {
+	s := a.c.Styles
+	left := s.Title.Render("berth") + " "
+	for i, t := range tabNames {
+		if i == a.tab && !a.inDetail {
+			left += " " + s.TabActive.Render(t)
+		} else {
+			left += " " + s.TabInactive.Render(t)
+		}
+	}
+	right := a.containers.counts()
+	gap := a.c.Width - lipglossWidth(left) - lipglossWidth(right)
+	if gap < 1 {
+		return cell(left, a.c.Width)
+	}
+	return left + strings.Repeat(" ", gap) + s.Dim.Render(right)
+}
+
+func (a *App) statusBar() string {
+	s := a.c.Styles
+	if a.confirm != nil {
+		return cell(s.Error.Render(a.confirm.question+" (y/n)"), a.c.Width)
+	}
+	if a.status != "" {
+		switch a.statusKind {
+		case statusErr:
+			return cell(s.Error.Render("✗ "+a.status), a.c.Width)
+		case statusBusy:
+			return cell(s.StatusBar.Render("… "+a.status), a.c.Width)
+		}
+		return cell(s.Info.Render("✓ "+a.status), a.c.Width)
+	}
+	var hints []string
+	for _, k := range a.c.KeyMap.ShortHelp() {
+		h := k.Help()
+		hints = append(hints, s.Key.Render(h.Key)+" "+s.StatusBar.Render(h.Desc))
+	}
+	return cell(strings.Join(hints, "  "), a.c.Width)
+}
+
+// act runs verb on the targets and logs the equivalent command.
+func (a *App) act(verb string, targets []engine.ContainerSummary) tea.Cmd {
+	if len(targets) == 0 {
+		return nil
+	}
+	var names []string
+	for _, t := range targets {
+		names = append(names, name(t))
+	}
+	line := equivalent(verb, names...)
+	var cmds []tea.Cmd
+	for _, n := range names {
+		cmds = append(cmds, act(a.eng, verb, n, line.Berth))
+	}
+	a.cmdlog.add(line)
+	a.status, a.statusKind = fmt.Sprintf("%s %s", verb, strings.Join(names, " ")), statusBusy
+	a.containers.clearMarks()
+	return tea.Batch(cmds...)
+}

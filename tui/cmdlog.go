@@ -1,0 +1,135 @@
+package tui
+
+import (
+	"strings"
+)
+
+// cmdLine is the shell command equivalent to one thing done in the
+// workbench: berth's, and docker's when it differs ("" when it is the same
+// with `docker` for `berth`; "-" when docker has none).
+type cmdLine struct {
+	Berth, Docker string
+	Err           string // how it went, when it failed
+}
+
+// equivalent is the command line for a verb on containers (or images).
+func equivalent(verb string, refs ...string) cmdLine {
+	args := strings.Join(quoteAll(refs), " ")
+	switch verb {
+	case "shell":
+		return cmdLine{Berth: "berth exec -it " + args + " sh"}
+	case "attach":
+		return cmdLine{Berth: "berth attach " + args}
+	case "logs":
+		return cmdLine{Berth: "berth logs -f --tail 1000 " + args}
+	case "logs -t":
+		return cmdLine{Berth: "berth logs -f -t --tail 1000 " + args}
+	case "search":
+		q, ref := refs[0], refs[1]
+		return cmdLine{Berth: "berth logs " + shellQuote(ref) + " 2>&1 | grep -i " + shellQuote(q)}
+	case "save":
+		return cmdLine{Berth: "berth logs " + shellQuote(refs[0]) + " > " + shellQuote(refs[1])}
+	case "inspect":
+		return cmdLine{Berth: "berth inspect " + args}
+	case "diff":
+		return cmdLine{Berth: "berth diff " + args}
+	case "processes":
+		return cmdLine{Berth: "berth inspect --processes " + args, Docker: "docker top " + args}
+	case "namespaces":
+		return cmdLine{Berth: "berth inspect --namespaces " + args, Docker: "-"}
+	case "history":
+		return cmdLine{Berth: "berth history " + args}
+	case "ps":
+		return cmdLine{Berth: "berth ps -a"}
+	case "ps running":
+		return cmdLine{Berth: "berth ps"}
+	case "ps filter":
+		return cmdLine{Berth: "berth ps -a | grep -i " + shellQuote(refs[0])}
+	case "images":
+		return cmdLine{Berth: "berth images"}
+	case "kill":
+		return cmdLine{Berth: "berth kill " + args}
+	}
+	return cmdLine{Berth: "berth " + verb + " " + args}
+}
+
+// docker is the docker line for c.
+func (c cmdLine) docker() string {
+	switch {
+	case c.Docker == "-":
+		return ""
+	case c.Docker != "":
+		return c.Docker
+	}
+	return "docker" + strings.TrimPrefix(c.Berth, "berth")
+}
+
+func quoteAll(refs []string) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = shellQuote(r)
+	}
+	return out
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@=+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// cmdLog is the pane of the commands the workbench ran, newest last.
+type cmdLog struct {
+	entries []cmdLine
+	shown   bool
+}
+
+// maxCmdLog bounds the command log.
+const maxCmdLog = 200
+
+func (l *cmdLog) add(c cmdLine) {
+	l.entries = append(l.entries, c)
+	if len(l.entries) > maxCmdLog {
+		l.entries = l.entries[len(l.entries)-maxCmdLog:]
+	}
+}
+
+// fail marks the newest entry for berth line b as failed.
+func (l *cmdLog) fail(b, err string) {
+	for i := len(l.entries) - 1; i >= 0; i-- {
+		if l.entries[i].Berth == b {
+			l.entries[i].Err = err
+			return
+		}
+	}
+}
+
+// height is the pane's height at a terminal height h: none when hidden.
+func (l *cmdLog) height(h int) int {
+	if !l.shown || h < 16 {
+		return 0
+	}
+	return 4
+}
+
+func (l *cmdLog) view(c *Common, h int) string {
+	s := c.Styles
+	lines := []string{s.Border.Render(cell("── equivalent commands (c hides) ", c.Width))}
+	from := max(len(l.entries)-(h-1), 0)
+	for _, e := range l.entries[from:] {
+		line := "$ " + e.Berth
+		if d := e.docker(); d != "" && d != "docker"+strings.TrimPrefix(e.Berth, "berth") {
+			line += s.Dim.Render("   docker: " + d)
+		}
+		if e.Err != "" {
+			line += s.Error.Render("  ✗ " + e.Err)
+		}
+		lines = append(lines, cell(line, c.Width))
+	}
+	if len(l.entries) == 0 {
+		lines = append(lines, s.Dim.Render("each action shows here as the berth command that does the same"))
+	}
+	return pad(lines, h)
+}

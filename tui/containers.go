@@ -1,0 +1,330 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	units "github.com/docker/go-units"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// containersPanel is the live container list: filtered with `/`, sorted by
+// any column, stopped ones shown or hidden, rows marked for bulk actions.
+// It learns of changes from engine events, one container at a time.
+type containersPanel struct {
+	c       *Common
+	height  int
+	all     map[string]engine.ContainerSummary
+	rows    []engine.ContainerSummary // what is shown, filtered and sorted
+	win     window
+	marks   map[string]bool
+	filter  lineInput
+	sortBy  int
+	asc     bool
+	hideOff bool // hide stopped containers
+	loaded  bool
+}
+
+// sortKeys are the orders `o` cycles through; "created" is ps's own.
+var sortKeys = []string{"created", "name", "image", "state", "status", "id"}
+
+func newContainersPanel(c *Common) *containersPanel {
+	return &containersPanel{c: c, all: map[string]engine.ContainerSummary{}, marks: map[string]bool{}, filter: lineInput{prompt: "filter: "}}
+}
+
+func (p *containersPanel) Init() tea.Cmd { return nil }
+
+func (p *containersPanel) SetSize(w, h int) {
+	p.height = h
+	p.win.Height = p.listHeight()
+	p.win.clamp(len(p.rows))
+}
+
+func (p *containersPanel) listHeight() int {
+	h := p.height - 1 // header
+	if p.filter.active || p.filter.value != "" {
+		h--
+	}
+	return max(h, 1)
+}
+
+// selected is the container under the cursor.
+func (p *containersPanel) selected() (engine.ContainerSummary, bool) {
+	if p.win.Cursor < len(p.rows) {
+		return p.rows[p.win.Cursor], true
+	}
+	return engine.ContainerSummary{}, false
+}
+
+// targets are the marked containers, or the one under the cursor.
+func (p *containersPanel) targets() []engine.ContainerSummary {
+	var out []engine.ContainerSummary
+	for _, r := range p.rows {
+		if p.marks[r.ID] {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		if r, ok := p.selected(); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *containersPanel) clearMarks() { clear(p.marks) }
+
+// capturing reports whether the panel wants every key (typing a filter).
+func (p *containersPanel) capturing() bool { return p.filter.active }
+
+func (p *containersPanel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case containersMsg:
+		if msg.err == nil {
+			clear(p.all)
+			for _, c := range msg.list {
+				p.all[c.ID] = c
+			}
+			p.loaded = true
+			p.rebuild()
+		}
+	case containerMsg:
+		if msg.gone {
+			delete(p.all, msg.id)
+			delete(p.marks, msg.id)
+		} else if msg.err == nil {
+			p.all[msg.id] = msg.c
+		}
+		p.rebuild()
+	case tea.KeyPressMsg:
+		p.key(msg.String())
+	}
+	return nil
+}
+
+func (p *containersPanel) key(k string) {
+	km := p.c.KeyMap
+	if p.filter.active {
+		p.filter.key(km, k)
+		p.rebuild()
+		p.SetSize(p.c.Width, p.height)
+		return
+	}
+	if p.win.move(km, k, len(p.rows)) {
+		return
+	}
+	switch {
+	case matches(k, km.Filter):
+		p.filter.active = true
+		p.SetSize(p.c.Width, p.height)
+	case matches(k, km.Back) && p.filter.value != "":
+		p.filter.value = ""
+		p.rebuild()
+		p.SetSize(p.c.Width, p.height)
+	case matches(k, km.Sort):
+		p.sortBy = (p.sortBy + 1) % len(sortKeys)
+		p.asc = sortKeys[p.sortBy] != "created"
+		p.rebuild()
+	case matches(k, km.Reverse):
+		p.asc = !p.asc
+		p.rebuild()
+	case matches(k, km.ShowAll):
+		p.hideOff = !p.hideOff
+		p.rebuild()
+	case matches(k, km.Mark):
+		if r, ok := p.selected(); ok {
+			if p.marks[r.ID] {
+				delete(p.marks, r.ID)
+			} else {
+				p.marks[r.ID] = true
+			}
+			p.win.Cursor++
+			p.win.clamp(len(p.rows))
+		}
+	case matches(k, km.MarkAll):
+		all := true
+		for _, r := range p.rows {
+			all = all && p.marks[r.ID]
+		}
+		clear(p.marks)
+		if !all {
+			for _, r := range p.rows {
+				p.marks[r.ID] = true
+			}
+		}
+	}
+}
+
+// rebuild recomputes the shown rows, keeping the cursor on the same
+// container when it is still there.
+func (p *containersPanel) rebuild() {
+	cur, _ := p.selected()
+	p.rows = p.rows[:0]
+	f := strings.ToLower(p.filter.value)
+	for _, c := range p.all {
+		if p.hideOff && c.State != engine.StatusRunning && c.State != engine.StatusPaused {
+			continue
+		}
+		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), c.Image, c.State, c.ID[:min(12, len(c.ID))], c.Command}, " ")), f) {
+			continue
+		}
+		p.rows = append(p.rows, c)
+	}
+	by := sortKeys[p.sortBy]
+	now := p.c.Now()
+	slices.SortStableFunc(p.rows, func(a, b engine.ContainerSummary) int {
+		var r int
+		switch by {
+		case "name":
+			r = strings.Compare(name(a), name(b))
+		case "image":
+			r = strings.Compare(a.Image, b.Image)
+		case "state":
+			r = strings.Compare(a.State, b.State)
+		case "status":
+			r = strings.Compare(statusText(a, now), statusText(b, now))
+		case "id":
+			r = strings.Compare(a.ID, b.ID)
+		}
+		if r == 0 {
+			r = a.Created.Compare(b.Created)
+			if r == 0 {
+				r = strings.Compare(a.ID, b.ID)
+			}
+		}
+		if !p.asc {
+			r = -r
+		}
+		return r
+	})
+	if cur.ID != "" {
+		if i := slices.IndexFunc(p.rows, func(c engine.ContainerSummary) bool { return c.ID == cur.ID }); i >= 0 {
+			p.win.Cursor = i
+		}
+	}
+	p.win.clamp(len(p.rows))
+}
+
+var containerColumns = []column{
+	{Title: " ", Width: 1},
+	{Title: "NAME", Flex: 3, Min: 12},
+	{Title: "IMAGE", Flex: 3, Min: 12},
+	{Title: "STATE", Width: 9},
+	{Title: "STATUS", Flex: 4, Min: 27},
+	{Title: "CONTAINER ID", Width: 12, Drop: 1},
+	{Title: "CREATED", Flex: 2, Min: 14, Drop: 3},
+	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 2},
+}
+
+// sortColumn is the column each sort key marks in the header.
+var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "id": 5, "created": 6}
+
+func (p *containersPanel) View() string {
+	s := p.c.Styles
+	widths := layout(containerColumns, p.c.Width)
+	var lines []string
+	if p.filter.active || p.filter.value != "" {
+		lines = append(lines, p.filter.view(s))
+	}
+	head := make([]string, len(containerColumns))
+	for i, col := range containerColumns {
+		head[i] = col.Title
+		if i == sortColumn[sortKeys[p.sortBy]] {
+			head[i] += map[bool]string{true: "▲", false: "▼"}[p.asc]
+		}
+	}
+	lines = append(lines, s.Header.Render(joinCells(head, widths)))
+	if len(p.rows) == 0 {
+		msg := "no containers: start one with `berth run -d busybox top`"
+		switch {
+		case !p.loaded:
+			msg = "loading…"
+		case len(p.all) > 0:
+			msg = "no container matches (esc clears the filter, a shows stopped ones)"
+		}
+		lines = append(lines, s.Dim.Render(cell(msg, p.c.Width)))
+	}
+	now := p.c.Now()
+	from, to := p.win.visible(len(p.rows))
+	for i := from; i < to; i++ {
+		r := p.rows[i]
+		mark := " "
+		if p.marks[r.ID] {
+			mark = "*"
+		}
+		cells := []string{mark, name(r), r.Image, r.State, statusText(r, now), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
+		line := joinCells(cells, widths)
+		switch {
+		case i == p.win.Cursor:
+			line = s.Cursor.Render(line)
+		default:
+			// Colour the state word only; the rest stays plain.
+			cells[3] = s.stateStyle(r.State).Render(cell(r.State, widths[3]))
+			if p.marks[r.ID] {
+				cells[0], cells[1] = s.Marked.Render("*"), s.Marked.Render(cell(name(r), widths[1]))
+			}
+			line = joinCells(cells, widths)
+		}
+		lines = append(lines, line)
+	}
+	return pad(lines, p.height)
+}
+
+// counts is "3 running · 5 total" for the tab bar.
+func (p *containersPanel) counts() string {
+	run := 0
+	for _, c := range p.all {
+		if c.State == engine.StatusRunning {
+			run++
+		}
+	}
+	marked := ""
+	if n := len(p.marks); n > 0 {
+		marked = fmt.Sprintf(" · %d marked", n)
+	}
+	return fmt.Sprintf("%d running · %d total%s", run, len(p.all), marked)
+}
+
+func name(c engine.ContainerSummary) string {
+	if len(c.Names) > 0 {
+		return c.Names[0]
+	}
+	return c.ID[:min(12, len(c.ID))]
+}
+
+// statusText is docker's STATUS column, computed at render time so that
+// uptimes stay current without re-reading the container.
+func statusText(c engine.ContainerSummary, now time.Time) string {
+	since := func(t time.Time) string { return units.HumanDuration(now.Sub(t)) }
+	switch c.State {
+	case engine.StatusRunning:
+		return "Up " + since(c.StartedAt)
+	case engine.StatusPaused:
+		return "Up " + since(c.StartedAt) + " (Paused)"
+	case engine.StatusRestarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", c.ExitCode, since(c.FinishedAt))
+	case engine.StatusExited:
+		if c.FinishedAt.IsZero() {
+			return fmt.Sprintf("Exited (%d)", c.ExitCode)
+		}
+		return fmt.Sprintf("Exited (%d) %s ago", c.ExitCode, since(c.FinishedAt))
+	case engine.StatusCreated:
+		return "Created"
+	case engine.StatusDead:
+		return "Dead"
+	}
+	return c.Status
+}
+
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return units.HumanDuration(now.Sub(t)) + " ago"
+}
+
+func quoteCmd(s string) string { return `"` + s + `"` }

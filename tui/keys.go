@@ -1,0 +1,107 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds every key the workbench answers to. DefaultKeyMap builds it;
+// `?` shows it.
+type KeyMap struct {
+	// Everywhere.
+	Quit, Help, NextTab, PrevTab, Containers, Images, Back, CommandLog key.Binding
+	// Lists.
+	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
+	// Container actions.
+	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach key.Binding
+	// A container's tabs.
+	Logs, Inspect, Diff, Processes, Namespaces key.Binding
+	// Logs.
+	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
+	// Prompts.
+	Confirm, Cancel key.Binding
+}
+
+// DefaultKeyMap is berth's key map.
+func DefaultKeyMap() *KeyMap {
+	b := func(help string, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return &KeyMap{
+		Quit:       b("q", "quit", "q", "ctrl+c"),
+		Help:       b("?", "all keys", "?"),
+		NextTab:    b("tab", "next tab", "tab"),
+		PrevTab:    b("shift+tab", "prev tab", "shift+tab"),
+		Containers: b("1", "containers", "1"),
+		Images:     b("2", "images", "2"),
+		Back:       b("esc", "back", "esc"),
+		CommandLog: b("c", "command log", "c"),
+
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Top:      b("g/home", "first", "g", "home"),
+		Bottom:   b("G/end", "last", "G", "end"),
+		Filter:   b("/", "filter", "/"),
+		Sort:     b("o", "sort", "o"),
+		Reverse:  b("O", "reverse sort", "O"),
+		ShowAll:  b("a", "show stopped", "a"),
+		Mark:     b("space", "mark", "space"),
+		MarkAll:  b("ctrl+a", "mark all", "ctrl+a"),
+		Open:     b("enter", "open", "enter"),
+
+		Start:   b("s", "start", "s"),
+		Stop:    b("x", "stop", "x"),
+		Restart: b("r", "restart", "r"),
+		Kill:    b("K", "kill", "K"),
+		Pause:   b("p", "pause/unpause", "p"),
+		Remove:  b("D", "remove", "D"),
+		Shell:   b("e", "shell", "e"),
+		Attach:  b("A", "attach", "A"),
+		Logs:    b("l", "logs", "l"),
+		Inspect: b("i", "inspect", "i"),
+
+		Diff:       b("d", "file changes", "d"),
+		Processes:  b("P", "processes", "P"),
+		Namespaces: b("#", "namespaces", "#"),
+
+		Follow:     b("f", "follow", "f"),
+		Timestamps: b("t", "timestamps", "t"),
+		Search:     b("/", "search", "/"),
+		NextMatch:  b("n", "next match", "n"),
+		PrevMatch:  b("N", "prev match", "N"),
+		Save:       b("w", "save to file", "w"),
+
+		Confirm: b("y", "yes", "y", "Y"),
+		Cancel:  b("n/esc", "no", "n", "N", "esc"),
+	}
+}
+
+// ShortHelp is the key hint of the status bar.
+func (k *KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Open, k.Shell, k.Start, k.Stop, k.Filter, k.ShowAll, k.Quit}
+}
+
+// FullHelp is every key, grouped as `?` shows them.
+func (k *KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open},
+		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces},
+		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.CommandLog, k.Back, k.Help, k.Quit},
+	}
+}
+
+// matches reports whether the key k (as tea.KeyPressMsg.String spells it)
+// is one of b's.
+func matches(k string, bs ...key.Binding) bool {
+	for _, b := range bs {
+		if !b.Enabled() {
+			continue
+		}
+		for _, x := range b.Keys() {
+			if x == k {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,310 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// key dispatches one key press: prompts first, then global keys, then the
+// panel in front.
+func (a *App) key(k string) tea.Cmd {
+	km := a.c.KeyMap
+	if q := a.confirm; q != nil {
+		a.confirm = nil
+		if matches(k, km.Confirm) {
+			return a.act(q.verb, q.targets)
+		}
+		a.setStatus("cancelled", false)
+		return nil
+	}
+	if a.help {
+		if matches(k, km.Quit) && k == "ctrl+c" {
+			return a.quit()
+		}
+		a.help = false
+		return nil
+	}
+	if a.containers.capturing() && !a.inDetail && a.tab == tabContainers {
+		a.containers.key(k)
+		if !a.containers.capturing() && a.containers.filter.value != "" {
+			a.cmdlog.add(equivalent("ps filter", a.containers.filter.value))
+		}
+		return nil
+	}
+	if a.inDetail && a.detail.capturing() {
+		cmd := a.detail.logs.key(k)
+		if l := a.detail.logs; !l.search.active && l.search.value != "" {
+			a.cmdlog.add(equivalent("search", l.search.value, name(a.detail.ctr)))
+		}
+		return cmd
+	}
+	a.status = ""
+	switch {
+	case matches(k, km.Quit):
+		return a.quit()
+	case matches(k, km.Help):
+		a.help = true
+		return nil
+	case matches(k, km.CommandLog):
+		a.cmdlog.shown = !a.cmdlog.shown
+		a.setSize(a.c.Width, a.c.Height)
+		return nil
+	}
+	if a.inDetail {
+		return a.detailKey(k)
+	}
+	switch {
+	case matches(k, km.NextTab, km.PrevTab):
+		a.tab = 1 - a.tab
+		return a.tabOpened()
+	case matches(k, km.Containers):
+		a.tab = tabContainers
+		return a.tabOpened()
+	case matches(k, km.Images):
+		a.tab = tabImages
+		return a.tabOpened()
+	}
+	if a.tab == tabImages {
+		if matches(k, km.Open) && a.images.history == nil {
+			if ref, ok := a.images.open(); ok {
+				a.cmdlog.add(equivalent("history", ref))
+				return imageHistory(a.eng, ref)
+			}
+		}
+		a.images.key(k)
+		return nil
+	}
+	return a.containersKey(k)
+}
+
+func (a *App) quit() tea.Cmd {
+	a.Close()
+	return tea.Quit
+}
+
+func (a *App) tabOpened() tea.Cmd {
+	if a.tab == tabImages {
+		a.cmdlog.add(equivalent("images"))
+		return listImages(a.eng)
+	}
+	a.cmdlog.add(equivalent("ps"))
+	return nil
+}
+
+// containersKey handles a key on the container list.
+func (a *App) containersKey(k string) tea.Cmd {
+	km, p := a.c.KeyMap, a.containers
+	sel, ok := p.selected()
+	switch {
+	case matches(k, km.Start):
+		return a.act("start", p.targets())
+	case matches(k, km.Stop):
+		return a.act("stop", p.targets())
+	case matches(k, km.Restart):
+		return a.act("restart", p.targets())
+	case matches(k, km.Kill):
+		return a.act("kill", p.targets())
+	case matches(k, km.Pause):
+		var pause, unpause []engine.ContainerSummary
+		for _, t := range p.targets() {
+			if t.State == engine.StatusPaused {
+				unpause = append(unpause, t)
+			} else {
+				pause = append(pause, t)
+			}
+		}
+		return tea.Batch(a.act("pause", pause), a.act("unpause", unpause))
+	case matches(k, km.Remove):
+		a.askRemove(p.targets())
+		return nil
+	case ok && matches(k, km.Shell, km.Attach):
+		verb := "shell"
+		if matches(k, km.Attach) {
+			verb = "attach"
+		}
+		a.cmdlog.add(equivalent(verb, name(sel)))
+		return runSession(a.eng, verb, name(sel))
+	case ok && matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces):
+		return a.openDetail(sel, detailTabFor(km, k))
+	case matches(k, km.ShowAll):
+		p.key(k)
+		if p.hideOff {
+			a.cmdlog.add(equivalent("ps running"))
+		} else {
+			a.cmdlog.add(equivalent("ps"))
+		}
+		return nil
+	}
+	p.key(k)
+	return nil
+}
+
+func (a *App) askRemove(targets []engine.ContainerSummary) {
+	if len(targets) == 0 {
+		return
+	}
+	verb, running := "rm", 0
+	var names []string
+	for _, t := range targets {
+		names = append(names, name(t))
+		if t.State == engine.StatusRunning || t.State == engine.StatusPaused {
+			running++
+		}
+	}
+	q := "remove " + strings.Join(names, " ") + "?"
+	if running > 0 {
+		verb = "rm -f"
+		q = fmt.Sprintf("remove %s? %d running: they will be killed", strings.Join(names, " "), running)
+	}
+	a.confirm = &confirmation{question: q, verb: verb, targets: targets}
+}
+
+// detailTabFor is the detail tab a key opens.
+func detailTabFor(km *KeyMap, k string) int {
+	for i, b := range []key.Binding{km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces} {
+		if matches(k, b) {
+			return i
+		}
+	}
+	return 0
+}
+
+func (a *App) openDetail(c engine.ContainerSummary, tab int) tea.Cmd {
+	a.inDetail = true
+	a.detail.SetSize(a.c.Width, a.bodyHeight())
+	cmd := a.detail.open(a.eng, c, tab)
+	a.cmdlog.add(equivalent(a.detail.verb(), name(c)))
+	return cmd
+}
+
+// showTab switches the detail tabs and logs the equivalent command.
+func (a *App) showTab(tab int) tea.Cmd {
+	cmd := a.detail.show(a.eng, tab)
+	a.cmdlog.add(equivalent(a.detail.verb(), name(a.detail.ctr)))
+	return cmd
+}
+
+// detailKey handles a key on a container's detail tabs.
+func (a *App) detailKey(k string) tea.Cmd {
+	km, d := a.c.KeyMap, a.detail
+	ref := name(d.ctr)
+	switch {
+	case matches(k, km.Back):
+		if d.tab == 0 && d.logs.search.value != "" {
+			d.logs.search.value, d.logs.match = "", -1
+			return nil
+		}
+		a.closeDetail()
+		return nil
+	case matches(k, km.NextTab):
+		return a.showTab(d.tab + 1)
+	case matches(k, km.PrevTab):
+		return a.showTab(d.tab - 1)
+	case matches(k, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces):
+		return a.showTab(detailTabFor(km, k))
+	case matches(k, km.Shell, km.Attach):
+		verb := "shell"
+		if matches(k, km.Attach) {
+			verb = "attach"
+		}
+		a.cmdlog.add(equivalent(verb, ref))
+		return runSession(a.eng, verb, ref)
+	case matches(k, km.Start):
+		return tea.Batch(a.act("start", []engine.ContainerSummary{d.ctr}), d.logs.open(a.eng, d.ctr.ID, ref))
+	case matches(k, km.Stop):
+		return a.act("stop", []engine.ContainerSummary{d.ctr})
+	case matches(k, km.Restart):
+		return a.act("restart", []engine.ContainerSummary{d.ctr})
+	case matches(k, km.Kill):
+		return a.act("kill", []engine.ContainerSummary{d.ctr})
+	}
+	if d.tab == 0 {
+		switch {
+		case matches(k, km.Timestamps):
+			if !d.logs.timestamps {
+				a.cmdlog.add(equivalent("logs -t", ref))
+			}
+		case matches(k, km.Save):
+			a.cmdlog.add(equivalent("save", ref, ref+".log"))
+		}
+	}
+	return d.key(k)
+}
+
+func (a *App) helpView(h int) string {
+	s, km := a.c.Styles, a.c.KeyMap
+	groups := km.FullHelp()
+	titles := []string{"Lists", "Containers", "Logs", "Everywhere"}
+	col := func(idx ...int) string {
+		var lines []string
+		for _, g := range idx {
+			lines = append(lines, s.Header.Render(titles[g]))
+			for _, b := range groups[g] {
+				hp := b.Help()
+				lines = append(lines, s.Key.Render(cell(hp.Key, 10))+" "+hp.Desc)
+			}
+			lines = append(lines, "")
+		}
+		return strings.Join(lines, "\n")
+	}
+	w := a.c.Width / 3
+	body := lipgloss.JoinHorizontal(lipgloss.Top,
+		lipgloss.NewStyle().Width(w).Render(col(0)),
+		lipgloss.NewStyle().Width(w).Render(col(1)),
+		lipgloss.NewStyle().Width(a.c.Width-2*w).Render(col(2, 3)))
+	lines := strings.Split(body, "\n")
+	lines = append([]string{s.Title.Render("keys") + s.Dim.Render(" · any key closes")}, lines...)
+	for i := range lines {
+		lines[i] = cell(lines[i], a.c.Width)
+	}
+	return pad(lines, h)
+}
+
+func lipglossWidth(s string) int { return lipgloss.Width(s) }
+
+// oneLine is an error as the one line the status bar shows.
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+// mouse handles clicks (tabs, rows) and the wheel.
+func (a *App) mouse(m tea.Mouse) tea.Cmd {
+	km := a.c.KeyMap
+	switch m.Button {
+	case tea.MouseWheelUp:
+		return a.key(km.Up.Keys()[0])
+	case tea.MouseWheelDown:
+		return a.key(km.Down.Keys()[0])
+	case tea.MouseLeft:
+	default:
+		return nil
+	}
+	if m.Y == 0 {
+		// "berth  1 Containers 2 Images": the tab names start at column 7.
+		if x := m.X - 7; x >= 0 && x < len(tabNames[0]) {
+			return a.key(km.Containers.Keys()[0])
+		} else if x > len(tabNames[0]) && x <= len(tabNames[0])+len(tabNames[1])+1 {
+			return a.key(km.Images.Keys()[0])
+		}
+		return nil
+	}
+	if a.inDetail || a.help || a.tab != tabContainers {
+		return nil
+	}
+	p := a.containers
+	top := 2 // tab bar, header
+	if p.filter.active || p.filter.value != "" {
+		top++
+	}
+	if row := p.win.Offset + m.Y - top; m.Y >= top && row < len(p.rows) && m.Y < 1+a.bodyHeight() {
+		p.win.Cursor = row
+		p.win.clamp(len(p.rows))
+	}
+	return nil
+}

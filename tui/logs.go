@@ -1,0 +1,325 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// maxLogLines bounds what the logs tab keeps; older lines are dropped.
+const maxLogLines = 10000
+
+// logTail is how many lines the logs tab starts with.
+const logTail = 1000
+
+// logsPanel is a container's log: streamed from the engine (Follow), kept
+// at the bottom while following, searchable, with or without timestamps.
+type logsPanel struct {
+	c          *Common
+	height     int
+	id, name   string
+	lines      []engine.LogEntry
+	offset     int
+	follow     bool
+	timestamps bool
+	search     lineInput
+	match      int // index into lines of the current match, -1 for none
+	gen        int
+	cancel     context.CancelFunc
+	ended      bool
+	err        error
+}
+
+// logItem is one entry of the stream, or its end.
+type logItem struct {
+	entry engine.LogEntry
+	end   bool
+	err   error
+}
+
+// logBatchMsg carries what the stream produced since the last batch; gen
+// tells batches of an earlier container apart.
+type logBatchMsg struct {
+	gen     int
+	entries []engine.LogEntry
+	end     bool
+	err     error
+}
+
+func newLogsPanel(c *Common) *logsPanel {
+	return &logsPanel{c: c, follow: true, match: -1, search: lineInput{prompt: "search: "}}
+}
+
+func (p *logsPanel) Init() tea.Cmd { return nil }
+
+func (p *logsPanel) SetSize(w, h int) { p.height = h; p.clamp() }
+
+func (p *logsPanel) bodyHeight() int {
+	h := p.height - 1 // the mode line
+	if p.search.active || p.search.value != "" {
+		h--
+	}
+	return max(h, 1)
+}
+
+// open starts streaming a container's log, ending any earlier stream.
+func (p *logsPanel) open(e Engine, id, name string) tea.Cmd {
+	p.close()
+	p.gen++
+	p.id, p.name, p.lines, p.offset, p.ended, p.err, p.match = id, name, nil, 0, false, nil, -1
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	ch := make(chan logItem, 256)
+	gen := p.gen
+	stream := func() tea.Msg {
+		err := e.Logs(ctx, id, engine.LogOptions{Follow: true, Tail: logTail}, func(le engine.LogEntry) error {
+			select {
+			case ch <- logItem{entry: le}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		select {
+		case ch <- logItem{end: true, err: err}:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	return tea.Batch(stream, nextLogs(ctx, gen, ch))
+}
+
+// nextLogs is the re-armed reader: it waits for one entry, then takes
+// whatever else is ready, so a burst is one message and one render.
+func nextLogs(ctx context.Context, gen int, ch <-chan logItem) tea.Cmd {
+	return func() tea.Msg {
+		var b logBatchMsg
+		b.gen = gen
+		select {
+		case it := <-ch:
+			if it.end {
+				return logBatchMsg{gen: gen, end: true, err: it.err}
+			}
+			b.entries = append(b.entries, it.entry)
+		case <-ctx.Done():
+			return nil
+		}
+		for len(b.entries) < 2000 {
+			select {
+			case it := <-ch:
+				if it.end {
+					b.end, b.err = true, it.err
+					return b
+				}
+				b.entries = append(b.entries, it.entry)
+			default:
+				return withRearm(b, ctx, ch)
+			}
+		}
+		return withRearm(b, ctx, ch)
+	}
+}
+
+// rearmLogs pairs a batch with the command that reads the next one.
+type rearmLogs struct {
+	logBatchMsg
+	next tea.Cmd
+}
+
+func withRearm(b logBatchMsg, ctx context.Context, ch <-chan logItem) tea.Msg {
+	return rearmLogs{b, nextLogs(ctx, b.gen, ch)}
+}
+
+func (p *logsPanel) close() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+}
+
+func (p *logsPanel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case rearmLogs:
+		if msg.gen != p.gen {
+			return nil
+		}
+		p.add(msg.logBatchMsg)
+		return msg.next
+	case logBatchMsg:
+		if msg.gen == p.gen {
+			p.add(msg)
+		}
+	case tea.KeyPressMsg:
+		return p.key(msg.String())
+	}
+	return nil
+}
+
+func (p *logsPanel) add(b logBatchMsg) {
+	p.lines = append(p.lines, b.entries...)
+	if n := len(p.lines) - maxLogLines; n > 0 {
+		p.lines = append(p.lines[:0:0], p.lines[n:]...)
+		p.offset = max(p.offset-n, 0)
+	}
+	if b.end {
+		p.ended, p.err = true, b.err
+	}
+	p.clamp()
+}
+
+func (p *logsPanel) clamp() {
+	h := p.bodyHeight()
+	last := max(len(p.lines)-h, 0)
+	if p.follow {
+		p.offset = last
+	}
+	p.offset = min(max(p.offset, 0), last)
+}
+
+func (p *logsPanel) key(k string) tea.Cmd {
+	km := p.c.KeyMap
+	if p.search.active {
+		p.search.key(km, k)
+		p.match = -1
+		if !p.search.active && p.search.value != "" {
+			p.findNext(len(p.lines)-1, -1) // newest match first
+		}
+		p.clamp()
+		return nil
+	}
+	h := p.bodyHeight()
+	switch {
+	case matches(k, km.Up):
+		p.follow = false
+		p.offset--
+	case matches(k, km.Down):
+		p.offset++
+	case matches(k, km.PageUp):
+		p.follow = false
+		p.offset -= h - 1
+	case matches(k, km.PageDown):
+		p.offset += h - 1
+	case matches(k, km.Top):
+		p.follow, p.offset = false, 0
+	case matches(k, km.Bottom):
+		p.follow = true
+	case matches(k, km.Follow):
+		p.follow = !p.follow
+	case matches(k, km.Timestamps):
+		p.timestamps = !p.timestamps
+	case matches(k, km.Search):
+		p.search.active, p.search.value = true, ""
+	case matches(k, km.NextMatch) && p.search.value != "":
+		p.findNext(p.match-1, -1)
+	case matches(k, km.PrevMatch) && p.search.value != "":
+		p.findNext(p.match+1, +1)
+	case matches(k, km.Save):
+		return saveLogs(p.name, p.text())
+	}
+	p.clamp()
+	return nil
+}
+
+// findNext moves to the next line matching the search from line i in
+// direction dir (-1: older), and scrolls it into view.
+func (p *logsPanel) findNext(i, dir int) {
+	q := strings.ToLower(p.search.value)
+	for ; i >= 0 && i < len(p.lines); i += dir {
+		if strings.Contains(strings.ToLower(p.lines[i].Log), q) {
+			p.match, p.follow = i, false
+			h := p.bodyHeight()
+			if i < p.offset || i >= p.offset+h {
+				p.offset = i - h/2
+			}
+			return
+		}
+	}
+}
+
+func (p *logsPanel) render(le engine.LogEntry) string {
+	text := strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    ")
+	if p.timestamps {
+		return le.Time.UTC().Format(time.RFC3339Nano) + " " + text
+	}
+	return text
+}
+
+func (p *logsPanel) text() string {
+	var b strings.Builder
+	for _, le := range p.lines {
+		b.WriteString(p.render(le) + "\n")
+	}
+	return b.String()
+}
+
+func (p *logsPanel) View() string {
+	s := p.c.Styles
+	var lines []string
+	mode := fmt.Sprintf("%d lines", len(p.lines))
+	if p.follow {
+		mode += " · following"
+	}
+	if p.timestamps {
+		mode += " · timestamps"
+	}
+	if p.ended {
+		mode += " · end of log"
+	}
+	if p.err != nil {
+		mode += " · " + s.Error.Render(oneLine(p.err))
+	}
+	lines = append(lines, s.Dim.Render(mode))
+	if p.search.active || p.search.value != "" {
+		lines = append(lines, p.search.view(s))
+	}
+	q := p.search.value
+	h := p.bodyHeight()
+	for i := p.offset; i < min(p.offset+h, len(p.lines)); i++ {
+		le := p.lines[i]
+		line := cell(p.render(le), p.c.Width)
+		line = strings.TrimRight(line, " ")
+		switch {
+		case i == p.match:
+			line = s.Cursor.Render(line)
+		case q != "" && !p.search.active:
+			line = highlight(line, q, s)
+		case le.Stream == "stderr":
+			line = s.Stderr.Render(line)
+		}
+		lines = append(lines, line)
+	}
+	return pad(lines, p.height)
+}
+
+// highlight marks each case-insensitive occurrence of q in line.
+func highlight(line, q string, s *Styles) string {
+	lower, lq := strings.ToLower(line), strings.ToLower(q)
+	if len(lower) != len(line) || lq == "" {
+		return line
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(lower, lq)
+		if i < 0 {
+			b.WriteString(line)
+			return b.String()
+		}
+		b.WriteString(line[:i] + s.Match.Render(line[i:i+len(q)]))
+		line, lower = line[i+len(q):], lower[i+len(q):]
+	}
+}
+
+// saveLogs writes the log as shown to <name>.log in the working directory.
+func saveLogs(name, text string) tea.Cmd {
+	return func() tea.Msg {
+		path := name + ".log"
+		return savedMsg{path, os.WriteFile(path, []byte(text), 0o644)}
+	}
+}

@@ -1,0 +1,65 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// TestViews renders every view at 80×24 and 160×48 with the 16-colour
+// profile and compares it with testdata/TestViews/<view>_<size>.golden
+// (go test -run TestViews -update rewrites them).
+func TestViews(t *testing.T) {
+	views := []struct {
+		name  string
+		steps func(h *harness)
+		wait  string // on screen once the view is complete
+	}{
+		{"containers", func(h *harness) {}, "batch-with"},
+		{"containers_marked", func(h *harness) {
+			h.press(h.km.Mark, h.km.Down, h.km.Mark)
+		}, "2 marked"},
+		{"containers_filter", func(h *harness) {
+			h.press(h.km.Filter)
+			h.typeText("wor")
+		}, "filter: wor"},
+		{"containers_sorted_by_name", func(h *harness) {
+			h.press(h.km.Sort)
+		}, "NAME▲"},
+		{"remove_confirm", func(h *harness) {
+			h.press(h.km.Remove)
+		}, "(y/n)"},
+		{"images", func(h *harness) { h.press(h.km.Images) }, "48.3MB"},
+		{"image_history", func(h *harness) { h.press(h.km.Images, h.km.Open) }, "bootstrap"},
+		{"logs", func(h *harness) { h.press(h.km.Open) }, "end of log"},
+		{"logs_timestamps", func(h *harness) {
+			h.press(h.km.Open)
+			h.waitFor("end of log")
+			h.press(h.km.Timestamps)
+		}, "· timestamps"},
+		{"logs_search", func(h *harness) {
+			h.press(h.km.Open)
+			h.waitFor("end of log")
+			h.press(h.km.Search)
+			h.typeText("=3")
+			h.tm.Send(keyMsg("enter"))
+		}, "search: =3"},
+		{"inspect", func(h *harness) { h.press(h.km.Inspect) }, `"Status": "running"`},
+		{"diff", func(h *harness) { h.press(h.km.Diff) }, "/tmp/old"},
+		{"processes", func(h *harness) { h.press(h.km.Processes) }, "sleep 1"},
+		{"namespaces", func(h *harness) { h.press(h.km.Namespaces) }, "sidecar"},
+		{"help", func(h *harness) { h.press(h.km.Help) }, "any key closes"},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, v := range views {
+			t.Run(fmt.Sprintf("%s_%dx%d", v.name, size[0], size[1]), func(t *testing.T) {
+				h := start(t, world(), size[0], size[1])
+				h.waitFor("web")
+				v.steps(h)
+				h.waitFor(v.wait)
+				golden.RequireEqualEscape(t, []byte(h.frame()), true)
+			})
+		}
+	}
+}
