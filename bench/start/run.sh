@@ -48,6 +48,7 @@ name=berth-bench-$$                  # runc container id and cgroup name
 store=$work/store                    # berth's store
 berth_run_root=/run/berth-$(printf '%s' "$store" | sha256sum | cut -c1-12)  # engine.RunRootFor
 P=()                                 # the podman command line, once used
+child=""                             # the timeit running now
 
 # unmount_under DIR: lazily unmounts every mount at or below DIR, deepest first.
 unmount_under() {
@@ -56,6 +57,7 @@ unmount_under() {
 }
 cleanup() {
   set +e
+  if [[ -n "$child" ]]; then kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi
   if [[ -x "$BERTH" && -d "$store" ]]; then
     ids=$("$BERTH" --root "$store" ps -aq 2>/dev/null)
     [[ -n "$ids" ]] && "$BERTH" --root "$store" rm -f $ids >/dev/null 2>&1
@@ -79,7 +81,14 @@ trap 'exit 130' INT TERM HUP
 cd "$repo"
 go build -o "$work/timeit" ./bench/timeit
 go build -o "$work/ocibundle" ./bench/start/ocibundle
-timeit() { "$work/timeit" -json -n "$N" "$@" >>"$work/results.jsonl"; }
+# timeit runs in the background and is waited for, so that a signal runs the
+# cleanup at once rather than after the last of N runs.
+timeit() {
+  "$work/timeit" -json -n "$N" "$@" >>"$work/results.jsonl" &
+  child=$!
+  wait "$child"
+  child=""
+}
 
 bundle=$work/bundle
 mkdir -p "$bundle/rootfs"
