@@ -23,7 +23,12 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	switch opts.Host.NetworkMode {
 	case "", "none", "host":
 	default:
-		return "", fmt.Errorf("network %q: not found (available: none, host): %w", opts.Host.NetworkMode, errdefs.ErrNotFound)
+		if _, ok := modeContainer(opts.Host.NetworkMode); !ok {
+			return "", fmt.Errorf("network %q: not found (available: none, host, container:NAME): %w", opts.Host.NetworkMode, errdefs.ErrNotFound)
+		}
+	}
+	if err := e.resolveNamespaceModes(&opts); err != nil {
+		return "", err
 	}
 	if opts.Host.NetworkMode == "" {
 		opts.Host.NetworkMode = "none"

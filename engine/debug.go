@@ -39,8 +39,11 @@ func (e *Engine) CrashReport(ctx context.Context, ref string, logLines int) (*Cr
 		if s, err := e.Stats(r.ID); err == nil {
 			rep.MemoryPeak = s.MemoryPeak
 		}
-	} else if !st.FinishedAt.IsZero() && st.FinishedAt.After(st.StartedAt) {
-		rep.Ran = st.FinishedAt.Sub(st.StartedAt)
+	} else {
+		rep.MemoryPeak = st.MemoryPeak
+		if !st.FinishedAt.IsZero() && st.FinishedAt.After(st.StartedAt) {
+			rep.Ran = st.FinishedAt.Sub(st.StartedAt)
+		}
 	}
 	err = e.Logs(ctx, r.ID, LogOptions{Tail: logLines}, func(le LogEntry) error {
 		rep.LastLogs = append(rep.LastLogs, debug.LogLine{Stream: le.Stream, Time: le.Time, Text: strings.TrimRight(le.Log, "\n")})
@@ -94,6 +97,7 @@ type DebugSession struct {
 // container's file system to a debug image and runs a container from it
 // with the same configuration (environment, working directory, user,
 // network, limits, privileges) and the entrypoint replaced by the shell.
+// For a running container it starts a sidecar instead (see debugSidecar).
 // Unless o.Keep, the debug container and image are removed afterwards, and
 // after any error nothing is left behind.
 func (e *Engine) Debug(ctx context.Context, ref string, o DebugOptions, s Streams) (DebugSession, int, error) {
@@ -106,10 +110,7 @@ func (e *Engine) Debug(ctx context.Context, ref string, o DebugOptions, s Stream
 		return DebugSession{}, 0, err
 	}
 	if st.running() {
-		// A sidecar needs to join the target's namespaces, which Create
-		// cannot ask for yet (HostConfig PidMode, IpcMode, UTSMode,
-		// NetworkMode container:NAME).
-		return DebugSession{}, 0, fmt.Errorf("container %s is running: debugging a running container needs namespace sharing, not in this build; use berth exec: %w", r.Name, errdefs.ErrFailedPrecondition)
+		return e.debugSidecar(ctx, r, o, s)
 	}
 	shell := o.Shell
 	candidates := debug.Shells
@@ -172,4 +173,58 @@ func (e *Engine) endDebug(sess DebugSession) {
 	if sess.Image != "" {
 		e.RemoveImage(sess.Image, false)
 	}
+}
+
+// DefaultToolbox is the sidecar image of `berth debug` on a running container.
+const DefaultToolbox = "busybox:latest"
+
+// debugSidecar runs a shell from a toolbox image in the running target's
+// pid, network, IPC and UTS namespaces, as `kubectl debug` does: the
+// target's processes are visible, its root file system is /proc/1/root,
+// and SYS_PTRACE lets strace and gdb attach.
+func (e *Engine) debugSidecar(ctx context.Context, r *record, o DebugOptions, s Streams) (DebugSession, int, error) {
+	image := firstNonEmpty(o.Image, DefaultToolbox)
+	img, err := e.images.Resolve(image)
+	if err != nil {
+		return DebugSession{}, 0, fmt.Errorf("debug toolbox: %w", err)
+	}
+	lowers, err := e.images.LowerDirs(img)
+	if err != nil {
+		return DebugSession{}, 0, err
+	}
+	candidates := debug.Shells
+	if o.Shell != "" {
+		candidates = []string{o.Shell}
+	}
+	shell, err := debug.FindShell("", lowers, candidates)
+	if err != nil {
+		return DebugSession{}, 0, fmt.Errorf("toolbox image %s: %v; choose another with --image: %w", image, err, errdefs.ErrNotFound)
+	}
+	var sess DebugSession
+	ok := false
+	defer func() {
+		if !ok || !o.Keep {
+			e.endDebug(sess)
+		}
+	}()
+	target := containerModePrefix + r.ID
+	entry := []string{shell}
+	id, err := e.Create(CreateOptions{
+		Name: e.debugName(r.Name), Image: image, Entrypoint: &entry,
+		Tty: o.Tty, OpenStdin: true, Labels: map[string]string{"berth.debug": r.ID},
+		Host: HostConfig{
+			PidMode: target, NetworkMode: target, IpcMode: target, UTSMode: target,
+			CapAdd: []string{"SYS_PTRACE"},
+		},
+	})
+	if err != nil {
+		return sess, 0, err
+	}
+	sess.Container = id
+	if cr, err := e.resolve(id); err == nil {
+		sess.Container = cr.Name
+	}
+	code, err := e.Start(ctx, id, &s)
+	ok = err == nil || err == ErrDetached
+	return sess, code, err
 }

@@ -76,6 +76,7 @@ type state struct {
 	FinishedAt   time.Time `json:"finishedAt"`
 	RestartCount int       `json:"restartCount"`
 	StopRequest  bool      `json:"stopRequested,omitempty"`
+	MemoryPeak   uint64    `json:"memoryPeak,omitempty"` // of the last run, read as it ended
 }
 
 func (s *state) running() bool {

@@ -179,12 +179,14 @@ func (s *shim) run(o ShimOptions) error {
 	ps, _ := proc.Wait()
 	code := waitStatusCode(ps)
 	oom := s.oomKilled()
+	peak := s.memoryPeak()
 	s.out.drain(2 * time.Second)
 	signal.Stop(sigs)
 
 	finished := time.Now().UTC()
 	e.updateState(r.ID, func(st *state) error {
 		st.Status, st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt = StatusExited, 0, code, oom, finished
+		st.MemoryPeak = peak
 		st.ShimPid, st.ShimStart = 0, 0
 		return nil
 	})
@@ -211,6 +213,16 @@ func (s *shim) oomKilled() bool {
 	return inspect.OOMKills(st.CgroupPaths) > 0
 }
 
+// memoryPeak reads the high-water mark of the container's memory cgroup
+// while it still exists, for the crash report.
+func (s *shim) memoryPeak() uint64 {
+	st, err := s.ctr.State()
+	if err != nil {
+		return 0
+	}
+	return inspect.MemoryPeak(st.CgroupPaths)
+}
+
 // start mounts the rootfs and starts the container's init process. cleanup
 // undoes both.
 func (s *shim) start() (*libcontainer.Process, func(), error) {
@@ -225,6 +237,7 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 			s.ctr.Destroy()
 		}
 		unmount(merged)
+		unmount(e.shmDir(r.ID))
 	}
 	ok := false
 	defer func() {

@@ -158,17 +158,13 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 		Linux: &specs.Linux{
 			CgroupsPath: "berth/" + r.ID,
 			Resources:   &specs.LinuxResources{},
-			Namespaces: []specs.LinuxNamespace{
-				{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.MountNamespace},
-			},
 		},
 	}
-	if h.NetworkMode == "host" {
-		// The host's network and, as docker does, its hostname.
-		s.Hostname = ""
-	} else {
-		s.Linux.Namespaces = append(s.Linux.Namespaces,
-			specs.LinuxNamespace{Type: specs.UTSNamespace}, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	if err := e.specNamespaces(s, h); err != nil {
+		return nil, err
+	}
+	if err := e.specShm(s, r.ID, h.IpcMode, r.Config.Labels); err != nil {
+		return nil, err
 	}
 	if !h.Privileged {
 		s.Linux.MaskedPaths = maskedPaths

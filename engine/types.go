@@ -33,7 +33,10 @@ type HostConfig struct {
 	CapDrop     []string `json:"CapDrop"`
 	Privileged  bool     `json:"Privileged"`
 	SecurityOpt []string `json:"SecurityOpt"`
-	NetworkMode string   `json:"NetworkMode"` // "none" or "host"
+	NetworkMode string   `json:"NetworkMode"` // "none", "host" or "container:<id>"
+	PidMode     string   `json:"PidMode"`     // "" (own), "host" or "container:<id>"
+	IpcMode     string   `json:"IpcMode"`     // "private", "shareable", "none", "host" or "container:<id>"
+	UTSMode     string   `json:"UTSMode"`     // "" (own) or "host"
 	AutoRemove  bool     `json:"AutoRemove"`
 }
 

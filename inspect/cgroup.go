@@ -39,3 +39,22 @@ func keyedValue(path, key string) (int, bool) {
 	}
 	return 0, false
 }
+
+// MemoryPeak is the high-water mark of a container's memory cgroup in
+// bytes (memory.max_usage_in_bytes on v1, memory.peak on v2 from Linux
+// 5.19), or 0 when the kernel does not keep one.
+func MemoryPeak(paths map[string]string) uint64 {
+	for _, f := range []string{filepath.Join(paths["memory"], "memory.max_usage_in_bytes"), filepath.Join(paths[""], "memory.peak")} {
+		if filepath.Dir(f) == "." {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if n, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64); err == nil {
+			return n
+		}
+	}
+	return 0
+}

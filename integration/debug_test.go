@@ -76,7 +76,7 @@ func TestDebugReport(t *testing.T) {
 			[]string{"exit code     1:", "general error", "OOM killed    no", "1 added", "A /made-it", "ERR cannot open config", "OUT doing work"}},
 		{"notfound", []string{"no-such-command"}, 127, []string{"127: the command was not found"}},
 		{"oom", []string{"--memory", "16m", "busybox", "sh", "-c", "tail /dev/zero"}, 137,
-			[]string{"137: killed by SIGKILL: the kernel's OOM killer", "OOM killed    yes", "limit 16MiB"}},
+			[]string{"137: killed by SIGKILL: the kernel's OOM killer", "OOM killed    yes", "limit 16MiB", "memory        peak 1"}},
 		{"segv", []string{"sh", "-c", `sh -c 'kill -SEGV $$'; exit $?`}, 139, []string{"139: killed by SIGSEGV: a segmentation fault", "signal        SIGSEGV"}},
 	}
 	for _, tc := range tests {

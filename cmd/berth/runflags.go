@@ -16,6 +16,7 @@ import (
 // createFlags are the flags `create` and `run` share, with docker's names.
 type createFlags struct {
 	name, entrypoint, workdir, user, hostname, network string
+	pid, ipc, uts                                      string
 	memory, memorySwap, cpus                           string
 	pidsLimit                                          int64
 	env, envFile, capAdd, capDrop, securityOpt, labels []string
@@ -31,7 +32,10 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.workdir, "workdir", "w", "", "Working directory inside the container")
 	fs.StringVarP(&f.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
 	fs.StringVarP(&f.hostname, "hostname", "h", "", "Container host name")
-	fs.StringVar(&f.network, "network", "", "Connect a container to a network (none, host)")
+	fs.StringVar(&f.network, "network", "", "Connect a container to a network (none, host, container:NAME)")
+	fs.StringVar(&f.pid, "pid", "", "PID namespace to use (host, container:NAME)")
+	fs.StringVar(&f.ipc, "ipc", "", "IPC mode to use (private, shareable, none, host, container:NAME)")
+	fs.StringVar(&f.uts, "uts", "", "UTS namespace to use (host, container:NAME)")
 	fs.StringVar(&f.network, "net", "", "Connect a container to a network")
 	fs.MarkHidden("net")
 	fs.StringVarP(&f.memory, "memory", "m", "", "Memory limit")
@@ -57,7 +61,7 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		Name: f.name, Image: args[0], Cmd: args[1:], WorkingDir: f.workdir, User: f.user,
 		Hostname: f.hostname, Tty: f.tty, OpenStdin: f.interactive,
 		Host: engine.HostConfig{
-			NetworkMode: f.network, CapAdd: f.capAdd, CapDrop: f.capDrop,
+			NetworkMode: f.network, PidMode: f.pid, IpcMode: f.ipc, UTSMode: f.uts, CapAdd: f.capAdd, CapDrop: f.capDrop,
 			Privileged: f.privileged, SecurityOpt: f.securityOpt, AutoRemove: f.rm,
 		},
 	}
