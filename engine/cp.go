@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"golang.org/x/sys/unix"
 
 	"github.com/berthdev/berth/internal/errdefs"
 )
@@ -44,7 +45,7 @@ func (e *Engine) CopyFromContainer(ref, src, dst string, o CopyOptions) error {
 		if err != nil {
 			return err
 		}
-		return copyTree(rt, name, hostTree{}, target, o.Archive, -1)
+		return copyTree(rootTree{rt}, name, hostTree{}, target, o.Archive, -1)
 	})
 }
 
@@ -76,11 +77,11 @@ func (e *Engine) CopyToContainer(ref, src, dst string, o CopyOptions) error {
 			return fmt.Errorf("container %s: path %q: %w", r.Name, dst, err)
 		}
 		rel, _ := filepath.Rel(root, resolved)
-		target, err := copyTarget(rt, rel, filepath.Base(src), strings.HasSuffix(src, "/."))
+		target, err := copyTarget(rootTree{rt}, rel, filepath.Base(src), strings.HasSuffix(src, "/."))
 		if err != nil {
 			return fmt.Errorf("container %s: %w", r.Name, err)
 		}
-		return copyTree(hostTree{}, filepath.Clean(src), rt, target, true, owner)
+		return copyTree(hostTree{}, filepath.Clean(src), rootTree{rt}, target, true, owner)
 	})
 }
 
@@ -130,9 +131,25 @@ type tree interface {
 	RemoveAll(string) error
 	Lchown(string, int, int) error
 	Chmod(string, fs.FileMode) error
+	Mknod(name string, mode uint32, dev uint64) error
 }
 
 type hostTree struct{}
+
+func (hostTree) Mknod(n string, mode uint32, dev uint64) error { return unix.Mknod(n, mode, int(dev)) }
+
+// rootTree is a root-confined tree: the parent directory is opened
+// through the root, and the node made relative to it.
+type rootTree struct{ *os.Root }
+
+func (t rootTree) Mknod(n string, mode uint32, dev uint64) error {
+	d, err := t.Open(filepath.Dir(n))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return unix.Mknodat(int(d.Fd()), filepath.Base(n), mode, int(dev))
+}
 
 func (hostTree) Lstat(n string) (fs.FileInfo, error) { return os.Lstat(n) }
 func (hostTree) Mkdir(n string, m fs.FileMode) error { return os.Mkdir(n, m) }
@@ -191,8 +208,17 @@ func copyTree(from tree, src string, to tree, dst string, chown bool, owner int)
 		if err := copyFile(from, src, to, dst); err != nil {
 			return err
 		}
+	case m&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
+		// Device nodes and fifos are made anew, as docker's tar copy does.
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return nil
+		}
+		if err := to.Mknod(dst, st.Mode, st.Rdev); err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
 	default:
-		return nil // devices, sockets and fifos are not copied
+		return nil // sockets are not copied (a tar cannot hold them either)
 	}
 	if chown {
 		uid, gid := owner, owner

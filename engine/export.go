@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/lockfile"
 	"github.com/berthdev/berth/layers"
 )
 
@@ -42,6 +45,26 @@ func (e *Engine) withRootfs(r *record, writable bool, fn func(root string) error
 	merged := filepath.Join(e.runDir(r.ID), "merged")
 	if st.running() {
 		return fn(merged)
+	}
+	// Hold the shim's lock while the file system is mounted here, so that
+	// the container cannot start meanwhile (its shim would mount the same
+	// writable layer); when a shim got there first, the container runs.
+	if err := os.MkdirAll(e.runDir(r.ID), 0o700); err != nil {
+		return err
+	}
+	lk, err := lockfile.Acquire(filepath.Join(e.runDir(r.ID), "shim.lock"), 2*time.Second)
+	if err != nil {
+		if st, err2 := e.loadState(r.ID); err2 == nil && st.running() {
+			return fn(merged)
+		}
+		return fmt.Errorf("container %s is busy: %w", r.Name, err)
+	}
+	defer lk.Unlock()
+	if st, err = e.loadState(r.ID); err != nil {
+		return err
+	}
+	if st.running() { // a shim that died: reconcile marks it; refuse meanwhile
+		return fmt.Errorf("container %s: its shim died; run berth ps to reconcile: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}
 	errc := make(chan error, 1)
 	go func() {

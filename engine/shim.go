@@ -108,7 +108,7 @@ func (s *shim) run(o ShimOptions) error {
 	// Held for the shim's whole life: Wait blocks on it.
 	lk, err := lockfile.Acquire(filepath.Join(rd, "shim.lock"), 0)
 	if err != nil {
-		return fmt.Errorf("container %s: another shim is running: %w", r.ID[:12], errdefs.ErrFailedPrecondition)
+		return fmt.Errorf("container %s is busy: %v", r.Name, err)
 	}
 	defer lk.Unlock()
 	if _, err := e.updateState(r.ID, func(st *state) error {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -86,4 +87,32 @@ func TestCommitRunningPausedAndCp(t *testing.T) {
 		t.Errorf("cp through the container's symlink: diff =\n%s", got)
 	}
 	fails(t, 1, []string{"not found"}, "cp", c+":/no/such", host)
+}
+
+// TestCpSpecialFiles: fifos and device nodes are copied in both directions
+// as docker's tar copy does; sockets are left out.
+func TestCpSpecialFiles(t *testing.T) {
+	t.Parallel()
+	c := name(t, "special")
+	cleanup(t, c)
+	ok(t, "run", "--name", c, "busybox", "sh", "-c", "mkdir /dev-copy && mknod /dev-copy/null c 1 3 && mkfifo /dev-copy/pipe")
+	host := t.TempDir()
+	ok(t, "cp", c+":/dev-copy", host)
+	for name, want := range map[string]os.FileMode{"null": os.ModeDevice | os.ModeCharDevice, "pipe": os.ModeNamedPipe} {
+		fi, err := os.Lstat(filepath.Join(host, "dev-copy", name))
+		if err != nil || fi.Mode()&want != want {
+			t.Errorf("cp out %s: %v, %v", name, fi, err)
+		}
+	}
+	in := filepath.Join(host, "in")
+	os.Mkdir(in, 0o755)
+	if err := syscall.Mkfifo(filepath.Join(in, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "cp", in, c+":/from-host")
+	if got := ok(t, "diff", c); !strings.Contains(got, "A /from-host/fifo") {
+		t.Errorf("diff after cp in of a fifo:\n%s", got)
+	}
+	// The copy in left the writable layer usable: the container starts.
+	ok(t, "start", c)
 }

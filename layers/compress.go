@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/pgzip"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/berthdev/berth/internal/errdefs"
@@ -26,7 +27,9 @@ func decompress(r io.Reader) (io.Reader, func(), error) {
 	magic, _ := br.Peek(6)
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(br)
+		// pgzip inflates ahead in its own goroutine, so the tar reading
+		// that follows runs on the other core.
+		zr, err := pgzip.NewReaderN(br, 256<<10, 3)
 		if err != nil {
 			return nil, nil, invalidIfCorrupt(err)
 		}
