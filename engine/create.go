@@ -30,6 +30,12 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err := e.resolveNamespaceModes(&opts); err != nil {
 		return "", err
 	}
+	if err := validRestart(&opts.Host); err != nil {
+		return "", err
+	}
+	if err := checkGroupAdd(opts.Host.GroupAdd); err != nil {
+		return "", fmt.Errorf("%v: %w", err, errdefs.ErrInvalid)
+	}
 	if opts.Host.NetworkMode == "" {
 		opts.Host.NetworkMode = "none"
 	}

@@ -71,6 +71,11 @@ func Open(opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
+	// The run directory lives in /run: without its mark, the host has
+	// booted since the store was last opened.
+	bootMark := filepath.Join(e.runRoot, "booted")
+	_, err = os.Stat(bootMark)
+	booted := os.IsNotExist(err)
 	for _, d := range []string{root, e.containersDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("creating store: %w", err)
@@ -82,8 +87,13 @@ func Open(opts Options) (*Engine, error) {
 	if e.images, err = layers.Open(root); err != nil {
 		return nil, err
 	}
-	if err := e.reconcile(); err != nil {
+	if err := e.reconcile(booted); err != nil {
 		return nil, err
+	}
+	if booted {
+		if err := atomicfile.WriteFile(bootMark, nil, 0o644); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }

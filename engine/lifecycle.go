@@ -115,9 +115,17 @@ func (e *Engine) running(ref string) (*record, *state, error) {
 
 // Kill sends a signal to the container's init process.
 func (e *Engine) Kill(ref string, sig unix.Signal) error {
-	r, _, err := e.running(ref)
+	r, st, err := e.running(ref)
 	if err != nil {
 		return err
+	}
+	if st.Status == StatusRestarting {
+		return fmt.Errorf("container %s is restarting, wait until the container is running (or stop it): %w", r.Name, errdefs.ErrFailedPrecondition)
+	}
+	// As docker's: a fatal signal from the user turns the restart policy
+	// off until the next start; SIGUSR1 and the like leave it on.
+	if stopSig, _ := ParseSignal(r.StopSignal); sig == stopSig || sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT || sig == unix.SIGQUIT {
+		e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil })
 	}
 	c, err := e.libcontainer(r)
 	if err != nil {
@@ -205,6 +213,8 @@ func (e *Engine) Remove(ctx context.Context, ref string, force bool) error {
 		if !force {
 			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w", r.Name, st.Status, errdefs.ErrFailedPrecondition)
 		}
+		// No restart policy may bring it back meanwhile.
+		e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil })
 		if c, err := e.libcontainer(r); err == nil {
 			if st.Status == StatusPaused {
 				c.Resume()

@@ -41,7 +41,7 @@ func summary(r *record, st *state) ContainerSummary {
 	return ContainerSummary{
 		ID: r.ID, Names: []string{r.Name}, Image: r.Image, ImageID: r.ImageID,
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
-		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode,
+		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 	}
 }

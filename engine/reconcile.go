@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,8 +17,9 @@ import (
 // whose shim died is marked exited (its init killed if it survived), and
 // libcontainer state, mounts and sockets nobody owns are removed. It runs at
 // every Open and is cheap when nothing is wrong.
-func (e *Engine) reconcile() error {
-	return e.withLock(func() error {
+func (e *Engine) reconcile(booted bool) error {
+	var restart []string
+	err := e.withLock(func() error {
 		ids, err := e.containerIDs()
 		if err != nil {
 			return err
@@ -25,7 +27,9 @@ func (e *Engine) reconcile() error {
 		known := map[string]bool{}
 		for _, id := range ids {
 			known[id] = true
-			e.reconcileOne(id)
+			if e.reconcileOne(id) || (booted && e.restartsAtBoot(id)) {
+				restart = append(restart, id)
+			}
 		}
 		// libcontainer state of containers that no longer exist.
 		if entries, err := os.ReadDir(e.stateRoot()); err == nil {
@@ -54,23 +58,59 @@ func (e *Engine) reconcile() error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Restart policies outlive their shims, as docker's outlive the daemon.
+	for _, id := range restart {
+		if _, err := e.Start(context.Background(), id, nil); err == nil {
+			if r, err := e.loadRecord(id); err == nil {
+				e.emit(containerEvent("restart", r, nil))
+			}
+		}
+	}
+	return nil
 }
 
-func (e *Engine) reconcileOne(id string) {
+// restartsAtBoot says whether a container starts again when its store is
+// first opened after the host booted (the run directory is new): "always"
+// ones do, even when stopped by the user; "unless-stopped" ones unless the
+// user stopped them. This is what docker does when its daemon starts.
+func (e *Engine) restartsAtBoot(id string) bool {
+	r, err := e.loadRecord(id)
+	if err != nil {
+		return false
+	}
+	st, err := e.loadState(id)
+	if err != nil || st.running() || st.Status == StatusCreated {
+		return false
+	}
+	switch r.Host.RestartPolicy.Name {
+	case "always":
+		return true
+	case "unless-stopped":
+		return !st.StopRequest
+	}
+	return false
+}
+
+// reconcileOne marks a container whose shim died as exited. It returns
+// true when its restart policy says it runs again.
+func (e *Engine) reconcileOne(id string) bool {
 	st, err := e.loadState(id)
 	if err != nil || st.ShimPid == 0 || shimAlive(st) {
-		return
+		return false
 	}
 	// A shim that is starting up holds its lock before it records itself;
 	// if the lock is free, the recorded shim is really gone.
 	if l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0); err == nil {
 		l.Unlock()
 	} else {
-		return
+		return false
 	}
 	r, err := e.loadRecord(id)
 	if err != nil {
-		return
+		return false
 	}
 	code, msg := 255, "shim died; exit status unknown"
 	if c, err := libcontainer.Load(e.stateRoot(), id); err == nil {
@@ -94,5 +134,11 @@ func (e *Engine) reconcileOne(id string) {
 	if r.Host.AutoRemove {
 		os.RemoveAll(e.containerDir(id))
 		e.emit(containerEvent("destroy", r, nil))
+		return false
 	}
+	switch r.Host.RestartPolicy.Name {
+	case "always", "unless-stopped":
+		return !st.StopRequest
+	}
+	return false
 }

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -39,6 +41,7 @@ type shim struct {
 	e      *Engine
 	r      *record
 	report *os.File
+	mu     sync.Mutex // ctr, which is nil between restarts
 	ctr    *libcontainer.Container
 	out    *broadcaster
 	merged string
@@ -70,7 +73,7 @@ func (s *shim) fail(err error) {
 	if errors.As(err, &ce) {
 		code = ce.code
 	}
-	msg := oneLineErr(err)
+	msg := strings.ReplaceAll(strings.TrimSpace(errdefs.Text(err)), "\n", "; ")
 	if s.r != nil {
 		// As docker: a container that never ran stays "created", with the
 		// exit code and the reason recorded.
@@ -152,10 +155,11 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 	pid, _ := proc.Pid()
-	now := time.Now().UTC()
+	started := time.Now().UTC()
 	if _, err := e.updateState(r.ID, func(st *state) error {
-		st.Status, st.Pid, st.StartedAt = StatusRunning, pid, now
+		st.Status, st.Pid, st.StartedAt = StatusRunning, pid, started
 		st.ExitCode, st.Error, st.OOMKilled, st.FinishedAt, st.StopRequest = 0, "", false, time.Time{}, false
+		st.RestartCount, st.MemoryPeak = 0, 0
 		return nil
 	}); err != nil {
 		s.ctr.Signal(unix.SIGKILL)
@@ -168,39 +172,109 @@ func (s *shim) run(o ShimOptions) error {
 	s.report.Close()
 	s.report = nil
 
+	// Signals to the shim go to the container; between restarts they end
+	// the shim (the container is not running then).
 	sigs := make(chan os.Signal, 8)
+	wake := make(chan struct{}, 1)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
 	go func() {
 		for sig := range sigs {
-			s.ctr.Signal(sig)
+			s.mu.Lock()
+			ctr := s.ctr
+			s.mu.Unlock()
+			if ctr != nil {
+				ctr.Signal(sig)
+			} else {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
 		}
 	}()
 
-	ps, _ := proc.Wait()
-	code := waitStatusCode(ps)
-	oom := s.oomKilled()
-	peak := s.memoryPeak()
-	s.out.drain(2 * time.Second)
-	signal.Stop(sigs)
-
-	finished := time.Now().UTC()
-	e.updateState(r.ID, func(st *state) error {
-		st.Status, st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt = StatusExited, 0, code, oom, finished
-		st.MemoryPeak = peak
-		st.ShimPid, st.ShimStart = 0, 0
-		return nil
-	})
-	if oom {
-		e.emit(containerEvent("oom", r, nil))
+	var bo backoff
+	code := 0
+	for {
+		ps, _ := proc.Wait()
+		code = waitStatusCode(ps)
+		oom, peak := s.oomKilled(), s.memoryPeak()
+		s.out.drain(2 * time.Second)
+		finished := time.Now().UTC()
+		s.mu.Lock()
+		cleanup()
+		s.ctr = nil
+		s.mu.Unlock()
+		restart := false
+		e.updateState(r.ID, func(st *state) error {
+			restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
+			st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt, st.MemoryPeak = 0, code, oom, finished, peak
+			if restart {
+				st.Status = StatusRestarting
+				st.RestartCount++
+			} else {
+				st.Status, st.ShimPid, st.ShimStart = StatusExited, 0, 0
+			}
+			return nil
+		})
+		if oom {
+			e.emit(containerEvent("oom", r, nil))
+		}
+		e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
+		if !restart {
+			break
+		}
+		if !s.restartDelay(bo.next(finished.Sub(started)), wake) {
+			e.updateState(r.ID, func(st *state) error {
+				st.Status, st.ShimPid, st.ShimStart = StatusExited, 0, 0
+				return nil
+			})
+			break
+		}
+		s.out.reset()
+		if proc, cleanup, err = s.start(); err != nil {
+			e.updateState(r.ID, func(st *state) error {
+				st.Status, st.ShimPid, st.ShimStart, st.Error = StatusExited, 0, 0, "restart: "+oneLineErr(err)
+				return nil
+			})
+			break
+		}
+		pid, _ = proc.Pid()
+		started = time.Now().UTC()
+		e.updateState(r.ID, func(st *state) error {
+			st.Status, st.Pid, st.StartedAt, st.OOMKilled = StatusRunning, pid, started, false
+			return nil
+		})
+		e.emit(containerEvent("start", r, nil))
 	}
-	e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
+	signal.Stop(sigs)
 	s.out.exit(code)
-	cleanup()
 	if r.Host.AutoRemove {
 		lk.Unlock()
 		e.removeContainer(r, true)
 	}
 	return nil
+}
+
+// restartDelay waits before a restart. It returns false when the wait was
+// cut short by a signal to the shim or by a stop (or kill) of the user,
+// recorded in the container's state: then the container stays exited.
+func (s *shim) restartDelay(d time.Duration, wake <-chan struct{}) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if st, err := s.e.loadState(s.r.ID); err == nil && st.StopRequest {
+			return false
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return true
+		}
+		select {
+		case <-wake:
+			return false
+		case <-time.After(min(left, 50*time.Millisecond)):
+		}
+	}
 }
 
 // oomKilled reads the container's memory cgroup: did the kernel OOM-kill
@@ -262,7 +336,9 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("container %s: %w", r.ID[:12], err)
 	}
+	s.mu.Lock()
 	s.ctr = ctr
+	s.mu.Unlock()
 	proc, err := s.newProcess(pspec)
 	if err != nil {
 		return nil, nil, err

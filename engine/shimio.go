@@ -38,6 +38,8 @@ type broadcaster struct {
 	childEnds  []*os.File     // the container's ends, closed here once it started
 	consoleSoc *os.File       // our end of the console socket (tty)
 	input      chan inputMsg  // queued until the process runs
+	ioMu       sync.Mutex     // master and stdin, which a restart replaces
+	feedOnce   sync.Once
 	pumps      sync.WaitGroup
 	writers    sync.WaitGroup
 }
@@ -110,7 +112,9 @@ func (s *shim) newProcess(p *specs.Process) (*libcontainer.Process, error) {
 		}
 		proc.Stdin = rd
 		b.childEnds = append(b.childEnds, rd)
+		b.ioMu.Lock()
 		b.stdin = wr
+		b.ioMu.Unlock()
 	}
 	return proc, nil
 }
@@ -143,23 +147,42 @@ func (b *broadcaster) afterStart() error {
 		if err != nil {
 			return err
 		}
+		b.ioMu.Lock()
 		b.master = master
+		b.ioMu.Unlock()
 		b.outputs = append(b.outputs, output{r: master, stream: "stdout", kind: stream.Stdout})
 	}
 	for _, o := range b.outputs {
 		b.pumps.Add(1)
 		go b.pump(o)
 	}
-	go b.feed()
+	b.feedOnce.Do(func() { go b.feed() })
 	return nil
+}
+
+// reset readies the broadcaster for the next process of a restarted
+// container: the last one's descriptors are closed; clients stay attached.
+func (b *broadcaster) reset() {
+	b.ioMu.Lock()
+	if b.master != nil {
+		b.master.Close()
+		b.master = nil
+	}
+	if b.stdin != nil {
+		b.stdin.Close()
+		b.stdin = nil
+	}
+	b.ioMu.Unlock()
+	b.outputs, b.childEnds, b.consoleSoc = nil, nil, nil
 }
 
 // feed writes clients' input to the container, in order.
 func (b *broadcaster) feed() {
 	for m := range b.input {
+		b.ioMu.Lock()
 		switch m.kind {
 		case stream.Stdin:
-			if b.tty {
+			if b.tty && b.master != nil {
 				b.master.Write(m.data)
 			} else if b.stdin != nil {
 				b.stdin.Write(m.data)
@@ -174,6 +197,7 @@ func (b *broadcaster) feed() {
 				pty.Setsize(b.master, &pty.Winsize{Rows: rows, Cols: cols})
 			}
 		}
+		b.ioMu.Unlock()
 	}
 }
 

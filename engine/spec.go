@@ -166,6 +166,13 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 	if err := e.specShm(s, r.ID, h.IpcMode, r.Config.Labels); err != nil {
 		return nil, err
 	}
+	if err := specInit(s, r); err != nil {
+		return nil, err
+	}
+	if err := specUser(s, rootfs, r); err != nil {
+		return nil, err
+	}
+	s.Root.Readonly = h.ReadonlyRootfs
 	if !h.Privileged {
 		s.Linux.MaskedPaths = maskedPaths
 		s.Linux.ReadonlyPaths = readonlyPaths

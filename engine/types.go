@@ -38,22 +38,31 @@ type HostConfig struct {
 	IpcMode     string   `json:"IpcMode"`     // "private", "shareable", "none", "host" or "container:<id>"
 	UTSMode     string   `json:"UTSMode"`     // "" (own) or "host"
 	AutoRemove  bool     `json:"AutoRemove"`
+
+	// durability
+	RestartPolicy  RestartPolicy `json:"RestartPolicy"`
+	Init           bool          `json:"Init"`           // tini as PID 1
+	ReadonlyRootfs bool          `json:"ReadonlyRootfs"` // --read-only
+	GroupAdd       []string      `json:"GroupAdd"`       // supplementary groups, names or GIDs
 }
 
 // ContainerSummary is one row of `berth ps`.
 type ContainerSummary struct {
-	ID         string
-	Names      []string
-	Image      string // as typed at create
-	ImageID    string
-	Command    string
-	Created    time.Time
-	State      string // created, running, paused, restarting, exited, dead
-	Status     string // "Up 2 minutes", "Exited (0) 3 seconds ago"
-	ExitCode   int
-	Labels     map[string]string
-	StartedAt  time.Time
-	FinishedAt time.Time
+	ID       string
+	Names    []string
+	Image    string // as typed at create
+	ImageID  string
+	Command  string
+	Created  time.Time
+	State    string // created, running, paused, restarting, exited, dead
+	Status   string // "Up 2 minutes", "Exited (0) 3 seconds ago"
+	ExitCode int
+	// RestartCount is how often its restart policy restarted it since it
+	// was last started by hand.
+	RestartCount int
+	Labels       map[string]string
+	StartedAt    time.Time
+	FinishedAt   time.Time
 }
 
 // Streams connects a caller's terminal or pipes to a container or an exec.

@@ -98,10 +98,13 @@ func (r psRow) RunningFor() string { return timeAgo(r.s.Created) }
 func (r psRow) Ports() string      { return "" }
 func (r psRow) State() string      { return r.s.State }
 func (r psRow) Status() string     { return r.s.Status }
-func (r psRow) Names() string      { return strings.Join(r.s.Names, ",") }
-func (r psRow) Networks() string   { return "" }
-func (r psRow) Mounts() string     { return "" }
-func (r psRow) Size() string       { return "" }
+
+// RestartCount is berth's addition to docker's ps fields.
+func (r psRow) RestartCount() int { return r.s.RestartCount }
+func (r psRow) Names() string     { return strings.Join(r.s.Names, ",") }
+func (r psRow) Networks() string  { return "" }
+func (r psRow) Mounts() string    { return "" }
+func (r psRow) Size() string      { return "" }
 func (r psRow) Labels() string {
 	var kv []string
 	for k, v := range r.s.Labels {

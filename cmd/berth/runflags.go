@@ -16,7 +16,9 @@ import (
 // createFlags are the flags `create` and `run` share, with docker's names.
 type createFlags struct {
 	name, entrypoint, workdir, user, hostname, network string
-	pid, ipc, uts                                      string
+	pid, ipc, uts, restart                             string
+	groupAdd                                           []string
+	init, readOnly                                     bool
 	memory, memorySwap, cpus                           string
 	pidsLimit                                          int64
 	env, envFile, capAdd, capDrop, securityOpt, labels []string
@@ -52,6 +54,10 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.tty, "tty", "t", false, "Allocate a pseudo-TTY")
 	fs.BoolVar(&f.rm, "rm", false, "Automatically remove the container when it exits")
 	fs.BoolVar(&f.privileged, "privileged", false, "Give extended privileges to this container")
+	fs.StringVar(&f.restart, "restart", "no", "Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)")
+	fs.BoolVar(&f.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
+	fs.BoolVar(&f.readOnly, "read-only", false, "Mount the container's root filesystem as read only")
+	fs.StringArrayVar(&f.groupAdd, "group-add", nil, "Add additional groups to join")
 }
 
 // options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
@@ -63,13 +69,17 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		Host: engine.HostConfig{
 			NetworkMode: f.network, PidMode: f.pid, IpcMode: f.ipc, UTSMode: f.uts, CapAdd: f.capAdd, CapDrop: f.capDrop,
 			Privileged: f.privileged, SecurityOpt: f.securityOpt, AutoRemove: f.rm,
+			Init: f.init, ReadonlyRootfs: f.readOnly, GroupAdd: f.groupAdd,
 		},
+	}
+	var err error
+	if o.Host.RestartPolicy, err = engine.ParseRestartPolicy(f.restart); err != nil {
+		return o, err
 	}
 	if fs.Changed("entrypoint") {
 		ep := []string{f.entrypoint}
 		o.Entrypoint = &ep
 	}
-	var err error
 	if f.memory != "" {
 		if o.Host.Memory, err = units.RAMInBytes(f.memory); err != nil {
 			return o, fmt.Errorf("invalid argument %q for \"-m, --memory\" flag: %v", f.memory, err)

@@ -5,7 +5,10 @@
 //	fmt.Errorf("container %q: %w", name, errdefs.ErrNotFound)
 package errdefs
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 var (
 	// ErrNotFound: the named object (image, container, layer) does not exist.
@@ -25,3 +28,17 @@ var (
 
 // Is reports whether err belongs to class.
 func Is(err, class error) bool { return errors.Is(err, class) }
+
+// Text is err's message without the trailing word of the class it wraps
+// ("...: invalid argument"), for where the class cannot travel (a shim's
+// report) and the message already says what went wrong. "not found" stays:
+// messages are written to end with it.
+func Text(err error) string {
+	s := err.Error()
+	for _, c := range []error{ErrInvalid, ErrFailedPrecondition, ErrAlreadyExists, ErrUnavailable, ErrPermission} {
+		if errors.Is(err, c) {
+			s = strings.TrimSuffix(s, ": "+c.Error())
+		}
+	}
+	return s
+}
