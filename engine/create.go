@@ -107,7 +107,16 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 		} else {
 			r.Name = generateName(func(n string) bool { return e.checkName(n, "") != nil })
 		}
-		return e.writeNewContainer(r)
+		mounts, undo, err := e.resolveMounts(opts.Host, img.Config.Volumes)
+		if err != nil {
+			return err
+		}
+		r.Mounts = mounts
+		if err := e.writeNewContainer(r); err != nil {
+			undo()
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return "", err

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"io/fs"
-	"os"
 	"path/filepath"
 	"syscall"
 )
@@ -41,7 +40,7 @@ type ContainerUsage struct {
 type VolumeUsage struct {
 	Name  string
 	Size  int64
-	Links int // containers using it; not tracked yet, so 0
+	Links int // containers that mount it
 }
 
 // DiskUsage measures the store.
@@ -102,11 +101,12 @@ func (e *Engine) DiskUsage() (*DiskUsage, error) {
 		}
 		du.Images = append(du.Images, u)
 	}
-	vols, _ := os.ReadDir(filepath.Join(e.root, "volumes"))
+	vols, err := e.ListVolumes()
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range vols {
-		if v.IsDir() {
-			du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name(), Size: dirSize(filepath.Join(e.root, "volumes", v.Name(), "_data"))})
-		}
+		du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name, Size: dirSize(v.Mountpoint), Links: len(v.UsedBy)})
 	}
 	return du, nil
 }

@@ -201,6 +201,12 @@ func (e *Engine) Restart(ctx context.Context, ref string, timeout time.Duration)
 
 // Remove deletes a container. A running one needs force, which kills it.
 func (e *Engine) Remove(ctx context.Context, ref string, force bool) error {
+	return e.RemoveWithVolumes(ctx, ref, force, false)
+}
+
+// RemoveWithVolumes is Remove that, with volumes (`rm -v`), also deletes
+// the container's anonymous volumes that no other container mounts.
+func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volumes bool) error {
 	r, err := e.resolve(ref)
 	if err != nil {
 		return err
@@ -225,7 +231,13 @@ func (e *Engine) Remove(ctx context.Context, ref string, force bool) error {
 			return err
 		}
 	}
-	return e.removeContainer(r, false)
+	if err := e.removeContainer(r, false); err != nil {
+		return err
+	}
+	if volumes {
+		e.removeAnonymousVolumes(r.Mounts)
+	}
+	return nil
 }
 
 // removeContainer deletes a stopped container's files and volatile state.
@@ -251,6 +263,9 @@ func (e *Engine) removeContainer(r *record, auto bool) error {
 	})
 	if err == nil {
 		e.emit(containerEvent("destroy", r, nil))
+		if auto { // --rm takes its anonymous volumes along, as docker's does
+			e.removeAnonymousVolumes(r.Mounts)
+		}
 	}
 	return err
 }

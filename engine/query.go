@@ -86,7 +86,7 @@ type ContainerInspect struct {
 	AppArmorProfile string         `json:"AppArmorProfile"`
 	HostConfig      HostConfig     `json:"HostConfig"`
 	GraphDriver     GraphDriver    `json:"GraphDriver"`
-	Mounts          []any          `json:"Mounts"`
+	Mounts          []MountPoint   `json:"Mounts"`
 	Config          InspectConfig  `json:"Config"`
 	NetworkSettings map[string]any `json:"NetworkSettings"`
 }
@@ -165,7 +165,7 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 			"WorkDir":   filepath.Join(dir, "work"),
 			"MergedDir": filepath.Join(e.runDir(r.ID), "merged"),
 		}},
-		Mounts: []any{},
+		Mounts: inspectMounts(r.Mounts),
 		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
 			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal},
 		NetworkSettings: map[string]any{"Networks": map[string]any{r.Host.NetworkMode: map[string]any{}}},
@@ -225,4 +225,14 @@ func (e *Engine) imageUsers(imageID string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// inspectMounts is the Mounts of inspect: docker's fields only.
+func inspectMounts(mps []MountPoint) []MountPoint {
+	out := make([]MountPoint, 0, len(mps))
+	for _, mp := range mps {
+		mp.NoCopy, mp.TmpfsOptions = false, ""
+		out = append(out, mp)
+	}
+	return out
 }

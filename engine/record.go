@@ -44,6 +44,7 @@ type record struct {
 	Host       HostConfig    `json:"hostConfig"`
 	StopSignal string        `json:"stopSignal,omitempty"`
 	StopTime   time.Duration `json:"stopTimeout,omitempty"`
+	Mounts     []MountPoint  `json:"mounts,omitempty"` // resolved at create
 }
 
 // recordConfig is the container's Config as docker's inspect shows it.

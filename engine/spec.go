@@ -173,6 +173,9 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 		return nil, err
 	}
 	s.Root.Readonly = h.ReadonlyRootfs
+	if err := e.specMounts(s, r, rootfs); err != nil {
+		return nil, err
+	}
 	if !h.Privileged {
 		s.Linux.MaskedPaths = maskedPaths
 		s.Linux.ReadonlyPaths = readonlyPaths

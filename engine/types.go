@@ -44,6 +44,12 @@ type HostConfig struct {
 	Init           bool          `json:"Init"`           // tini as PID 1
 	ReadonlyRootfs bool          `json:"ReadonlyRootfs"` // --read-only
 	GroupAdd       []string      `json:"GroupAdd"`       // supplementary groups, names or GIDs
+
+	// storage
+	Binds       []string          `json:"Binds"`       // -v
+	Mounts      []Mount           `json:"Mounts"`      // --mount
+	Tmpfs       map[string]string `json:"Tmpfs"`       // --tmpfs path -> options
+	VolumesFrom []string          `json:"VolumesFrom"` // --volumes-from
 }
 
 // ContainerSummary is one row of `berth ps`.

@@ -18,6 +18,7 @@ type createFlags struct {
 	name, entrypoint, workdir, user, hostname, network string
 	pid, ipc, uts, restart                             string
 	groupAdd                                           []string
+	volumes, mounts, tmpfs, volumesFrom                []string
 	init, readOnly                                     bool
 	memory, memorySwap, cpus                           string
 	pidsLimit                                          int64
@@ -58,6 +59,10 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
 	fs.BoolVar(&f.readOnly, "read-only", false, "Mount the container's root filesystem as read only")
 	fs.StringArrayVar(&f.groupAdd, "group-add", nil, "Add additional groups to join")
+	fs.StringArrayVarP(&f.volumes, "volume", "v", nil, "Bind mount a volume (SRC:DST[:ro], NAME:DST[:ro] or DST)")
+	fs.StringArrayVar(&f.mounts, "mount", nil, "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=,target=,...)")
+	fs.StringArrayVar(&f.tmpfs, "tmpfs", nil, "Mount a tmpfs directory (PATH[:OPTIONS])")
+	fs.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s) (NAME[:ro|rw])")
 }
 
 // options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
@@ -70,7 +75,22 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 			NetworkMode: f.network, PidMode: f.pid, IpcMode: f.ipc, UTSMode: f.uts, CapAdd: f.capAdd, CapDrop: f.capDrop,
 			Privileged: f.privileged, SecurityOpt: f.securityOpt, AutoRemove: f.rm,
 			Init: f.init, ReadonlyRootfs: f.readOnly, GroupAdd: f.groupAdd,
+			Binds: f.volumes, VolumesFrom: f.volumesFrom,
 		},
+	}
+	for _, m := range f.mounts {
+		mt, err := engine.ParseMountFlag(m)
+		if err != nil {
+			return o, err
+		}
+		o.Host.Mounts = append(o.Host.Mounts, mt)
+	}
+	for _, t := range f.tmpfs {
+		if o.Host.Tmpfs == nil {
+			o.Host.Tmpfs = map[string]string{}
+		}
+		dst, opts, _ := strings.Cut(t, ":")
+		o.Host.Tmpfs[dst] = opts
 	}
 	var err error
 	if o.Host.RestartPolicy, err = engine.ParseRestartPolicy(f.restart); err != nil {

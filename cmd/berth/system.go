@@ -47,15 +47,21 @@ func newSystemCmd(c *cli) *cobra.Command {
 					reclaimRw += c.SizeRw
 				}
 			}
-			var vol int64
+			var vol, volFree int64
+			activeV := 0
 			for _, v := range du.Volumes {
 				vol += v.Size
+				if v.Links > 0 {
+					activeV++
+				} else {
+					volFree += v.Size
+				}
 			}
 			tw := tabwriter.NewWriter(os.Stdout, 10, 1, 3, ' ', 0)
 			fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
 			fmt.Fprintf(tw, "Images\t%d\t%d\t%s\t%s\n", len(du.Images), activeImg, humanSize(du.LayersSize), percentOf(du.Reclaimable, du.LayersSize))
 			fmt.Fprintf(tw, "Containers\t%d\t%d\t%s\t%s\n", len(du.Containers), activeC, humanSize(sizeRw), percentOf(reclaimRw, sizeRw))
-			fmt.Fprintf(tw, "Local Volumes\t%d\t%d\t%s\t%s\n", len(du.Volumes), 0, humanSize(vol), percentOf(vol, vol))
+			fmt.Fprintf(tw, "Local Volumes\t%d\t%d\t%s\t%s\n", len(du.Volumes), activeV, humanSize(vol), percentOf(volFree, vol))
 			fmt.Fprintf(tw, "Build Cache\t0\t0\t%s\t%s\n", humanSize(du.BuildCacheSize), humanSize(0))
 			return tw.Flush()
 		},
