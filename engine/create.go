@@ -20,13 +20,6 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if opts.Image == "" {
 		return "", fmt.Errorf("no image given: %w", errdefs.ErrInvalid)
 	}
-	switch opts.Host.NetworkMode {
-	case "", "none", "host":
-	default:
-		if _, ok := modeContainer(opts.Host.NetworkMode); !ok {
-			return "", fmt.Errorf("network %q: not found (available: none, host, container:NAME): %w", opts.Host.NetworkMode, errdefs.ErrNotFound)
-		}
-	}
 	if err := e.resolveNamespaceModes(&opts); err != nil {
 		return "", err
 	}
@@ -35,9 +28,6 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	}
 	if err := checkGroupAdd(opts.Host.GroupAdd); err != nil {
 		return "", fmt.Errorf("%v: %w", err, errdefs.ErrInvalid)
-	}
-	if opts.Host.NetworkMode == "" {
-		opts.Host.NetworkMode = "none"
 	}
 	if opts.Host.Memory < 0 || opts.Host.NanoCPUs < 0 || opts.Host.PidsLimit < 0 {
 		return "", fmt.Errorf("limits must not be negative: %w", errdefs.ErrInvalid)
@@ -52,6 +42,10 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 		return "", err
 	}
 	img, err := e.images.Resolve(opts.Image)
+	if err != nil {
+		return "", err
+	}
+	nets, err := e.resolveNetworking(&opts, img.Config.ExposedPorts)
 	if err != nil {
 		return "", err
 	}
@@ -88,6 +82,7 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 		},
 		StopSignal: firstNonEmpty(img.Config.StopSignal, "SIGTERM"),
 		StopTime:   10 * time.Second,
+		Networks:   nets,
 	}
 	if len(img.Names) > 0 {
 		r.ImageRef = img.Names[0]

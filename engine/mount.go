@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -31,4 +32,24 @@ func unmount(path string) {
 			return
 		}
 	}
+}
+
+// initLayer is a container's "init" layer, as docker's: the top lowerdir,
+// holding the mount points berth bind-mounts over (/etc/hosts,
+// /etc/hostname, /etc/resolv.conf), so that runc need not create them in
+// the writable layer, where diff and commit would show them.
+func (e *Engine) initLayer(id string) (string, error) {
+	dir := filepath.Join(e.containerDir(id), "init")
+	if _, err := os.Stat(filepath.Join(dir, "etc", "resolv.conf")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "etc"), 0o755); err != nil {
+		return "", err
+	}
+	for _, f := range []string{"hosts", "hostname", "resolv.conf"} {
+		if err := os.WriteFile(filepath.Join(dir, "etc", f), nil, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }

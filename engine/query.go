@@ -41,7 +41,7 @@ func summary(r *record, st *state) ContainerSummary {
 	return ContainerSummary{
 		ID: r.ID, Names: []string{r.Name}, Image: r.Image, ImageID: r.ImageID,
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
-		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount,
+		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 	}
 }
@@ -69,26 +69,26 @@ func statusLine(st *state) string {
 
 // ContainerInspect is `berth inspect` of a container, with docker's field names.
 type ContainerInspect struct {
-	ID              string         `json:"Id"`
-	Created         string         `json:"Created"`
-	Path            string         `json:"Path"`
-	Args            []string       `json:"Args"`
-	State           InspectState   `json:"State"`
-	Image           string         `json:"Image"`
-	ResolvConfPath  string         `json:"ResolvConfPath"`
-	HostnamePath    string         `json:"HostnamePath"`
-	HostsPath       string         `json:"HostsPath"`
-	LogPath         string         `json:"LogPath"`
-	Name            string         `json:"Name"`
-	RestartCount    int            `json:"RestartCount"`
-	Driver          string         `json:"Driver"`
-	Platform        string         `json:"Platform"`
-	AppArmorProfile string         `json:"AppArmorProfile"`
-	HostConfig      HostConfig     `json:"HostConfig"`
-	GraphDriver     GraphDriver    `json:"GraphDriver"`
-	Mounts          []MountPoint   `json:"Mounts"`
-	Config          InspectConfig  `json:"Config"`
-	NetworkSettings map[string]any `json:"NetworkSettings"`
+	ID              string          `json:"Id"`
+	Created         string          `json:"Created"`
+	Path            string          `json:"Path"`
+	Args            []string        `json:"Args"`
+	State           InspectState    `json:"State"`
+	Image           string          `json:"Image"`
+	ResolvConfPath  string          `json:"ResolvConfPath"`
+	HostnamePath    string          `json:"HostnamePath"`
+	HostsPath       string          `json:"HostsPath"`
+	LogPath         string          `json:"LogPath"`
+	Name            string          `json:"Name"`
+	RestartCount    int             `json:"RestartCount"`
+	Driver          string          `json:"Driver"`
+	Platform        string          `json:"Platform"`
+	AppArmorProfile string          `json:"AppArmorProfile"`
+	HostConfig      HostConfig      `json:"HostConfig"`
+	GraphDriver     GraphDriver     `json:"GraphDriver"`
+	Mounts          []MountPoint    `json:"Mounts"`
+	Config          InspectConfig   `json:"Config"`
+	NetworkSettings NetworkSettings `json:"NetworkSettings"`
 }
 
 // InspectState is the State object of docker's inspect.
@@ -168,7 +168,7 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 		Mounts: inspectMounts(r.Mounts),
 		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
 			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal},
-		NetworkSettings: map[string]any{"Networks": map[string]any{r.Host.NetworkMode: map[string]any{}}},
+		NetworkSettings: e.networkSettings(r, st),
 	}, nil
 }
 

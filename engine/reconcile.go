@@ -122,6 +122,7 @@ func (e *Engine) reconcileOne(id string) bool {
 	}
 	unmount(filepath.Join(e.runDir(id), "merged"))
 	os.Remove(e.sockPath(id))
+	e.detachDead(r, st)
 	e.updateState(id, func(s *state) error {
 		if s.running() || s.Status == StatusCreated {
 			s.Status, s.ExitCode, s.Error, s.Pid = StatusExited, code, msg, 0

@@ -45,6 +45,9 @@ type record struct {
 	StopSignal string        `json:"stopSignal,omitempty"`
 	StopTime   time.Duration `json:"stopTimeout,omitempty"`
 	Mounts     []MountPoint  `json:"mounts,omitempty"` // resolved at create
+	// Networks are the networks it joins (besides none, host or another
+	// container's), with its aliases on each.
+	Networks map[string]EndpointConfig `json:"networks,omitempty"`
 }
 
 // recordConfig is the container's Config as docker's inspect shows it.
@@ -78,6 +81,9 @@ type state struct {
 	RestartCount int       `json:"restartCount"`
 	StopRequest  bool      `json:"stopRequested,omitempty"`
 	MemoryPeak   uint64    `json:"memoryPeak,omitempty"` // of the last run, read as it ended
+	// Endpoints and Ports are its network attachments while it runs.
+	Endpoints []Endpoint    `json:"endpoints,omitempty"`
+	Ports     []PortMapping `json:"ports,omitempty"`
 }
 
 func (s *state) running() bool {

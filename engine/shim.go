@@ -302,14 +302,20 @@ func (s *shim) memoryPeak() uint64 {
 func (s *shim) start() (*libcontainer.Process, func(), error) {
 	e, r := s.e, s.r
 	merged := filepath.Join(e.runDir(r.ID), "merged")
-	if err := mountOverlay(r.LowerDirs, filepath.Join(e.containerDir(r.ID), "upper"), filepath.Join(e.containerDir(r.ID), "work"), merged); err != nil {
+	initLayer, err := e.initLayer(r.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := mountOverlay(append([]string{initLayer}, r.LowerDirs...), filepath.Join(e.containerDir(r.ID), "upper"), filepath.Join(e.containerDir(r.ID), "work"), merged); err != nil {
 		return nil, nil, err
 	}
 	s.merged = merged
+	detach := func() {}
 	cleanup := func() {
 		if s.ctr != nil {
 			s.ctr.Destroy()
 		}
+		detach()
 		unmount(merged)
 		unmount(e.shmDir(r.ID))
 	}
@@ -321,6 +327,10 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 	}()
 	pspec, err := processSpec(merged, append([]string{r.Path}, r.Args...), r.Config.Env, r.Config.User, r.Config.WorkingDir, r.Config.Tty)
 	if err != nil {
+		return nil, nil, err
+	}
+	if detach, err = e.attachNetworks(r); err != nil {
+		detach = func() {}
 		return nil, nil, err
 	}
 	spec, err := e.ociSpec(r, merged, pspec)

@@ -20,6 +20,8 @@ type CreateOptions struct {
 	OpenStdin  bool
 	Labels     map[string]string
 	Host       HostConfig
+	// NetworkAliases are more names for the container on its user network.
+	NetworkAliases []string
 }
 
 // HostConfig is the part of a container's configuration that is about the
@@ -50,6 +52,11 @@ type HostConfig struct {
 	Mounts      []Mount           `json:"Mounts"`      // --mount
 	Tmpfs       map[string]string `json:"Tmpfs"`       // --tmpfs path -> options
 	VolumesFrom []string          `json:"VolumesFrom"` // --volumes-from
+
+	// networking
+	PortBindings    map[string][]PortBinding `json:"PortBindings"`    // "80/tcp" -> host addresses
+	PublishAllPorts bool                     `json:"PublishAllPorts"` // -P
+	Links           []string                 `json:"Links"`           // NAME[:ALIAS]
 }
 
 // ContainerSummary is one row of `berth ps`.
@@ -66,9 +73,11 @@ type ContainerSummary struct {
 	// RestartCount is how often its restart policy restarted it since it
 	// was last started by hand.
 	RestartCount int
-	Labels       map[string]string
-	StartedAt    time.Time
-	FinishedAt   time.Time
+	// Ports are its published ports while it runs.
+	Ports      []PortMapping
+	Labels     map[string]string
+	StartedAt  time.Time
+	FinishedAt time.Time
 }
 
 // Streams connects a caller's terminal or pipes to a container or an exec.

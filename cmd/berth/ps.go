@@ -95,7 +95,7 @@ func (r psRow) Command() string {
 }
 func (r psRow) CreatedAt() string  { return timestamp(r.s.Created) }
 func (r psRow) RunningFor() string { return timeAgo(r.s.Created) }
-func (r psRow) Ports() string      { return "" }
+func (r psRow) Ports() string      { return formatPorts(r.s.Ports) }
 func (r psRow) State() string      { return r.s.State }
 func (r psRow) Status() string     { return r.s.Status }
 
@@ -167,4 +167,17 @@ func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
 		}
 		return true
 	}, nil
+}
+
+// formatPorts is docker's PORTS column: "0.0.0.0:8080->80/tcp, ...".
+func formatPorts(ports []engine.PortMapping) string {
+	var out []string
+	for _, p := range ports {
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		out = append(out, fmt.Sprintf("%s:%d->%d/%s", ip, p.HostPort, p.ContainerPort, p.Protocol))
+	}
+	return strings.Join(out, ", ")
 }

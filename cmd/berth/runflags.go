@@ -19,6 +19,8 @@ type createFlags struct {
 	pid, ipc, uts, restart                             string
 	groupAdd                                           []string
 	volumes, mounts, tmpfs, volumesFrom                []string
+	publish, links, aliases                            []string
+	publishAll                                         bool
 	init, readOnly                                     bool
 	memory, memorySwap, cpus                           string
 	pidsLimit                                          int64
@@ -35,7 +37,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.workdir, "workdir", "w", "", "Working directory inside the container")
 	fs.StringVarP(&f.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
 	fs.StringVarP(&f.hostname, "hostname", "h", "", "Container host name")
-	fs.StringVar(&f.network, "network", "", "Connect a container to a network (none, host, container:NAME)")
+	fs.StringVar(&f.network, "network", "", "Connect a container to a network (bridge, NAME, none, host, container:NAME)")
 	fs.StringVar(&f.pid, "pid", "", "PID namespace to use (host, container:NAME)")
 	fs.StringVar(&f.ipc, "ipc", "", "IPC mode to use (private, shareable, none, host, container:NAME)")
 	fs.StringVar(&f.uts, "uts", "", "UTS namespace to use (host, container:NAME)")
@@ -63,6 +65,10 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.mounts, "mount", nil, "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=,target=,...)")
 	fs.StringArrayVar(&f.tmpfs, "tmpfs", nil, "Mount a tmpfs directory (PATH[:OPTIONS])")
 	fs.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "Mount volumes from the specified container(s) (NAME[:ro|rw])")
+	fs.StringArrayVarP(&f.publish, "publish", "p", nil, "Publish a container's port(s) to the host ([IP:][HOST:]CONTAINER[/PROTO])")
+	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
+	fs.StringArrayVar(&f.links, "link", nil, "Add link to another container (NAME[:ALIAS])")
+	fs.StringArrayVar(&f.aliases, "network-alias", nil, "Add network-scoped alias for the container")
 }
 
 // options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
@@ -76,7 +82,17 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 			Privileged: f.privileged, SecurityOpt: f.securityOpt, AutoRemove: f.rm,
 			Init: f.init, ReadonlyRootfs: f.readOnly, GroupAdd: f.groupAdd,
 			Binds: f.volumes, VolumesFrom: f.volumesFrom,
+			PublishAllPorts: f.publishAll, Links: f.links,
 		},
+		NetworkAliases: f.aliases,
+	}
+	for _, p := range f.publish {
+		if o.Host.PortBindings == nil {
+			o.Host.PortBindings = map[string][]engine.PortBinding{}
+		}
+		if err := engine.ParsePublish(p, o.Host.PortBindings); err != nil {
+			return o, err
+		}
 	}
 	for _, m := range f.mounts {
 		mt, err := engine.ParseMountFlag(m)
