@@ -18,11 +18,21 @@
 //	    log.jsonl                 output, one JSON object per line: log, stream, time
 //	    shim.log                  the shim's own stderr, for post-mortems
 //	    upper/ work/              the writable layer (overlay upper and work dirs)
+//	    init/                     the top lowerdir: mount points of the files below
+//	    hosts hostname resolv.conf  bind-mounted at /etc; hosts rewritten in place
+//	                              as members of its networks come and go
+//	  volumes/<name>/             a volume: _data/ (mounted) and volume.json
+//	  networks/<name>.json        a network definition (package network)
 //	  events.jsonl                events, docker's JSON shape, one per line
 //	<run root>/                   /run/berth, or /run/berth-<hash of root>
 //	  runc/<id>/                  libcontainer state
 //	  c/<id>/merged               the mounted root filesystem of a running container
 //	  c/<id>/shim.lock            held by the shim for its life; Wait blocks on it
+//	                              (and by cp and export while they mount a stopped one)
+//	  c/<id>/netns                the network namespace of a container on a network
+//	  c/<id>/shm                  the /dev/shm of an --ipc shareable container
+//	  cni/                        CNI's cache and host-local address allocations
+//	  booted                      made at the first Open after boot (restart policies)
 //	  sock/<id[:32]>              the shim's attach socket
 //
 // Every file is written by temp file, fsync, rename, fsync of the directory
@@ -38,7 +48,9 @@
 //
 // Start runs `berth shim` (see RunShim) in a new session. The shim is the
 // container's parent: it records pid, exit code, OOM kill and times in
-// state.json, writes the log, serves attach, and removes --rm containers. If
-// the shim dies, the next Open marks the container exited ("shim died") and
-// kills what is left of it.
+// state.json, writes the log, serves attach, carries out the restart policy
+// (restarting between runs, docker's back-off), attaches and detaches the
+// container's networks, and removes --rm containers. If the shim dies, the
+// next Open marks the container exited ("shim died"), kills what is left of
+// it, detaches its networks, and starts it again when its policy says so.
 package engine

@@ -134,6 +134,10 @@ func TestUserNetwork(t *testing.T) {
 	if got != "hello from srv\nhello from srv" {
 		t.Errorf("by name and alias: %q", got)
 	}
+	// Traffic stays on the machine: no default route, only the subnet's.
+	if routes := s.ok("run", "--rm", "--network", "lab", "busybox", "ip", "route"); strings.Contains(routes, "default") || strings.Count(routes, "\n") != 0 {
+		t.Errorf("routes in a container: %q", routes)
+	}
 	if got := s.ok("network", "inspect", "-f", "{{range .Containers}}{{.Name}}{{end}} {{.Labels}}", "lab"); got != "srv map[course:net]" {
 		t.Errorf("network inspect: %q", got)
 	}
