@@ -3,6 +3,7 @@ package engine
 import (
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -33,7 +34,8 @@ type ImageUsage struct {
 // ContainerUsage is one container's writable layer.
 type ContainerUsage struct {
 	ContainerSummary
-	SizeRw int64 // bytes in its writable layer
+	SizeRw       int64 // bytes in its writable layer
+	LocalVolumes int   // managed volumes it mounts
 }
 
 // VolumeUsage is one managed volume under <root>/volumes.
@@ -57,7 +59,7 @@ func (e *Engine) DiskUsage() (*DiskUsage, error) {
 	users := map[string]int{}
 	for _, c := range cs {
 		users[c.ImageID]++
-		du.Containers = append(du.Containers, ContainerUsage{c, dirSize(filepath.Join(e.containerDir(c.ID), "upper"))})
+		du.Containers = append(du.Containers, ContainerUsage{ContainerSummary: c, SizeRw: dirSize(filepath.Join(e.containerDir(c.ID), "upper"))})
 	}
 	layerUsers := map[string]int{}
 	layerSize := map[string]int64{}
@@ -105,8 +107,17 @@ func (e *Engine) DiskUsage() (*DiskUsage, error) {
 	if err != nil {
 		return nil, err
 	}
+	mounting := map[string]int{} // container name -> volumes it mounts
 	for _, v := range vols {
 		du.Volumes = append(du.Volumes, VolumeUsage{Name: v.Name, Size: dirSize(v.Mountpoint), Links: len(v.UsedBy)})
+		for _, c := range v.UsedBy {
+			mounting[c]++
+		}
+	}
+	for i := range du.Containers {
+		if n := du.Containers[i].Names; len(n) > 0 {
+			du.Containers[i].LocalVolumes = mounting[strings.TrimPrefix(n[0], "/")]
+		}
 	}
 	return du, nil
 }

@@ -6,27 +6,14 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
-	units "github.com/docker/go-units"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/berthdev/berth/internal/errdefs"
 )
-
-// Mount is one --mount, with docker's API names.
-type Mount struct {
-	Type        string `json:"Type"` // bind, volume, tmpfs
-	Source      string `json:"Source,omitempty"`
-	Target      string `json:"Target"`
-	ReadOnly    bool   `json:"ReadOnly,omitempty"`
-	Propagation string `json:"Propagation,omitempty"` // bind-propagation
-	NoCopy      bool   `json:"NoCopy,omitempty"`      // volume-nocopy
-	TmpfsSize   int64  `json:"TmpfsSize,omitempty"`   // bytes
-	TmpfsMode   uint32 `json:"TmpfsMode,omitempty"`
-}
 
 // MountPoint is a mount of a container as it was resolved at create, with
 // the field names of docker's inspect "Mounts".
@@ -40,139 +27,10 @@ type MountPoint struct {
 	RW          bool   `json:"RW"`
 	Propagation string `json:"Propagation"`
 	// berth's own, kept in the container's record
-	NoCopy       bool   `json:"NoCopy,omitempty"`
-	TmpfsOptions string `json:"TmpfsOptions,omitempty"`
-}
-
-// ParseMountFlag reads one --mount value: comma-separated key=value pairs.
-func ParseMountFlag(s string) (Mount, error) {
-	m := Mount{Type: "volume"}
-	bad := func(why string) (Mount, error) {
-		return m, fmt.Errorf("invalid --mount %q: %s", s, why)
-	}
-	for _, f := range strings.Split(s, ",") {
-		k, v, hasV := strings.Cut(f, "=")
-		k = strings.ToLower(strings.TrimSpace(k))
-		boolean := func() (bool, error) {
-			if !hasV {
-				return true, nil
-			}
-			return strconv.ParseBool(v)
-		}
-		switch k {
-		case "type":
-			m.Type = v
-		case "source", "src":
-			m.Source = v
-		case "target", "destination", "dst":
-			m.Target = v
-		case "readonly", "ro":
-			b, err := boolean()
-			if err != nil {
-				return bad("readonly takes true or false")
-			}
-			m.ReadOnly = b
-		case "bind-propagation":
-			m.Propagation = v
-		case "volume-nocopy":
-			b, err := boolean()
-			if err != nil {
-				return bad("volume-nocopy takes true or false")
-			}
-			m.NoCopy = b
-		case "tmpfs-size":
-			n, err := units.RAMInBytes(v)
-			if err != nil {
-				return bad("tmpfs-size: " + err.Error())
-			}
-			m.TmpfsSize = n
-		case "tmpfs-mode":
-			n, err := strconv.ParseUint(v, 8, 32)
-			if err != nil {
-				return bad("tmpfs-mode takes an octal mode")
-			}
-			m.TmpfsMode = uint32(n)
-		case "volume-label", "volume-driver", "consistency", "bind-nonrecursive", "volume-opt":
-			// accepted as docker does on a local host; nothing to do
-		default:
-			return bad("unknown option " + k)
-		}
-	}
-	switch m.Type {
-	case "bind", "volume", "tmpfs":
-	default:
-		return bad("type must be bind, volume or tmpfs")
-	}
-	if m.Target == "" {
-		return bad("target is required")
-	}
-	if m.Type == "bind" && m.Source == "" {
-		return bad("a bind mount needs a source")
-	}
-	if m.Type == "tmpfs" && m.Source != "" {
-		return bad("a tmpfs mount has no source")
-	}
-	return m, nil
-}
-
-// parseBind reads one -v value: SRC:DST[:OPTS] or DST alone.
-func parseBind(s string) (MountPoint, error) {
-	bad := func(why string) (MountPoint, error) {
-		return MountPoint{}, fmt.Errorf("invalid volume specification %q: %s: %w", s, why, errdefs.ErrInvalid)
-	}
-	parts := strings.Split(s, ":")
-	var src, dst, opts string
-	switch len(parts) {
-	case 1:
-		dst = parts[0]
-	case 2:
-		if filepath.IsAbs(parts[1]) {
-			src, dst = parts[0], parts[1]
-		} else {
-			dst, opts = parts[0], parts[1]
-		}
-	case 3:
-		src, dst, opts = parts[0], parts[1], parts[2]
-	default:
-		return bad("too many colons")
-	}
-	if !filepath.IsAbs(dst) {
-		return bad("the container path must be absolute")
-	}
-	mp := MountPoint{Destination: path.Clean(dst), RW: true, Propagation: "rprivate"}
-	switch {
-	case src == "":
-		mp.Type = "volume" // anonymous
-	case filepath.IsAbs(src):
-		mp.Type, mp.Source = "bind", filepath.Clean(src)
-	case strings.ContainsAny(src, `/\`) || strings.HasPrefix(src, "."):
-		return bad("a host path must be absolute")
-	default:
-		if err := checkVolumeName(src); err != nil {
-			return MountPoint{}, err
-		}
-		mp.Type, mp.Name = "volume", src
-	}
-	if opts != "" {
-		for _, o := range strings.Split(opts, ",") {
-			switch o {
-			case "ro":
-				mp.RW = false
-			case "rw":
-				mp.RW = true
-			case "z", "Z":
-				// SELinux relabelling: no SELinux here, as docker ignores it then
-			case "nocopy":
-				mp.NoCopy = true
-			case "private", "rprivate", "shared", "rshared", "slave", "rslave":
-				mp.Propagation = o
-			default:
-				return bad("unknown option " + o)
-			}
-		}
-		mp.Mode = opts
-	}
-	return mp, nil
+	NoCopy       bool              `json:"NoCopy,omitempty"`
+	TmpfsOptions string            `json:"TmpfsOptions,omitempty"`
+	NonRecursive bool              `json:"NonRecursive,omitempty"`
+	Labels       map[string]string `json:"Labels,omitempty"` // for a volume it creates
 }
 
 // resolveMounts turns a new container's -v, --mount, --tmpfs,
@@ -236,7 +94,10 @@ func (e *Engine) resolveMounts(h HostConfig, imageVolumes map[string]struct{}) (
 		if !filepath.IsAbs(m.Target) {
 			return nil, undo, fmt.Errorf("--mount target %q: must be an absolute path: %w", m.Target, errdefs.ErrInvalid)
 		}
-		mp := MountPoint{Type: m.Type, Destination: path.Clean(m.Target), RW: !m.ReadOnly, Propagation: "rprivate", NoCopy: m.NoCopy}
+		mp := MountPoint{Type: m.Type, Destination: path.Clean(m.Target), RW: !m.ReadOnly, Propagation: "rprivate"}
+		if o := m.VolumeOptions; o != nil {
+			mp.NoCopy, mp.Labels = o.NoCopy, o.Labels
+		}
 		switch m.Type {
 		case "bind":
 			if !filepath.IsAbs(m.Source) {
@@ -246,8 +107,11 @@ func (e *Engine) resolveMounts(h HostConfig, imageVolumes map[string]struct{}) (
 				return nil, undo, fmt.Errorf("bind source path does not exist: %s: %w", m.Source, errdefs.ErrInvalid)
 			}
 			mp.Source = filepath.Clean(m.Source)
-			if m.Propagation != "" {
-				mp.Propagation = m.Propagation
+			if o := m.BindOptions; o != nil {
+				mp.NonRecursive = o.NonRecursive
+				if o.Propagation != "" {
+					mp.Propagation = o.Propagation
+				}
 			}
 		case "volume":
 			if m.Source != "" {
@@ -257,7 +121,9 @@ func (e *Engine) resolveMounts(h HostConfig, imageVolumes map[string]struct{}) (
 			}
 			mp.Name = m.Source
 		case "tmpfs":
-			mp.Source, mp.TmpfsOptions = "", tmpfsOptions(m.TmpfsSize, m.TmpfsMode)
+			if o := m.TmpfsOptions; o != nil {
+				mp.TmpfsOptions = tmpfsOptions(o.SizeBytes, o.Mode)
+			}
 		}
 		if !mp.RW {
 			mp.Mode = "ro"
@@ -267,6 +133,9 @@ func (e *Engine) resolveMounts(h HostConfig, imageVolumes map[string]struct{}) (
 	for dst, opts := range h.Tmpfs {
 		if !filepath.IsAbs(dst) {
 			return nil, undo, fmt.Errorf("--tmpfs %q: the container path must be absolute: %w", dst, errdefs.ErrInvalid)
+		}
+		if err := checkTmpfsOptions(opts); err != nil {
+			return nil, undo, fmt.Errorf("--tmpfs %s: %v: %w", dst, err, errdefs.ErrInvalid)
 		}
 		asked = append(asked, MountPoint{Type: "tmpfs", Destination: path.Clean(dst), RW: !strings.Contains(","+opts+",", ",ro,"), TmpfsOptions: opts, Propagation: "rprivate"})
 	}
@@ -308,14 +177,14 @@ func (e *Engine) resolveMounts(h HostConfig, imageVolumes map[string]struct{}) (
 				continue // from --volumes-from: already made
 			}
 			_, missing := e.loadVolume(mp.Name)
-			v, err := e.ensureVolume(mp.Name, nil, mp.Name == "")
+			v, err := e.ensureVolume(mp.Name, mp.Labels, mp.Name == "")
 			if err != nil {
 				return nil, undo, err
 			}
 			if missing != nil {
 				madeVols = append(madeVols, v.Name)
 			}
-			mp.Name, mp.Source, mp.Driver, mp.Propagation = v.Name, v.Mountpoint, "local", ""
+			mp.Name, mp.Source, mp.Driver, mp.Propagation, mp.Labels = v.Name, v.Mountpoint, "local", "", nil
 			if mp.Mode == "" {
 				mp.Mode = "z"
 			}
@@ -355,17 +224,6 @@ func mkdirAllRecord(dir string) ([]string, error) {
 	return made, nil
 }
 
-func tmpfsOptions(size int64, mode uint32) string {
-	var o []string
-	if size > 0 {
-		o = append(o, "size="+strconv.FormatInt(size, 10))
-	}
-	if mode != 0 {
-		o = append(o, "mode="+strconv.FormatUint(uint64(mode), 8))
-	}
-	return strings.Join(o, ",")
-}
-
 // specMounts adds a container's volumes, binds and tmpfs mounts to its
 // spec. A volume still empty receives the image's content at its path
 // first (docker's copy-up), unless nocopy.
@@ -395,6 +253,9 @@ func (e *Engine) specMounts(s *specs.Spec, r *record, rootfs string) error {
 			rw = "ro"
 		}
 		opts := []string{"rbind", rw}
+		if mp.NonRecursive {
+			opts[0] = "bind"
+		}
 		if mp.Propagation != "" {
 			opts = append(opts, mp.Propagation)
 		}
@@ -404,8 +265,17 @@ func (e *Engine) specMounts(s *specs.Spec, r *record, rootfs string) error {
 }
 
 // copyUp copies what the image has at dst into an empty volume directory,
-// keeping owners and modes.
+// keeping owners and modes. Two containers starting on one empty volume
+// at once copy once: the volume's directory is flocked meanwhile.
 func copyUp(rootfs, dst, volume string) error {
+	lock, err := os.Open(filepath.Dir(volume))
+	if err != nil {
+		return err
+	}
+	defer lock.Close() // drops the flock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
 	ents, err := os.ReadDir(volume)
 	if err != nil || len(ents) > 0 {
 		return err

@@ -231,7 +231,7 @@ func (e *Engine) imageUsers(imageID string) ([]string, error) {
 func inspectMounts(mps []MountPoint) []MountPoint {
 	out := make([]MountPoint, 0, len(mps))
 	for _, mp := range mps {
-		mp.NoCopy, mp.TmpfsOptions = false, ""
+		mp.NoCopy, mp.TmpfsOptions, mp.NonRecursive, mp.Labels = false, "", false, nil
 		out = append(out, mp)
 	}
 	return out

@@ -42,12 +42,18 @@ type VolumeCreateOptions struct {
 	Labels map[string]string
 }
 
+// anonymousLabel is the label docker puts on anonymous volumes.
+const anonymousLabel = "com.docker.volume.anonymous"
+
 var volumeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 func (e *Engine) volumesDir() string           { return filepath.Join(e.root, "volumes") }
 func (e *Engine) volumeDir(name string) string { return filepath.Join(e.volumesDir(), name) }
 
 func checkVolumeName(name string) error {
+	if len(name) == 1 {
+		return fmt.Errorf("volume name %q is too short, names should be at least two alphanumeric characters: %w", name, errdefs.ErrInvalid)
+	}
 	if !volumeName.MatchString(name) {
 		return fmt.Errorf("volume name %q: includes invalid characters; only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at least two: %w", name, errdefs.ErrInvalid)
 	}
@@ -115,9 +121,12 @@ func (e *Engine) loadVolume(name string) (*Volume, error) {
 	if err := readJSON(filepath.Join(e.volumeDir(name), "volume.json"), &m); err != nil {
 		return nil, fmt.Errorf("volume %q: %w", name, errdefs.ErrNotFound)
 	}
-	labels := m.Labels
-	if labels == nil {
-		labels = map[string]string{}
+	labels := map[string]string{}
+	for k, v := range m.Labels {
+		labels[k] = v
+	}
+	if m.Anonymous {
+		labels[anonymousLabel] = "" // docker 23+ marks them so
 	}
 	return &Volume{Name: name, Driver: "local", Mountpoint: filepath.Join(e.volumeDir(name), "_data"),
 		CreatedAt: m.CreatedAt.Format(time.RFC3339), Labels: labels, Scope: "local",
@@ -242,18 +251,25 @@ func (e *Engine) PruneVolumes(all bool) ([]string, int64, error) {
 // removeAnonymousVolumes deletes the anonymous volumes a removed container
 // had, unless another container mounts them too (--volumes-from).
 func (e *Engine) removeAnonymousVolumes(mounts []MountPoint) {
+	var gone []string
 	e.withLock(func() error {
-		users, _ := e.volumeUsers()
+		users, err := e.volumeUsers()
+		if err != nil {
+			return err // unsure who else mounts them: keep them
+		}
 		for _, m := range mounts {
 			if m.Type != "volume" || len(users[m.Name]) > 0 {
 				continue
 			}
-			if v, err := e.loadVolume(m.Name); err == nil && v.Anonymous {
-				e.deleteVolume(v.Name)
+			if v, err := e.loadVolume(m.Name); err == nil && v.Anonymous && e.deleteVolume(v.Name) == nil {
+				gone = append(gone, v.Name)
 			}
 		}
 		return nil
 	})
+	for _, n := range gone {
+		e.emitVolume("destroy", n)
+	}
 }
 
 func (e *Engine) emitVolume(action, name string) {

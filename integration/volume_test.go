@@ -1,9 +1,12 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -41,6 +44,9 @@ func TestVolumes(t *testing.T) {
 	}
 	if n := len(vols()); n != 2 {
 		t.Errorf("%d volumes, want data and one anonymous", n)
+	}
+	if got := ok(t, b("volume", "ls", "-q", "--filter", "label=com.docker.volume.anonymous")...); len(got) != 64 {
+		t.Errorf("the anonymous volume by its label: %q", got)
 	}
 	fails(t, 1, []string{"volume data is in use by container src"}, b("volume", "rm", "data")...)
 	if got := ok(t, b("inspect", "-f", "{{range .Mounts}}{{.Type}}:{{.Destination}}:{{.RW}} {{end}}", "src")...); got != "volume:/data:true volume:/scratch:true" {
@@ -84,6 +90,10 @@ func TestBindsAndTmpfs(t *testing.T) {
 	host := filepath.Join(t.TempDir(), "made", "by", "berth")
 	ok(t, "run", "--rm", "--read-only", "-v", host+":/out", "--tmpfs", "/scratch:size=1m", "--mount", "type=tmpfs,target=/t2,tmpfs-size=2m",
 		"busybox", "sh", "-c", "echo out > /out/f && echo s > /scratch/s && echo t > /t2/t")
+	r := berth(t, "run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c", "echo s > /scratch/s && echo x > /x")
+	if r.code == 0 || !strings.Contains(r.stderr, "Read-only file system") {
+		t.Errorf("--read-only let / be written: %v", r)
+	}
 	if data, err := os.ReadFile(filepath.Join(host, "f")); err != nil || string(data) != "out\n" {
 		t.Errorf("bind: %q, %v", data, err)
 	}
@@ -110,6 +120,11 @@ func TestVolumeBadInput(t *testing.T) {
 		{[]string{"--volumes-from", "nobody-here"}, `"nobody-here": not found`},
 		{[]string{"--mount", "type=nfs,target=/x"}, "type must be bind, volume or tmpfs"},
 		{[]string{"-v", "named:/x:bogus"}, "unknown option bogus"},
+		{[]string{"--mount", "type=volume,source=v1,target=/x,volume-opt=type=nfs"}, "volume-opt"},
+		{[]string{"-v", "v1:/x", "--tmpfs", "/x"}, "duplicate mount point: /x"},
+		{[]string{"--tmpfs", "/x:size=lots"}, `option "size=lots": bad value`},
+		{[]string{"--mount", "type=bind,src=/tmp,dst=/x,bind-propagation=weird"}, "bind-propagation must be"},
+		{[]string{"--mount", "type=tmpfs,dst=/x,volume-nocopy"}, "does not fit type=tmpfs"},
 	} {
 		fails(t, 125, []string{c.msg}, b(append(append([]string{"run", "--rm"}, c.args...), "busybox", "true")...)...)
 	}
@@ -120,5 +135,63 @@ func TestVolumeBadInput(t *testing.T) {
 		t.Errorf("containers left behind: %q", got)
 	}
 	fails(t, 1, []string{"includes invalid characters"}, b("volume", "create", "_bad")...)
+	fails(t, 1, []string{"too short"}, b("volume", "create", "a")...)
 	fails(t, 1, []string{`volume "missing": not found`}, b("volume", "rm", "missing")...)
+}
+
+// TestVolumeConcurrency: runs that create one named volume at the same time
+// all get it; a volume rm racing them either wins (no container has it yet)
+// or is refused naming a container; ls filters, labels from --mount and
+// system df agree.
+func TestVolumeConcurrency(t *testing.T) {
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	b := func(args ...string) []string { return append([]string{"--root", root}, args...) }
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*n)
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		go func(i int) {
+			defer wg.Done()
+			r := berth(t, b("create", "--name", fmt.Sprintf("c%d", i), "--mount", "type=volume,src=shared,dst=/d,volume-label=team=x", "busybox", "true")...)
+			if r.code != 0 {
+				errs <- "create: " + r.String()
+			}
+		}(i)
+		go func() {
+			defer wg.Done()
+			r := berth(t, b("volume", "rm", "shared")...)
+			if r.code != 0 && !strings.Contains(r.stderr, "not found") && !strings.Contains(r.stderr, "in use by container c") {
+				errs <- "volume rm: " + r.String()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// every container's volume still exists: rm never removed one in use
+	for i := 0; i < n; i++ {
+		name := ok(t, b("inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", fmt.Sprintf("c%d", i))...)
+		if got := ok(t, b("volume", "inspect", "-f", "{{.Name}} {{.Labels}}", name)...); got != "shared map[team:x]" {
+			t.Errorf("c%d's volume: %q", i, got)
+		}
+	}
+	ok(t, b("volume", "create", "idle")...)
+	if got := ok(t, b("volume", "ls", "-q", "--filter", "dangling=true")...); got != "idle" {
+		t.Errorf("dangling: %q", got)
+	}
+	if got := ok(t, b("volume", "ls", "--format", "{{.Driver}} {{.Name}}", "--filter", "name=sha")...); got != "local shared" {
+		t.Errorf("name filter: %q", got)
+	}
+	df := ok(t, b("system", "df")...)
+	if !regexp.MustCompile(`Local Volumes\s+2\s+1\s`).MatchString(df) {
+		t.Errorf("system df:\n%s", df)
+	}
+	if dfv := ok(t, b("system", "df", "-v")...); !regexp.MustCompile(`(?m)"true"\s+1\s.*\sc0$`).MatchString(dfv) {
+		t.Errorf("system df -v: c0 mounts one local volume:\n%s", dfv)
+	}
 }

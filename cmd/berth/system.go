@@ -95,8 +95,8 @@ func writeDiskUsageVerbose(du *engine.DiskUsage) {
 	}
 	fmt.Fprintln(tw, "\nContainers space usage:\n\nCONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES")
 	for _, c := range du.Containers {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t0\t%s\t%s\t%s\t%s\n", c.ID[:12], c.Image, truncateText(`"`+c.Command+`"`, 20),
-			humanSize(c.SizeRw), timeAgo(c.Created), c.Status, strings.Join(c.Names, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", c.ID[:12], c.Image, truncateText(`"`+c.Command+`"`, 20),
+			c.LocalVolumes, humanSize(c.SizeRw), timeAgo(c.Created), c.Status, strings.Join(c.Names, ","))
 	}
 	fmt.Fprintln(tw, "\nLocal Volumes space usage:\n\nVOLUME NAME\tLINKS\tSIZE")
 	for _, v := range du.Volumes {
