@@ -129,7 +129,8 @@ func TestNamespaceSharingBadInput(t *testing.T) {
 
 // TestDebugRunningSidecar: `berth debug` on a running container starts a
 // toolbox shell in its pid, net, ipc and uts namespaces, through a real
-// terminal: the target's processes are visible and its file system is at
+// terminal: the target's processes are visible, its pid, net and ipc
+// namespaces are the sidecar's, and its file system is at
 // /proc/1/root. The sidecar is gone after the shell exits.
 func TestDebugRunningSidecar(t *testing.T) {
 	t.Parallel()
@@ -148,11 +149,13 @@ func TestDebugRunningSidecar(t *testing.T) {
 	var out syncBuffer
 	go io.Copy(&out, ptmx)
 	eventually(t, 15*time.Second, "a shell prompt", func() bool { return strings.Contains(out.String(), "#") })
-	io.WriteString(ptmx, `ps -o pid,comm | grep -q "1 sleep" && echo sees-target; cat /proc/1/root/state.txt; echo "host=$(hostname)"; exit 5`+"\r")
+	io.WriteString(ptmx, `ps -o pid,comm | grep -q "1 sleep" && echo "sees-""target"; cat /proc/1/root/state.txt; echo "host=$(hostname)"; for n in pid net ipc; do echo "ns=$(readlink /proc/self/ns/$n)"; done; exit 5`+"\r")
 	if err := waitTimeout(cmd, 15*time.Second); err == nil || cmd.ProcessState.ExitCode() != 5 {
 		t.Fatalf("debug: exit %v, output %q", err, out.String())
 	}
-	for _, want := range []string{"sees-target", "in-target", "host=app"} {
+	tp := inspectField(t, target, "{{.State.Pid}}")
+	for _, want := range []string{"sees-target", "in-target", "host=app",
+		"ns=" + nsLink(t, tp, "pid"), "ns=" + nsLink(t, tp, "net"), "ns=" + nsLink(t, tp, "ipc")} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("sidecar output lacks %q: %q", want, out.String())
 		}
