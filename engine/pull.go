@@ -40,7 +40,9 @@ type PullResult struct {
 // Blobs already stored are not fetched again; every blob is verified
 // before it is kept; the download holds no lock, only the final commit.
 // An interrupted pull leaves the store as it was, and the next pull of
-// the same image reuses the blobs it had verified.
+// the same image reuses the blobs it had verified and asks the registry
+// only for the rest of the blob it was cut in (HTTP Range). Two pulls of
+// one image at once both succeed.
 func (e *Engine) Pull(ctx context.Context, ref string, opts RegistryOptions) (*PullResult, error) {
 	lo := e.remoteOptions(opts)
 	p, err := e.images.Fetch(ctx, ref, lo)
@@ -54,6 +56,7 @@ func (e *Engine) Pull(ctx context.Context, ref string, opts RegistryOptions) (*P
 		return err
 	})
 	if err != nil {
+		p.Release() // when the lock was not had: the blobs stay for the next pull
 		return nil, err
 	}
 	e.emit(imageEvent("pull", img.ID, p.Ref))

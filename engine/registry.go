@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/layers"
@@ -61,6 +62,9 @@ const (
 // registries are asked at once, one HEAD request each.
 func (e *Engine) CheckRegistries(ctx context.Context, list []ImageSummary, opts RegistryOptions) {
 	lo := e.remoteOptions(opts)
+	lo.Timeout = RegistryCheckTimeout
+	ctx, cancel := context.WithTimeout(ctx, 2*RegistryCheckTimeout)
+	defer cancel()
 	var wg sync.WaitGroup
 	for i := range list {
 		if list[i].Source == "" {
@@ -69,20 +73,53 @@ func (e *Engine) CheckRegistries(ctx context.Context, list []ImageSummary, opts 
 		wg.Add(1)
 		go func(s *ImageSummary) {
 			defer wg.Done()
-			d, err := layers.RemoteDigest(ctx, s.Source, lo)
-			switch {
-			case err == nil && d == s.sourceDigest:
-				s.RegistryStatus = RegistryUpToDate
-			case err == nil:
-				s.RegistryStatus = RegistryNewer
-			case errdefs.Is(err, errdefs.ErrNotFound):
-				s.RegistryStatus = RegistryMissing
-			default:
-				s.RegistryStatus = RegistryUnreachable
-			}
+			s.RegistryStatus = registryStatus(ctx, s.Source, s.sourceDigest, lo)
 		}(&list[i])
 	}
 	wg.Wait()
+}
+
+// RegistryCheckTimeout bounds how long CheckRegistries and CheckRemote
+// wait for a registry to answer.
+const RegistryCheckTimeout = 5 * time.Second
+
+// CheckRemote says whether the registry an image came from (its Source)
+// still has it under that name: one HEAD request, at most
+// RegistryCheckTimeout. image is a name or ID of a local image; it returns
+// the Source and RegistryUpToDate, RegistryNewer, RegistryMissing or
+// RegistryUnreachable, or "" and "" for an image that never was in a
+// registry. For the TUI, which asks about one image at a time.
+func (e *Engine) CheckRemote(ctx context.Context, image string, opts RegistryOptions) (source, status string, err error) {
+	img, err := e.images.Resolve(image)
+	if err != nil {
+		return "", "", err
+	}
+	var s ImageSummary
+	e.addSource(&s, img)
+	if s.Source == "" {
+		return "", "", nil
+	}
+	lo := e.remoteOptions(opts)
+	lo.Timeout = RegistryCheckTimeout
+	ctx, cancel := context.WithTimeout(ctx, 2*RegistryCheckTimeout)
+	defer cancel()
+	return s.Source, registryStatus(ctx, s.Source, s.sourceDigest, lo), nil
+}
+
+// registryStatus compares the digest the registry has under ref with
+// digest.
+func registryStatus(ctx context.Context, ref, digest string, lo layers.RemoteOptions) string {
+	d, err := layers.RemoteDigest(ctx, ref, lo)
+	switch {
+	case err == nil && d == digest:
+		return RegistryUpToDate
+	case err == nil:
+		return RegistryNewer
+	case errdefs.Is(err, errdefs.ErrNotFound):
+		return RegistryMissing
+	default:
+		return RegistryUnreachable
+	}
 }
 
 // addSource fills in where an image came from or went last.

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"io"
 	"log"
 	"net/http"
@@ -31,11 +32,13 @@ type spoiler struct {
 	user    string // basic auth required when set (password "right")
 	corrupt string // this blob is served with a flipped byte
 	slow    string // this blob is served at 64 KiB per 100 ms
+	huge    string // manifests of this repository are 5 MiB
 	gets    map[string]int
+	ranges  map[string][]string // Range headers of blob GETs
 }
 
 func newSpoiler(t *testing.T) *spoiler {
-	s := &spoiler{inner: ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))), gets: map[string]int{}}
+	s := &spoiler{inner: ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))), gets: map[string]int{}, ranges: map[string][]string{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
 	t.Cleanup(s.Close)
 	return s
@@ -47,8 +50,13 @@ func (s *spoiler) set(f func()) { s.mu.Lock(); f(); s.mu.Unlock() }
 
 func (s *spoiler) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	user, corrupt, slow := s.user, s.corrupt, s.slow
+	user, corrupt, slow, huge := s.user, s.corrupt, s.slow, s.huge
 	s.mu.Unlock()
+	if huge != "" && strings.Contains(r.URL.Path, "/"+huge+"/manifests/") {
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Write(append([]byte(`{"schemaVersion":2,"pad":"`), bytes.Repeat([]byte("x"), 5<<20)...))
+		return
+	}
 	if u, p, ok := r.BasicAuth(); user != "" && (!ok || u != user || p != "right") {
 		w.Header().Set("WWW-Authenticate", `Basic realm="class"`)
 		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
@@ -60,7 +68,7 @@ func (s *spoiler) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := r.URL.Path[i+len("/blobs/"):]
-	s.set(func() { s.gets[d]++ })
+	s.set(func() { s.gets[d]++; s.ranges[d] = append(s.ranges[d], r.Header.Get("Range")) })
 	rec := httptest.NewRecorder()
 	s.inner.ServeHTTP(rec, r)
 	body := rec.Body.Bytes()
@@ -114,7 +122,7 @@ func visible(t *testing.T, root string) string {
 func TestRegistryBadInput(t *testing.T) {
 	sp := newSpoiler(t)
 	layers := sp.push(t, "app:v1", 1<<20, 2)
-	sp.set(func() { sp.corrupt = layers[1].String() })
+	sp.set(func() { sp.corrupt, sp.huge = layers[1].String(), "huge" })
 	sp.push(t, "auth:v1", 1024, 1)
 	down := freePort(t)
 	store, cfg := tempStore(t), t.TempDir()
@@ -130,6 +138,7 @@ func TestRegistryBadInput(t *testing.T) {
 		{"no such name", []string{"pull", sp.host() + "/nothing:here"}, "", []string{sp.host() + "/nothing:here", "not found"}},
 		{"malformed reference", []string{"pull", sp.host() + "/Bad//Name"}, "", []string{sp.host() + "/Bad//Name", "invalid reference"}},
 		{"digest mismatch", []string{"pull", sp.host() + "/app:v1"}, "", []string{sp.host() + "/app:v1", "does not match the digest"}},
+		{"oversized manifest", []string{"pull", sp.host() + "/huge:v1"}, "", []string{sp.host() + "/huge:v1", "larger than"}},
 		{"push to a down registry", []string{"push", down + "/busybox:latest"}, "", []string{down + "/busybox:latest", "not reachable"}},
 		{"push of a missing image", []string{"push", sp.host() + "/absent:v1"}, "", []string{sp.host() + "/absent:v1", "not found"}},
 		{"wrong credentials", []string{"login", "-u", "teacher", "--password-stdin", sp.host()}, "wrong\n", []string{"login to " + sp.host(), "access denied"}},
@@ -137,7 +146,7 @@ func TestRegistryBadInput(t *testing.T) {
 	sp.set(func() { sp.user = "teacher" })
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.name == "no such name" || tt.name == "digest mismatch" || tt.name == "push of a missing image" {
+			if tt.name == "no such name" || tt.name == "oversized manifest" || tt.name == "digest mismatch" || tt.name == "push of a missing image" {
 				sp.set(func() { sp.user = "" })
 				defer sp.set(func() { sp.user = "teacher" })
 			}
@@ -185,7 +194,8 @@ func TestRegistryBadInput(t *testing.T) {
 
 // TestPullKilledMidway: a pull killed with SIGKILL in the middle of a layer
 // leaves the store's names and blobs as they were; the next pull finishes
-// without fetching again the layer it had verified.
+// without fetching again the layer it had verified, and asks only for the
+// rest of the layer it was in the middle of.
 func TestPullKilledMidway(t *testing.T) {
 	sp := newSpoiler(t)
 	layers := sp.push(t, "big:v1", 4<<20, 2)
@@ -202,7 +212,11 @@ func TestPullKilledMidway(t *testing.T) {
 	eventually(t, 30*time.Second, "the first layer verified and the second under way", func() bool {
 		a, _ := filepath.Glob(staged)
 		b, _ := filepath.Glob(partial)
-		return len(a) == 1 && len(b) == 1
+		if len(a) != 1 || len(b) != 1 {
+			return false
+		}
+		fi, err := os.Stat(b[0])
+		return err == nil && fi.Size() >= 256<<10
 	})
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
@@ -215,8 +229,48 @@ func TestPullKilledMidway(t *testing.T) {
 		if n := sp.gets[layers[0].String()]; n != 1 {
 			t.Errorf("the verified layer was fetched %d times, want once", n)
 		}
+		if r := sp.ranges[layers[1].String()]; len(r) != 2 || r[0] != "" || !strings.HasPrefix(r[1], "bytes=") || strings.HasPrefix(r[1], "bytes=0-") {
+			t.Errorf("Range headers of the layer cut in the middle: %q, want the rest only the second time", r)
+		}
 	})
+	if m, _ := filepath.Glob(filepath.Join(store, "ingest", "*")); len(m) != 0 {
+		t.Errorf("ingest/ keeps %q after the resumed pull", m)
+	}
 	if out := okAt(t, store, "images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"); !regexp.MustCompile(`/big:v1 \d`).MatchString(out) {
 		t.Errorf("images after the resumed pull: %q", out)
+	}
+}
+
+// TestConcurrentPulls: two pulls of the same image at once into one store
+// (the TUI and a shell, say) both succeed, whichever commits first.
+func TestConcurrentPulls(t *testing.T) {
+	sp := newSpoiler(t)
+	ls := sp.push(t, "twice:v1", 1<<20, 2)
+	sp.set(func() { sp.slow = ls[0].String() })
+	store := tempStore(t)
+	ref := sp.host() + "/twice:v1"
+	first := exec.Command(berthBin, "--root", store, "pull", "-q", ref)
+	var out1 bytes.Buffer
+	first.Stdout, first.Stderr = &out1, &out1
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the first pull under way", func() bool {
+		m, _ := filepath.Glob(filepath.Join(store, "ingest", "pull-*", "part-*"))
+		return len(m) > 0
+	})
+	time.Sleep(300 * time.Millisecond) // the second starts well behind
+	r := at(t, store, "", "", "pull", "-q", ref)
+	if err := waitTimeout(first, 30*time.Second); err != nil {
+		t.Errorf("first pull: %v\n%s", err, out1.String())
+	}
+	if r.code != 0 {
+		t.Errorf("second pull: %v", r)
+	}
+	if out := okAt(t, store, "images", "--format", "{{.Repository}}:{{.Tag}}", ref); out != ref {
+		t.Errorf("images after two pulls: %q", out)
+	}
+	if m, _ := filepath.Glob(filepath.Join(store, "ingest", "*")); len(m) != 0 {
+		t.Errorf("ingest/ keeps %q after both pulls", m)
 	}
 }

@@ -45,3 +45,47 @@ func TestRegistryPeers(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitOnDockerTypedImage: an image pulled in docker schema 2 (as
+// skopeo --format v2s2 writes it), changed and committed, is pushed as an
+// OCI manifest with OCI layer types only; docker-registry and berth's
+// registry take it, skopeo copies it, and another store pulls and runs it.
+func TestCommitOnDockerTypedImage(t *testing.T) {
+	testutil.RequiresCommand(t, "skopeo")
+	dist := distribution(t)
+	own, _ := berthRegistry(t, t.TempDir())
+	for _, reg := range []string{dist, own} {
+		t.Run(map[string]string{dist: "distribution", own: "berth"}[reg], func(t *testing.T) { commitOnDockerTyped(t, reg) })
+	}
+}
+
+func commitOnDockerTyped(t *testing.T, reg string) {
+	store, other := tempStore(t), tempStore(t)
+	okAt(t, store, "bootstrap")
+	oci, v2s2, mixed := reg+"/types/bb:oci", reg+"/types/bb:v2s2", reg+"/types/bb:committed"
+	okAt(t, store, "tag", "busybox", oci)
+	okAt(t, store, "push", oci)
+	skopeo := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("skopeo", append([]string{"--insecure-policy"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("skopeo %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	skopeo("copy", "--format", "v2s2", "--src-tls-verify=false", "--dest-tls-verify=false", "docker://"+oci, "docker://"+v2s2)
+	okAt(t, other, "pull", v2s2)
+	okAt(t, other, "run", "--name", "typed", v2s2, "sh", "-c", "echo changed > /note")
+	okAt(t, other, "commit", "typed", mixed)
+	okAt(t, other, "push", mixed)
+	raw := skopeo("inspect", "--raw", "--tls-verify=false", "docker://"+mixed)
+	if strings.Contains(raw, "vnd.docker") || !strings.Contains(raw, "application/vnd.oci.image.layer.v1.tar+gzip") {
+		t.Errorf("manifest of the commit on a docker-typed image mixes media types: %s", raw)
+	}
+	skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false", "docker://"+mixed, "oci:"+t.TempDir()+":x")
+	third := tempStore(t)
+	okAt(t, third, "pull", mixed)
+	if out := okAt(t, third, "run", "--rm", mixed, "cat", "/note"); out != "changed" {
+		t.Errorf("run of the pushed commit: %q", out)
+	}
+}

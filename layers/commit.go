@@ -93,7 +93,7 @@ func (t *txn) commitImage(cf *v1.ConfigFile, layers []v1.Descriptor, names []str
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
 		Config:        v1.Descriptor{MediaType: types.OCIConfigJSON, Digest: ch, Size: int64(len(cfg))},
-		Layers:        layers,
+		Layers:        ociLayers(layers),
 	}
 	if m.Layers == nil {
 		m.Layers = []v1.Descriptor{}

@@ -301,7 +301,7 @@ func RegistryError(what, reg string, err error) error {
 		return fmt.Errorf("%s: registry %s did not answer in time: %w", what, reg, errdefs.ErrUnavailable)
 	case strings.Contains(err.Error(), "checksum") || strings.Contains(err.Error(), "digest"):
 		return fmt.Errorf("%s: %s: %w", what, firstLine(err.Error()), errdefs.ErrInvalid)
-	case strings.Contains(err.Error(), "no matching manifest"):
+	case strings.Contains(err.Error(), "no matching manifest"), strings.Contains(err.Error(), "no child with platform"):
 		return fmt.Errorf("%s: %s: %w", what, firstLine(err.Error()), errdefs.ErrNotFound)
 	case strings.Contains(err.Error(), "http: server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("%s: registry %s speaks plain HTTP (add --insecure-registry %s): %w", what, reg, reg, errdefs.ErrUnavailable)

@@ -22,19 +22,25 @@ import (
 	"github.com/berthdev/berth/internal/errdefs"
 )
 
-// Pulled is an image fetched from a registry into ingest/pull-<digest>/,
-// every blob verified, waiting for CommitPull to make it visible. Until
-// then the store is unchanged; an interrupted fetch leaves verified blobs
-// there for the next one to reuse (Open drops them after an hour).
+// Pulled is an image fetched from a registry into
+// ingest/pull-<digest>-<random>/, every blob verified, waiting for
+// CommitPull to make it visible. Until then the store is unchanged; an
+// interrupted fetch leaves verified blobs there for the next one to reuse
+// (Open drops them after an hour).
 type Pulled struct {
 	Ref      string // the reference as the store names it, "localhost:5000/app:v1"
 	Name     string // the name to give the image: Ref, or "" for a pull by digest
 	Digest   string // manifest digest
 	Registry string // the registry's host[:port]
 	dir      string // staging directory
-	manifest []byte
-	config   []byte
-	layers   []pulledLayer
+	lock     *os.File
+	// stagePrefix begins the staging directories of all pulls of this image
+	stagePrefix string
+	repo        name.Repository // where the blobs come from
+	opts        RemoteOptions
+	manifest    []byte
+	config      []byte
+	layers      []pulledLayer
 }
 
 type pulledLayer struct {
@@ -42,6 +48,8 @@ type pulledLayer struct {
 	diffID   v1.Hash
 	diffSize int64
 	staged   bool // in dir, not yet in oci/
+	idx      int  // place in the manifest (a blob may be listed twice)
+	resumed  bool // from a dead pull's partial file
 }
 
 // Fetch downloads the image ref names (for an index, the manifest for
@@ -61,7 +69,7 @@ func (s *Store) Fetch(ctx context.Context, ref string, opts RemoteOptions) (*Pul
 	return p, nil
 }
 
-func (s *Store) fetch(ctx context.Context, r name.Reference, opts RemoteOptions) (*Pulled, error) {
+func (s *Store) fetch(ctx context.Context, r name.Reference, opts RemoteOptions) (_ *Pulled, err error) {
 	ro, err := opts.remote(ctx)
 	if err != nil {
 		return nil, err
@@ -77,7 +85,7 @@ func (s *Store) fetch(ctx context.Context, r name.Reference, opts RemoteOptions)
 	if err != nil {
 		return nil, err
 	}
-	p := &Pulled{Ref: refString(r), Registry: r.Context().RegistryStr()}
+	p := &Pulled{Ref: refString(r), Registry: r.Context().RegistryStr(), repo: r.Context(), opts: opts}
 	if _, byDigest := r.(name.Digest); !byDigest {
 		p.Name = p.Ref
 	}
@@ -100,14 +108,18 @@ func (s *Store) fetch(ctx context.Context, r name.Reference, opts RemoteOptions)
 	if err := json.Unmarshal(p.config, &cf); err != nil || len(cf.RootFS.DiffIDs) != len(m.Layers) {
 		return nil, fmt.Errorf("image config %s: does not match its manifest: %w", m.Config.Digest, errdefs.ErrInvalid)
 	}
-	p.dir = filepath.Join(s.ingest, "pull-"+mh.Hex[:24])
-	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+	if err := s.newStaging(p, mh.Hex); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			p.Release()
+		}
+	}()
 	rep := &reporter{fn: opts.Progress}
 	p.layers = make([]pulledLayer, len(m.Layers))
 	for i, l := range m.Layers {
-		p.layers[i] = pulledLayer{desc: l, diffID: cf.RootFS.DiffIDs[i]}
+		p.layers[i] = pulledLayer{desc: l, diffID: cf.RootFS.DiffIDs[i], idx: i}
 		rep.report(Progress{ID: shortHex(l.Digest), Action: ProgressWaiting, Total: l.Size})
 	}
 	jobs := opts.Jobs
@@ -140,8 +152,18 @@ func (s *Store) fetch(ctx context.Context, r name.Reference, opts RemoteOptions)
 }
 
 // fetchLayer gets one layer blob into the staging directory, unless the
-// store or the staging directory has it already.
+// store or the staging directory has it already. A blob resumed from a
+// dead pull's partial file that turns out wrong is fetched once more whole.
 func (s *Store) fetchLayer(ctx context.Context, img v1.Image, p *Pulled, pl *pulledLayer, rep *reporter) error {
+	err := s.fetchLayerOnce(ctx, img, p, pl, rep)
+	if err != nil && pl.resumed && errdefs.Is(err, errdefs.ErrInvalid) {
+		pl.resumed = false
+		return s.fetchLayerOnce(ctx, img, p, pl, rep)
+	}
+	return err
+}
+
+func (s *Store) fetchLayerOnce(ctx context.Context, img v1.Image, p *Pulled, pl *pulledLayer, rep *reporter) error {
 	d := pl.desc
 	id := shortHex(d.Digest)
 	what := "layer " + d.Digest.String()
@@ -152,29 +174,45 @@ func (s *Store) fetchLayer(ctx context.Context, img v1.Image, p *Pulled, pl *pul
 		return err
 	}
 	staged := filepath.Join(p.dir, d.Digest.Hex)
-	if data, err := os.ReadFile(staged + ".size"); err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil && exists(staged) {
-			pl.diffSize, pl.staged = n, true
-			rep.report(Progress{ID: id, Action: ProgressDownloaded, Current: d.Size, Total: d.Size})
-			return nil
+	if n, ok := p.reuseStaged(d.Digest.Hex); ok {
+		pl.diffSize, pl.staged = n, true
+		rep.report(Progress{ID: id, Action: ProgressDownloaded, Current: d.Size, Total: d.Size})
+		return nil
+	}
+	// What a dead pull had of this blob is kept, and only the rest asked for.
+	f, have := p.adoptPartial(d.Digest.Hex, pl.idx)
+	var rc io.ReadCloser
+	var err error
+	if f != nil && have < d.Size {
+		if rc, err = blobRange(ctx, p.repo, d.Digest, have, d.Size, p.opts); err != nil {
+			rc = nil
 		}
+		pl.resumed = rc != nil
 	}
-	l, err := img.LayerByDigest(d.Digest)
-	if err != nil {
-		return err
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		return err
+	if rc == nil {
+		if f != nil {
+			f.Close()
+		}
+		l, err := img.LayerByDigest(d.Digest)
+		if err != nil {
+			return err
+		}
+		if rc, err = l.Compressed(); err != nil {
+			return err
+		}
+		if f, err = os.OpenFile(filepath.Join(p.dir, "part-"+d.Digest.Hex+"-"+strconv.Itoa(pl.idx)), os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600); err != nil {
+			rc.Close()
+			return err
+		}
+		have = 0
 	}
 	defer rc.Close()
-	f, err := os.CreateTemp(p.dir, "part-*")
-	if err != nil {
-		return err
-	}
+	discard := false // bad content is not kept for a next pull to resume
 	defer func() {
 		f.Close()
-		os.Remove(f.Name())
+		if discard {
+			os.Remove(f.Name())
+		}
 	}()
 	// The layer is decompressed as it arrives, to check its diff ID and
 	// learn its uncompressed size.
@@ -199,10 +237,21 @@ func (s *Store) fetchLayer(ctx context.Context, img v1.Image, p *Pulled, pl *pul
 		pr.CloseWithError(err)
 		done <- res
 	}()
-	hw, prog := sha256.New(), &progressWriter{rep: rep, p: Progress{ID: id, Action: ProgressDownloading, Total: d.Size}}
-	n, err := io.Copy(io.MultiWriter(f, hw, pw, prog), rc)
+	hw, prog := sha256.New(), &progressWriter{rep: rep, p: Progress{ID: id, Action: ProgressDownloading, Current: have, Total: d.Size}}
+	n, err := int64(0), error(nil)
+	if have > 0 { // the bytes kept go through the same checks first
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			n, err = io.Copy(io.MultiWriter(hw, pw), io.LimitReader(f, have))
+		}
+	}
+	if err == nil {
+		var m int64
+		m, err = io.Copy(io.MultiWriter(f, hw, pw, prog), rc)
+		n += m
+	}
 	pw.CloseWithError(err)
 	diff := <-done
+	discard = !resumable(err)
 	if err != nil && strings.Contains(err.Error(), "error verifying") {
 		// go-containerregistry checks the digest too, at the end of the body.
 		return fmt.Errorf("%s: registry sent content that does not match the digest: %w", what, errdefs.ErrInvalid)
@@ -296,9 +345,10 @@ func (s *Store) CommitPull(p *Pulled) (*Image, bool, error) {
 	}()
 	if err != nil {
 		t.rollback()
+		p.Release()
 		return nil, false, fmt.Errorf("pulling %s: %w", p.Ref, err)
 	}
-	os.RemoveAll(p.dir)
+	p.finish()
 	if err := s.RecordSource(Source{Ref: p.Ref, Digest: p.Digest, Action: "pull", Time: time.Now().UTC()}); err != nil {
 		return img, upToDate, err
 	}

@@ -31,15 +31,16 @@ import (
 type testRegistry struct {
 	*httptest.Server
 	mu      sync.Mutex
-	gets    map[string]int   // GETs per blob digest
-	corrupt map[string]int   // blob digest -> how many more answers to spoil
-	auth    [2]string        // user, password when not empty
-	serve   http.HandlerFunc // replaces the registry when set
+	gets    map[string]int      // GETs per blob digest
+	ranges  map[string][]string // their Range headers
+	corrupt map[string]int      // blob digest -> how many more answers to spoil
+	auth    [2]string           // user, password when not empty
+	serve   http.HandlerFunc    // replaces the registry when set
 	inner   http.Handler
 }
 
 func newTestRegistry(t *testing.T) *testRegistry {
-	r := &testRegistry{gets: map[string]int{}, corrupt: map[string]int{}, inner: ggcr.New(ggcr.Logger(nopLogger()))}
+	r := &testRegistry{gets: map[string]int{}, ranges: map[string][]string{}, corrupt: map[string]int{}, inner: ggcr.New(ggcr.Logger(nopLogger()))}
 	r.Server = httptest.NewServer(http.HandlerFunc(r.handle))
 	t.Cleanup(r.Close)
 	return r
@@ -63,6 +64,7 @@ func (r *testRegistry) handle(w http.ResponseWriter, req *http.Request) {
 		d := req.URL.Path[i+len("/blobs/"):]
 		r.mu.Lock()
 		r.gets[d]++
+		r.ranges[d] = append(r.ranges[d], req.Header.Get("Range"))
 		spoil := r.corrupt[d] > 0
 		if spoil {
 			r.corrupt[d]--

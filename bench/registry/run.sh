@@ -47,12 +47,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# serve DIR: starts a berth registry on a free loopback port; prints host:port.
+# serve DIR VAR: starts a berth registry on a free loopback port and sets
+# VAR to its host:port. Not in $(...): the registry would hold the
+# substitution's pipe open, and its pid would not reach this shell.
 serve() {
-  "$BERTH" registry serve --addr 127.0.0.1:0 --dir "$1" 2>"$1.log" &
+  "$BERTH" registry serve --addr 127.0.0.1:0 --dir "$1" >/dev/null 2>"$1.log" &
   pids+=($!)
+  local addr
   for _ in $(seq 100); do
-    if addr=$(grep -o 'listening on [^,]*' "$1.log" 2>/dev/null); then echo "${addr#listening on }"; return; fi
+    if addr=$(grep -o 'listening on [^,]*' "$1.log" 2>/dev/null); then printf -v "$2" '%s' "${addr#listening on }"; return; fi
     sleep 0.05
   done
   die "registry in $1 did not start: $(cat "$1.log")"
@@ -80,7 +83,7 @@ say "image: $(B images --format '{{.Repository}}:{{.Tag}} {{.Size}}' bench:big),
 
 declare -a bpush bpull spush spull
 for i in $(seq "$N"); do
-  rb=$(serve "$work/reg-berth-$i"); rs=$(serve "$work/reg-skopeo-$i")
+  serve "$work/reg-berth-$i" rb; serve "$work/reg-skopeo-$i" rs
   B tag bench:big "$rb/bench/big:v1"
   t0=$(now); B push -q "$rb/bench/big:v1" >/dev/null; t1=$(now)
   "$BERTH" --root "$work/pull-$i" pull -q "$rb/bench/big:v1" >/dev/null; t2=$(now)

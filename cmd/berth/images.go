@@ -114,3 +114,18 @@ func (r imageRow) UniqueSize() string   { return "N/A" }
 func (r imageRow) Containers() string   { return "N/A" }
 func (r imageRow) Source() string       { return r.s.Source }
 func (r imageRow) Registry() string     { return r.s.RegistryStatus }
+
+// Origin is Source under the name the brief of `images --remote` uses.
+func (r imageRow) Origin() string { return r.s.Source }
+
+// Newer is "true" when the registry's copy is newer (with --remote),
+// "false" when it is not, "" when unknown.
+func (r imageRow) Newer() string {
+	switch r.s.RegistryStatus {
+	case engine.RegistryNewer:
+		return "true"
+	case engine.RegistryUpToDate, engine.RegistryMissing:
+		return "false"
+	}
+	return ""
+}
