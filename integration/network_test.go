@@ -178,11 +178,17 @@ func TestNetworkTeardown(t *testing.T) {
 	s := newStore(t)
 	s.ok("network", "create", "cycles")
 	bridge := s.ok("network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, "cycles")
-	before := countRules(t)
+	var subnet24, id string
+	fmt.Sscanf(s.ok("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}} {{.Id}}", "cycles"), "%s %s", &subnet24, &id)
+	subnet24, cni := strings.TrimSuffix(subnet24, "0/24"), "berth-"+id[:12]
+	before := countRules(t, subnet24, cni)
 	for i := 0; i < 50; i++ {
 		s.ok("run", "--rm", "--network", "cycles", "-p", "127.0.0.1::80", "busybox", "true")
 	}
 	s.ok("run", "-d", "--name", "victim", "--network", "cycles", "-p", "127.0.0.1::80", "busybox", "sleep", "300")
+	if n := countRules(t, subnet24, cni); n < 3 {
+		t.Errorf("a running container with a published port has %d rules counted", n)
+	}
 	shim := s.ok("inspect", "-f", "{{.Id}}", "victim")
 	data, _ := os.ReadFile(filepath.Join(s.root, "containers", shim, "state.json"))
 	var pid int
@@ -193,8 +199,8 @@ func TestNetworkTeardown(t *testing.T) {
 	if out, _ := exec.Command("ip", "-o", "link", "show", "master", bridge).CombinedOutput(); strings.Contains(string(out), "veth") {
 		t.Errorf("veths left on %s:\n%s", bridge, out)
 	}
-	if after := countRules(t); after != before {
-		t.Errorf("iptables rules: %d before, %d after", before, after)
+	if n := countRules(t, subnet24, cni); n != 0 || before != 0 {
+		t.Errorf("iptables rules of network cycles: %d before, %d after", before, n)
 	}
 	ipam, _ := filepath.Glob(filepath.Join("/run", "berth-*", "cni", "ipam", "berth-*", "10.*"))
 	for _, f := range ipam {
@@ -210,16 +216,17 @@ func runRootOf(root string) string {
 }
 
 // countRules counts the iptables rules (filter and nat) that CNI's plugins
-// made for containers (their per-container chains and jumps).
-func countRules(t *testing.T) int {
+// made for the containers of one network: those naming its subnet (the
+// firewall plugin's forward rules, the portmap plugin's DNAT) or its CNI
+// name. Other stores' rules, made by tests running meanwhile, do not count.
+func countRules(t *testing.T, subnet24, cniName string) int {
 	out, err := exec.Command("iptables-save").Output()
 	if err != nil {
 		t.Fatalf("iptables-save: %v", err)
 	}
 	n := 0
 	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(l, "CNI-DN-") || strings.Contains(l, "CNI-HOSTPORT-DNAT") && strings.Contains(l, "-j CNI-DN") ||
-			strings.HasPrefix(l, "-A CNI-FORWARD") && strings.Contains(l, "10.213.") {
+		if strings.Contains(l, " "+subnet24) || strings.Contains(l, `dnat name: \"`+cniName+`\"`) {
 			n++
 		}
 	}
@@ -230,9 +237,9 @@ func countRules(t *testing.T) int {
 func TestNetworkBadInput(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
-	s.ok("network", "create", "--subnet", "10.213.250.0/24", "first")
+	s.ok("network", "create", "--subnet", "10.214.251.0/24", "first")
 	s.fails(125, "network nowhere not found", "run", "--rm", "--network", "nowhere", "busybox", "true")
-	s.fails(1, "pool overlaps", "network", "create", "--subnet", "10.213.250.128/25", "second")
+	s.fails(1, "pool overlaps", "network", "create", "--subnet", "10.214.251.128/25", "second")
 	s.fails(1, "already exists", "network", "create", "first")
 	s.fails(1, "predefined", "network", "create", "host")
 	s.fails(125, "invalid port specification", "run", "--rm", "-p", "99999:80", "busybox", "true")
@@ -241,5 +248,26 @@ func TestNetworkBadInput(t *testing.T) {
 	s.fails(1, "predefined", "network", "rm", "bridge")
 	if got := s.ok("ps", "-aq"); got != "" {
 		t.Errorf("containers left: %q", got)
+	}
+}
+
+// TestNetworkBridgeReclaimed: a store's bridge outlives its containers but
+// not the store: once the store is deleted, the next subnet plan of
+// another store deletes the bridge and frees its subnet.
+func TestNetworkBridgeReclaimed(t *testing.T) {
+	t.Parallel()
+	gone := t.TempDir()
+	ok(t, "--root", gone, "bootstrap")
+	ok(t, "--root", gone, "run", "--rm", "busybox", "true")
+	bridge := ok(t, "--root", gone, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, "bridge")
+	if out, _ := exec.Command("ip", "-d", "link", "show", bridge).CombinedOutput(); !strings.Contains(string(out), "alias berth:"+gone) {
+		t.Fatalf("bridge %s does not name its store:\n%s", bridge, out)
+	}
+	removeStore(gone)
+	os.RemoveAll(gone)
+	s := newStore(t)
+	s.ok("network", "create", "after")
+	if out, err := exec.Command("ip", "link", "show", bridge).CombinedOutput(); err == nil {
+		t.Errorf("bridge %s of a deleted store is still there:\n%s", bridge, out)
 	}
 }

@@ -83,6 +83,9 @@ func (s *Store) Attach(ctx context.Context, n *Network, containerID, netnsPath, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.ensureBridge(n); err != nil {
+		return nil, err
+	}
 	rt := runtimeConf(containerID, netnsPath, ifname, ports)
 	res, err := s.cni().AddNetworkList(ctx, list, rt)
 	if err != nil {

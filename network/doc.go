@@ -11,5 +11,18 @@
 //
 // Each store has its own bridges and subnets: the default network of the
 // default store is "bridge" on berth0; another store's default network is
-// on berth<6 hex of its hash>, so two stores never share one.
+// on berth<6 hex of its hash>, so two stores never share one. A network's
+// bridge is made when the network is defined, under a host-wide lock
+// (/run/berth-networks.lock), so that its route holds the subnet against
+// other stores planning at the same time; the bridge carries the path of
+// its definition as its interface alias, and once that is gone (a deleted
+// store) the next plan of any store deletes the bridge and frees the
+// subnet. A subnet found routed elsewhere when a bridge must be remade
+// (after a reboot) is refused rather than routed twice.
+//
+// Published ports answer on 127.0.0.1 because the portmap plugin (snat on)
+// sets route_localnet on the network's bridge only. A container's
+// resolv.conf keeps the host's search and options lines but no nameserver:
+// no resolver beyond the machine is reachable, nor one on the host's
+// loopback; container names resolve through /etc/hosts.
 package network

@@ -105,6 +105,17 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 }
 
 func (s *Store) create(o CreateOptions, id, bridge string) (*Network, error) {
+	unlock, err := lockHost()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if n, err := s.load(o.Name); err == nil {
+		if o.Name == DefaultName {
+			return n, nil // defined meanwhile
+		}
+		return nil, fmt.Errorf("network with name %s already exists: %w", o.Name, errdefs.ErrAlreadyExists)
+	}
 	subnet, gw, err := s.plan(o.Subnet, o.Gateway)
 	if err != nil {
 		return nil, err
@@ -119,7 +130,11 @@ func (s *Store) create(o CreateOptions, id, bridge string) (*Network, error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(s.dir, n.Name+".json"), n, 0o600); err != nil {
+	if err := s.makeBridge(n); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteJSON(s.definition(n), n, 0o600); err != nil {
+		deleteLink(n.Bridge())
 		return nil, err
 	}
 	return n, nil
@@ -263,8 +278,10 @@ func (s *Store) plan(subnet, gateway string) (string, string, error) {
 	return cidr.String(), gw.String(), nil
 }
 
-// takenNets are this store's subnets and the host's routed ones.
+// takenNets are this store's subnets and the host's routed ones (after
+// the bridges of vanished stores are gone).
 func (s *Store) takenNets() ([]*net.IPNet, error) {
+	reclaimOrphans()
 	var out []*net.IPNet
 	all, err := s.List()
 	if err != nil {

@@ -1,0 +1,131 @@
+package network
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/testutil"
+)
+
+func TestParsePublish(t *testing.T) {
+	for spec, want := range map[string]map[string][]PortBinding{
+		"80":                {"80/tcp": {{}}},
+		"8080:80":           {"80/tcp": {{HostPort: "8080"}}},
+		"53:53/udp":         {"53/udp": {{HostPort: "53"}}},
+		"127.0.0.1::80":     {"80/tcp": {{HostIP: "127.0.0.1"}}},
+		"127.0.0.1:9000:80": {"80/tcp": {{HostIP: "127.0.0.1", HostPort: "9000"}}},
+		"8000-8001:80-81":   {"80/tcp": {{HostPort: "8000"}}, "81/tcp": {{HostPort: "8001"}}},
+	} {
+		got := map[string][]PortBinding{}
+		if err := ParsePublish(spec, got); err != nil {
+			t.Errorf("%s: %v", spec, err)
+		} else if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v, want %v", spec, got, want)
+		}
+	}
+	for _, spec := range []string{"", "0", "99999:80", "80/icmp", "a:b:c:d", "x:80:80", "8000-8002:80-81", "[::1]:80:80", "80-79"} {
+		err := ParsePublish(spec, map[string][]PortBinding{})
+		if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), "invalid port specification") {
+			t.Errorf("%q: %v", spec, err)
+		}
+	}
+}
+
+func TestMappingsTakenPort(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	b := map[string][]PortBinding{"80/tcp": {{HostIP: "127.0.0.1", HostPort: strconv.Itoa(port)}}}
+	if _, err := Mappings(b, map[string]bool{}); err == nil || !strings.Contains(err.Error(), "host port "+strconv.Itoa(port)+"/tcp") {
+		t.Errorf("a taken port: %v", err)
+	}
+	if _, err := Mappings(map[string][]PortBinding{"80/tcp": {{HostPort: "8081"}}}, map[string]bool{"8081/tcp": true}); err == nil ||
+		!strings.Contains(err.Error(), "already allocated") {
+		t.Errorf("a port of another container: %v", err)
+	}
+	m, err := Mappings(map[string][]PortBinding{"80/udp": {{HostIP: "127.0.0.1"}}}, map[string]bool{})
+	if err != nil || len(m) != 1 || m[0].HostPort == 0 || m[0].ContainerPort != 80 || m[0].Protocol != "udp" {
+		t.Errorf("a chosen port: %v %v", m, err)
+	}
+}
+
+// TestPlanSubnets: subnets are chosen clear of each other and of the
+// host's routes; a network's bridge is made with it and claimed.
+func TestPlanSubnets(t *testing.T) {
+	testutil.RequiresRoot(t)
+	dir := t.TempDir()
+	s := Open(filepath.Join(dir, "networks"), filepath.Join(dir, "run"), "0123456789ab")
+	a, err := s.Create(CreateOptions{Name: "a", Subnet: "10.214.250.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { deleteLink(a.Bridge()) })
+	if l, err := netlink.LinkByName(a.Bridge()); err != nil || l.Attrs().Alias != "berth:"+s.definition(a) {
+		t.Errorf("bridge of a: %v %v", l, err)
+	}
+	if a.Gateway() != "10.214.250.1" || a.Bridge() != "br-"+a.ID[:12] {
+		t.Errorf("network a: %+v", a)
+	}
+	for _, o := range []CreateOptions{
+		{Name: "b", Subnet: "10.214.250.128/25"},
+		{Name: "c", Subnet: "10.214.0.0/16"},
+	} {
+		if _, err := s.Create(o); err == nil || !strings.Contains(err.Error(), "overlaps") {
+			t.Errorf("%s %s: %v", o.Name, o.Subnet, err)
+		}
+	}
+	if _, err := s.Create(CreateOptions{Name: "d", Subnet: "10.214.252.0/24", Gateway: "10.214.253.1"}); !errors.Is(err, errdefs.ErrInvalid) {
+		t.Errorf("gateway outside: %v", err)
+	}
+	def, err := s.Get(DefaultName)
+	t.Cleanup(func() { deleteLink("berth012345") })
+	if err != nil || def.Bridge() != "berth012345" || def.Subnet() == a.Subnet() {
+		t.Errorf("default network: %+v %v", def, err)
+	}
+	// Every chosen subnet stays in berth's pool and clear of the host's routes.
+	_, sub, _ := net.ParseCIDR(def.Subnet())
+	if !pool.Contains(sub.IP) || overlapsAny(sub, hostRoutes(map[string]bool{def.Bridge(): true})) {
+		t.Errorf("default subnet %s", sub)
+	}
+	if _, err := s.Get("nowhere"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("unknown network: %v", err)
+	}
+}
+
+func TestWriteResolvConf(t *testing.T) {
+	dir := t.TempDir()
+	host := filepath.Join(dir, "host")
+	os.WriteFile(host, []byte("nameserver 127.0.0.53\nsearch example.org\noptions edns0\n"), 0o644)
+	out := filepath.Join(dir, "resolv.conf")
+	if err := WriteResolvConf(out, host); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(out)
+	if strings.Contains(string(data), "\nnameserver") || !strings.Contains(string(data), "search example.org\noptions edns0\n") {
+		t.Errorf("resolv.conf:\n%s", data)
+	}
+}
+
+func TestWriteHostsInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hosts")
+	WriteHosts(path, []HostEntry{{IP: "10.0.0.2", Names: []string{"me"}}}, nil)
+	before, _ := os.Stat(path)
+	WriteHosts(path, []HostEntry{{IP: "10.0.0.2", Names: []string{"me"}}}, []HostEntry{{IP: "10.0.0.3", Names: []string{"peer", "alias"}}})
+	after, _ := os.Stat(path)
+	data, _ := os.ReadFile(path)
+	if !os.SameFile(before, after) || !strings.HasSuffix(string(data), "10.0.0.2\tme\n10.0.0.3\tpeer alias\n") {
+		t.Errorf("hosts (same file %v):\n%s", os.SameFile(before, after), data)
+	}
+}
