@@ -10,7 +10,8 @@ import (
 
 // TestTUIEndToEnd drives the real workbench in tmux (scripts/tui-e2e.sh):
 // a new container appears, a shell opens and answers `hostname`, `exit`
-// comes back to the list, and the container is stopped from it.
+// comes back to the list, the container is stopped from it, its row shows
+// CPU and memory, and a crashed container is debugged with one key.
 func TestTUIEndToEnd(t *testing.T) {
 	testutil.RequiresRoot(t)
 	testutil.RequiresCommand(t, "tmux")

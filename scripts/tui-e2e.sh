@@ -2,7 +2,8 @@
 # Drives the real workbench in tmux with real containers:
 #   a new container appears in the list (from engine events), a shell is
 #   opened in it and `hostname` typed, the workbench comes back after `exit`,
-#   and the container is stopped from the list.
+#   the container is stopped from the list, and a crashed container is
+#   debugged with one key (a shell in a copy of it, removed afterwards).
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -17,7 +18,8 @@ sock=berth-e2e-$$         # a tmux server of our own
 t() { tmux -L "$sock" "$@"; }
 cleanup() {
   t kill-server 2>/dev/null || true
-  "$BERTH" rm -f "$name" >/dev/null 2>&1 || true
+  "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" >/dev/null 2>&1 || true
+  "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -29,6 +31,16 @@ wait_for() {
   done
   echo "tui-e2e: the workbench never showed: $1" >&2
   echo "--- the screen:" >&2
+  t capture-pane -p -t e2e >&2 || true
+  exit 1
+}
+# wait_re REGEX: until the pane shows a line matching REGEX (10 s at most).
+wait_re() {
+  for _ in $(seq 100); do
+    if t capture-pane -p -t e2e | grep -qE -- "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "tui-e2e: the workbench never showed a line like: $1" >&2
   t capture-pane -p -t e2e >&2 || true
   exit 1
 }
@@ -47,6 +59,14 @@ wait_for "$name"
 step "filter to it, open a shell, type hostname"
 t send-keys -t e2e / ; t send-keys -t e2e -l "$name"; t send-keys -t e2e Enter
 wait_for "filter: $name"
+step "its row shows CPU % and memory from the sampler"
+wait_re "$name .*running .* [0-9]+\.[0-9]%  +[0-9.]+[KM]iB"
+step "its Stats tab graphs it"
+t send-keys -t e2e S
+wait_re "CPU [0-9.]+% of one core"
+wait_re "MEMORY [0-9.]+[KM]iB"
+t send-keys -t e2e Escape; sleep 0.3
+wait_for "filter: $name"
 t send-keys -t e2e e
 wait_for "shell in $name"
 wait_for "/ #"
@@ -64,6 +84,53 @@ wait_for "berth stop $name"
 wait_for "Exited (0)"
 status=$("$BERTH" inspect -f '{{.State.Status}}' "$name")
 [[ $status == exited ]] || { echo "tui-e2e: $name is $status, want exited" >&2; exit 1; }
+
+step "a crashed container is debugged with one key"
+crashed=e2e-crash-$$
+"$BERTH" run -d --name "$crashed" busybox sh -c 'echo dying >&2; exit 3' >/dev/null
+t send-keys -t e2e Escape; sleep 0.5   # alone, or the terminal reads alt+/
+t send-keys -t e2e / ; t send-keys -t e2e -l "$crashed"; t send-keys -t e2e Enter
+wait_for "filter: $crashed"
+wait_for "Exited (3)"
+t send-keys -t e2e R
+wait_re "exit code +3"
+wait_for "dying"
+t send-keys -t e2e b
+wait_for "debugging $crashed in a copy"
+wait_for "/ #"
+t send-keys -t e2e -l 'echo debug-ok-$((40+2))'; t send-keys -t e2e Enter
+wait_for "debug-ok-42"
+t send-keys -t e2e -l exit; t send-keys -t e2e Enter
+wait_for "back from debug in $crashed"
+wait_for "berth debug $crashed"
+left=$("$BERTH" ps -a --format '{{.Names}}' | grep -c -- "$crashed-debug" || true)
+[[ $left == 0 ]] || { echo "tui-e2e: the debug copy of $crashed was left behind" >&2; exit 1; }
+
+step "run an image from the images tab's form"
+run=e2e-run-$$
+t send-keys -t e2e Escape; sleep 0.5
+t send-keys -t e2e 2
+wait_for "REPOSITORY"
+t send-keys -t e2e R
+wait_for "run busybox"
+t send-keys -t e2e -l "$run"; t send-keys -t e2e Tab; t send-keys -t e2e -l "sleep 300"; t send-keys -t e2e Enter
+wait_for "started $run"
+wait_for "berth run -d --name $run busybox"
+status=$("$BERTH" inspect -f '{{.State.Status}}' "$run")
+[[ $status == running ]] || { echo "tui-e2e: $run is $status, want running" >&2; exit 1; }
+
+step "create and remove a volume from the Volumes tab"
+vol=e2e-vol-$$
+t send-keys -t e2e 3
+wait_for "VOLUME NAME"
+t send-keys -t e2e n; t send-keys -t e2e -l "$vol"; t send-keys -t e2e Enter
+wait_for "created volume $vol"
+"$BERTH" volume inspect "$vol" >/dev/null
+t send-keys -t e2e g D
+wait_for "remove volume"
+t send-keys -t e2e y
+wait_for "removed volume"
+if "$BERTH" volume inspect "$vol" >/dev/null 2>&1; then echo "tui-e2e: volume $vol is still there" >&2; exit 1; fi
 
 step "quit"
 t send-keys -t e2e q

@@ -15,9 +15,11 @@ import (
 const (
 	tabContainers = iota
 	tabImages
+	tabVolumes
+	tabNetworks
 )
 
-var tabNames = []string{"1 Containers", "2 Images"}
+var tabNames = []string{"1 Containers", "2 Images", "3 Volumes", "4 Networks"}
 
 // App is the workbench: the tab bar, the panel of the current tab (or a
 // container's detail tabs), the command log and the status bar.
@@ -27,6 +29,9 @@ type App struct {
 	tab        int
 	containers *containersPanel
 	images     *imagesPanel
+	volumes    *resourcePanel
+	runForm    *runForm // open over the images tab
+	networks   *resourcePanel
 	detail     *detailPanel
 	inDetail   bool
 	cmdlog     cmdLog
@@ -38,6 +43,10 @@ type App struct {
 	ctx        context.Context
 	cancel     context.CancelFunc
 	start      time.Time
+	usageOn    bool      // the sampler watches some containers
+	statsOn    bool      // the Stats tab's sampler watches one
+	usageIDs   []string  // what the list last sampled
+	usageAt    time.Time // and when
 }
 
 // confirmation is a pending yes/no question before a destructive action.
@@ -72,6 +81,7 @@ func New(e Engine, o Options) *App {
 	return &App{
 		eng: e, c: c, ctx: ctx, cancel: cancel, start: c.Now(),
 		containers: newContainersPanel(c), images: newImagesPanel(c), detail: newDetailPanel(c),
+		volumes: newResourcePanel(c, "volume"), networks: newResourcePanel(c, "network"),
 		cmdlog: cmdLog{shown: !o.HideCommandLog}, events: make(chan engine.Event, 64),
 	}
 }
@@ -94,6 +104,8 @@ func (a *App) setSize(w, h int) {
 	body := a.bodyHeight()
 	a.containers.SetSize(w, body)
 	a.images.SetSize(w, body)
+	a.volumes.SetSize(w, body)
+	a.networks.SetSize(w, body)
 	a.detail.SetSize(w, body)
 }
 
@@ -124,12 +136,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseClickMsg, tea.MouseWheelMsg:
 		return a, a.mouse(msg.(tea.MouseMsg).Mouse())
 	case tickMsg:
-		return a, tick()
+		return a, tea.Batch(tick(), a.sampleUsage(), a.refreshStats())
+	case usageMsg:
+		a.containers.usage = msg.by
 	case containersMsg:
 		if msg.err != nil {
 			a.setStatus("listing containers: "+oneLine(msg.err)+" (q quits)", true)
 		}
 		a.containers.Update(msg)
+		return a, a.sampleUsage()
 	case containerMsg:
 		if msg.err != nil {
 			a.setStatus(oneLine(msg.err), true)
@@ -160,6 +175,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			a.setStatus("back from "+msg.verb+" in "+msg.ref, false)
 		}
+	case runMsg:
+		return a, a.ran(msg)
+	case resourcesMsg:
+		if msg.err != nil {
+			a.setStatus("listing "+msg.kind+"s: "+oneLine(msg.err), true)
+		}
+		a.volumes.Update(msg)
+		a.networks.Update(msg)
+	case resourceActMsg:
+		line := equivalent(msg.kind+" "+msg.verb, msg.name).Berth
+		if msg.err != nil {
+			a.setStatus(oneLine(msg.err), true)
+			a.cmdlog.fail(line, "failed on "+msg.name)
+		} else {
+			a.setStatus(map[string]string{"create": "created ", "rm": "removed "}[msg.verb]+msg.kind+" "+msg.name, false)
+		}
+		return a, loadResources(a.eng, msg.kind)
 	case savedMsg:
 		if msg.err != nil {
 			a.setStatus("saving logs: "+oneLine(msg.err), true)
@@ -233,8 +265,14 @@ func (a *App) render() string {
 		return b.String()
 	case a.inDetail:
 		b.WriteString(a.detail.View())
+	case a.tab == tabImages && a.runForm != nil:
+		b.WriteString(a.runForm.view(a.c, a.bodyHeight()))
 	case a.tab == tabImages:
 		b.WriteString(a.images.View())
+	case a.tab == tabVolumes:
+		b.WriteString(a.volumes.View())
+	case a.tab == tabNetworks:
+		b.WriteString(a.networks.View())
 	default:
 		b.WriteString(a.containers.View())
 	}

@@ -35,6 +35,16 @@ func equivalent(verb string, refs ...string) cmdLine {
 		return cmdLine{Berth: "berth diff " + args}
 	case "processes":
 		return cmdLine{Berth: "berth inspect --processes " + args, Docker: "docker top " + args}
+	case "volume ls", "network ls":
+		return cmdLine{Berth: "berth " + verb}
+	case "volume create", "volume rm", "network create", "network rm":
+		return cmdLine{Berth: "berth " + verb + " " + args}
+	case "stats":
+		return cmdLine{Berth: "berth stats " + args}
+	case "crash":
+		return cmdLine{Berth: "berth debug --report " + args, Docker: "-"}
+	case "debug":
+		return cmdLine{Berth: "berth debug " + args, Docker: "-"}
 	case "namespaces":
 		return cmdLine{Berth: "berth inspect --namespaces " + args, Docker: "-"}
 	case "history":

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,10 +28,11 @@ type containersPanel struct {
 	asc     bool
 	hideOff bool // hide stopped containers
 	loaded  bool
+	usage   map[string]engine.ContainerStats // of the visible running rows
 }
 
 // sortKeys are the orders `o` cycles through; "created" is ps's own.
-var sortKeys = []string{"created", "name", "image", "state", "status", "id"}
+var sortKeys = []string{"created", "name", "image", "state", "status", "id", "cpu", "mem"}
 
 func newContainersPanel(c *Common) *containersPanel {
 	return &containersPanel{c: c, all: map[string]engine.ContainerSummary{}, marks: map[string]bool{}, filter: lineInput{prompt: "filter: "}}
@@ -127,7 +129,8 @@ func (p *containersPanel) key(k string) {
 		p.SetSize(p.c.Width, p.height)
 	case matches(k, km.Sort):
 		p.sortBy = (p.sortBy + 1) % len(sortKeys)
-		p.asc = sortKeys[p.sortBy] != "created"
+		// Newest, busiest and biggest first; names and the rest A to Z.
+		p.asc = !slices.Contains([]string{"created", "cpu", "mem"}, sortKeys[p.sortBy])
 		p.rebuild()
 	case matches(k, km.Reverse):
 		p.asc = !p.asc
@@ -189,6 +192,10 @@ func (p *containersPanel) rebuild() {
 			r = strings.Compare(statusText(a, now), statusText(b, now))
 		case "id":
 			r = strings.Compare(a.ID, b.ID)
+		case "cpu":
+			r = cmp.Compare(p.usage[a.ID].CPUPercent, p.usage[b.ID].CPUPercent)
+		case "mem":
+			r = cmp.Compare(p.usage[a.ID].MemoryWorkingSet, p.usage[b.ID].MemoryWorkingSet)
 		}
 		if r == 0 {
 			r = a.Created.Compare(b.Created)
@@ -211,17 +218,20 @@ func (p *containersPanel) rebuild() {
 
 var containerColumns = []column{
 	{Title: " ", Width: 1},
-	{Title: "NAME", Flex: 3, Min: 12},
-	{Title: "IMAGE", Flex: 3, Min: 12},
+	{Title: "NAME", Flex: 2, Min: 10},
+	{Title: "IMAGE", Flex: 2, Min: 10},
 	{Title: "STATE", Width: 9},
-	{Title: "STATUS", Flex: 4, Min: 27},
+	{Title: "STATUS", Width: 27},
+	{Title: "CPU %", Width: 6},
+	{Title: "MEM", Width: 8},
+	{Title: "PORTS", Flex: 3, Min: 14, Drop: 2},
 	{Title: "CONTAINER ID", Width: 12, Drop: 1},
-	{Title: "CREATED", Flex: 2, Min: 14, Drop: 3},
-	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 2},
+	{Title: "CREATED", Flex: 2, Min: 14, Drop: 4},
+	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 3},
 }
 
 // sortColumn is the column each sort key marks in the header.
-var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "id": 5, "created": 6}
+var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "cpu": 5, "mem": 6, "id": 8, "created": 9}
 
 func (p *containersPanel) View() string {
 	s := p.c.Styles
@@ -256,7 +266,10 @@ func (p *containersPanel) View() string {
 		if p.marks[r.ID] {
 			mark = "*"
 		}
-		cells := []string{mark, name(r), r.Image, r.State, statusText(r, now), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
+		st, ok := p.usage[r.ID]
+		ok = ok && r.State == engine.StatusRunning
+		cells := []string{mark, name(r), r.Image, r.State, statusText(r, now), cpuText(st, ok), memText(st, ok),
+			portsText(r.Ports), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
 		line := joinCells(cells, widths)
 		switch {
 		case i == p.win.Cursor:

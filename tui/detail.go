@@ -7,10 +7,10 @@ import (
 )
 
 // detailTabs are a container's tabs, in order; after Logs each is a page.
-var detailTabs = []string{"Logs", "Inspect", "Diff", "Processes", "Namespaces"}
+var detailTabs = []string{"Logs", "Inspect", "Diff", "Processes", "Namespaces", "Stats", "Crash"}
 
 // pageKinds are the pages behind detailTabs[1:].
-var pageKinds = []string{"inspect", "diff", "processes", "namespaces"}
+var pageKinds = []string{"inspect", "diff", "processes", "namespaces", "stats", "crash"}
 
 // detailPanel is one container's tabs: its log, its inspect document, its
 // file changes, its processes and its namespaces.

@@ -7,13 +7,22 @@
 //	               status bar, `?` help, yes/no prompts, mouse clicks/wheel
 //	containersPanel  the live container list: filter (/), sort (o, O), show
 //	               stopped (a), marks for bulk actions (space, ctrl+a);
-//	               virtualised, only visible rows are rendered
-//	imagesPanel    images, and an image's history (its layers) on enter
+//	               virtualised, only visible rows are rendered; CPU % and
+//	               MEM of the visible running rows (usage.go: the engine's
+//	               Sampler watches exactly those), PORTS
+//	imagesPanel    images, and an image's history (its layers) on enter;
+//	               R opens runForm (`berth run` with the common flags)
+//	resourcePanel  the Volumes and Networks tabs: list, create (n), remove (D)
 //	detailPanel    one container's tabs: Logs (logsPanel: follow, search,
-//	               timestamps, save), Inspect, Diff, Processes, Namespaces
-//	               (pagePanel each)
-//	session        exec of a shell and attach on the real terminal, through
-//	               tea.Exec: raw mode, resize, ctrl-p ctrl-q, and back
+//	               timestamps, save), Inspect, Diff, Processes, Namespaces,
+//	               Stats (block graphs from the sampler's ring, stats.go),
+//	               Crash (the crash report) — a pagePanel each
+//	session        exec of a shell, attach, and debug (b: a shell in a
+//	               committed copy of an exited container) on the real
+//	               terminal, through tea.Exec: raw mode, resize, ctrl-p
+//	               ctrl-q, and back
+//	config.go      keys rebound from ~/.config/berth/config.json
+//	               ({"keys": {"stop": ["x"]}}), LoadKeyMap
 //	cmdLog         the `berth ...` line (and docker's where it differs)
 //	               equivalent to each action, for learners to repeat
 //

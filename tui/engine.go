@@ -39,12 +39,44 @@ type Engine interface {
 	// Exec and Attach run on the real terminal while the TUI is suspended.
 	Exec(ctx context.Context, ref string, o engine.ExecOptions, s engine.Streams) (int, error)
 	Attach(ctx context.Context, ref string, s engine.Streams) (int, error)
+
+	// Usage samples exactly the given running containers (and stops
+	// sampling any other) and returns the newest CPU and memory reading
+	// of each that has one.
+	Usage(ids []string) map[string]engine.ContainerStats
+	// Series samples one running container (the Stats tab) and returns
+	// its readings, oldest first; "" stops sampling for the tab.
+	Series(id string) ([]engine.ContainerStats, error)
+	// CrashReport is why an exited container stopped.
+	CrashReport(ctx context.Context, ref string, logLines int) (*engine.CrashReport, error)
+	// Debug commits an exited container and runs a shell in the copy on
+	// the real terminal (a sidecar for a running one).
+	Debug(ctx context.Context, ref string, o engine.DebugOptions, s engine.Streams) (engine.DebugSession, int, error)
+
+	// Create makes a container (the run form); Start then starts it.
+	Create(o engine.CreateOptions) (string, error)
+
+	ListVolumes() ([]engine.VolumeSummary, error)
+	CreateVolume(o engine.VolumeCreateOptions) (*engine.Volume, error)
+	RemoveVolume(name string, force bool) error
+	Networks() ([]engine.NetworkSummary, error)
+	CreateNetwork(o engine.NetworkCreateOptions) (*engine.Network, error)
+	RemoveNetwork(ref string) error
 }
 
 // FromEngine adapts berth's engine to the workbench's Engine.
-func FromEngine(e *engine.Engine) Engine { return adapter{e} }
+func FromEngine(e *engine.Engine) Engine {
+	return adapter{e, &usageWatch{e: e, every: listSampleInterval}, &usageWatch{e: e, every: time.Second}}
+}
 
-type adapter struct{ *engine.Engine }
+type adapter struct {
+	*engine.Engine
+	u *usageWatch // the list's columns
+	s *usageWatch // the Stats tab's graphs
+}
+
+func (a adapter) Usage(ids []string) map[string]engine.ContainerStats { return a.u.usage(ids) }
+func (a adapter) Series(id string) ([]engine.ContainerStats, error)   { return a.s.series(id) }
 
 func (a adapter) Start(ctx context.Context, ref string) error {
 	_, err := a.Engine.Start(ctx, ref, nil)

@@ -10,9 +10,14 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/debug"
 	"github.com/berthdev/berth/engine"
 	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/network"
 )
+
+// The crash report prints local times; the goldens are in UTC.
+func init() { time.Local = time.UTC }
 
 // epoch is the fake world's "now": every relative time is against it.
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -28,6 +33,7 @@ type fakeEngine struct {
 	calls      []string         // "stop web", "exec web /bin/sh", ...
 	fail       map[string]error // verb -> error to return
 	called     chan string      // every call, for tests to wait on
+	usage      []string         // the IDs of the last Usage call
 }
 
 func newFakeEngine() *fakeEngine {
@@ -59,6 +65,9 @@ func world() *fakeEngine {
 		f.containers[id] = c
 	}
 	add(1, "web", "busybox:latest", "running", 0, "httpd -f -p 8080")
+	web1 := f.byName("web")
+	web1.Ports = []engine.PortMapping{{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 8080, Protocol: "tcp"}}
+	f.containers[web1.ID] = web1
 	add(2, "db", "busybox:latest", "running", 0, "sh -c 'while true; do date; sleep 1; done'")
 	add(3, "worker", "registry.local:5000/team/worker:v2", "paused", 0, "worker --queue jobs")
 	add(4, "crashed", "busybox:latest", "exited", 137, "sh -c 'exit 137'")
@@ -275,4 +284,195 @@ func (f *fakeEngine) Namespaces(ref string) ([]engine.NamespaceInfo, error) {
 	}
 	return []engine.NamespaceInfo{{Type: "mnt", Inode: 4026532001}, {Type: "net", Inode: 4026531840, Host: true},
 		{Type: "pid", Inode: 4026532003, SharedWith: []string{"sidecar"}}}, nil
+}
+
+// Usage is a fixed reading for every running container asked about: CPU
+// and memory grow with the container's number in world.
+func (f *fakeEngine) Usage(ids []string) map[string]engine.ContainerStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.usage = slices.Clone(ids)
+	out := map[string]engine.ContainerStats{}
+	for _, id := range ids {
+		c, ok := f.containers[id]
+		if !ok || c.State != "running" {
+			continue
+		}
+		n := int(id[1]-'0') + 1
+		st := engine.ContainerStats{ID: id, CPUPercent: float64(n) * 12.5, MemoryWorkingSet: uint64(n) * 3 << 20}
+		out[id] = st
+	}
+	return out
+}
+
+// usageAsked is the IDs the last Usage call sampled.
+func (f *fakeEngine) usageAsked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.usage
+}
+
+// Series is a minute of readings of a running container: CPU rises and
+// falls, memory climbs towards its 64MiB limit, traffic every few seconds.
+func (f *fakeEngine) Series(id string) ([]engine.ContainerStats, error) {
+	c, err := f.Container(id)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != "running" {
+		return nil, fmt.Errorf("container %s is not running", name(c))
+	}
+	var out []engine.ContainerStats
+	for i := range 60 {
+		st := engine.ContainerStats{ID: c.ID, Read: epoch.Add(time.Duration(i-60) * time.Second), OnlineCPUs: 2, MemoryLimited: true}
+		st.CPUPercent = float64((i*7)%50) + 0.5
+		st.MemoryLimit = 64 << 20
+		st.MemoryWorkingSet = uint64(8+i/2) << 20
+		st.MemoryPeak = 40 << 20
+		st.PIDs, st.PIDsLimit = uint64(3+i%4), 100
+		st.NetRx, st.NetTx = uint64(i/5)*1500, uint64(i/10)*800
+		st.BlockRead, st.BlockWrite = 4096*uint64(i/20), 8192*uint64(i)
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) CrashReport(_ context.Context, ref string, _ int) (*engine.CrashReport, error) {
+	c, err := f.Container(ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != "exited" {
+		return nil, fmt.Errorf("container %s is %s: a crash report is for a stopped container", name(c), c.State)
+	}
+	return &engine.CrashReport{ID: c.ID, Name: name(c), Image: c.Image, Command: c.Command, Status: c.State,
+		ExitCode: c.ExitCode, Meaning: "killed by SIGKILL (137 = 128 + 9)", Signal: "SIGKILL",
+		StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, Ran: c.FinishedAt.Sub(c.StartedAt),
+		LastLogs: []debug.LogLine{{Stream: "stderr", Time: c.FinishedAt, Text: "out of patience"}},
+		Changes:  debug.ChangeSummary{Added: 1, First: []string{"A /tmp/partial"}}}, nil
+}
+
+func (f *fakeEngine) Debug(_ context.Context, ref string, o engine.DebugOptions, s engine.Streams) (engine.DebugSession, int, error) {
+	c, err := f.Container(ref)
+	f.recordLocked(fmt.Sprintf("debug %s tty=%v", ref, o.Tty))
+	if err != nil {
+		return engine.DebugSession{}, 0, err
+	}
+	return engine.DebugSession{Container: name(c) + "-debug"}, 0, f.fail["debug"]
+}
+
+// fakeResources are the fake world's volumes and networks.
+type fakeResources struct {
+	volumes  []engine.VolumeSummary
+	networks []engine.NetworkSummary
+}
+
+var fakeRes = map[*fakeEngine]*fakeResources{}
+var fakeResMu sync.Mutex
+
+func (f *fakeEngine) res() *fakeResources {
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	r := fakeRes[f]
+	if r == nil {
+		r = &fakeResources{
+			volumes: []engine.VolumeSummary{{Volume: engine.Volume{Name: "pgdata", Driver: "local", Mountpoint: "/var/lib/berth/volumes/pgdata/_data"}, UsedBy: []string{"db"}}},
+			networks: []engine.NetworkSummary{{Network: network.Network{Name: "bridge", ID: strings.Repeat("1a", 32), Driver: "bridge",
+				IPAM: network.IPAM{Config: []network.IPAMConfig{{Subnet: "10.88.0.0/16"}}}},
+				Containers: map[string]engine.NetworkMember{"x": {Name: "web"}, "y": {Name: "db"}}}},
+		}
+		fakeRes[f] = r
+	}
+	return r
+}
+
+func (f *fakeEngine) ListVolumes() ([]engine.VolumeSummary, error) {
+	r := f.res()
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	return slices.Clone(r.volumes), nil
+}
+
+func (f *fakeEngine) CreateVolume(o engine.VolumeCreateOptions) (*engine.Volume, error) {
+	f.recordLocked("volume create " + o.Name)
+	r := f.res()
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	v := engine.Volume{Name: o.Name, Driver: "local", Mountpoint: "/var/lib/berth/volumes/" + o.Name + "/_data"}
+	r.volumes = append(r.volumes, engine.VolumeSummary{Volume: v})
+	return &v, nil
+}
+
+func (f *fakeEngine) RemoveVolume(name string, _ bool) error {
+	f.recordLocked("volume rm " + name)
+	r := f.res()
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	i := slices.IndexFunc(r.volumes, func(v engine.VolumeSummary) bool { return v.Name == name })
+	if i < 0 {
+		return fmt.Errorf("no such volume: %s", name)
+	}
+	if len(r.volumes[i].UsedBy) > 0 {
+		return fmt.Errorf("volume %s is in use by %s", name, strings.Join(r.volumes[i].UsedBy, ", "))
+	}
+	r.volumes = slices.Delete(r.volumes, i, i+1)
+	return nil
+}
+
+func (f *fakeEngine) Networks() ([]engine.NetworkSummary, error) {
+	r := f.res()
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	return slices.Clone(r.networks), nil
+}
+
+func (f *fakeEngine) CreateNetwork(o engine.NetworkCreateOptions) (*engine.Network, error) {
+	f.recordLocked("network create " + o.Name)
+	r := f.res()
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	n := network.Network{Name: o.Name, ID: strings.Repeat("2b", 32), Driver: "bridge",
+		IPAM: network.IPAM{Config: []network.IPAMConfig{{Subnet: "10.89.1.0/24"}}}}
+	r.networks = append(r.networks, engine.NetworkSummary{Network: n})
+	return &n, nil
+}
+
+func (f *fakeEngine) RemoveNetwork(ref string) error {
+	f.recordLocked("network rm " + ref)
+	r := f.res()
+	fakeResMu.Lock()
+	defer fakeResMu.Unlock()
+	i := slices.IndexFunc(r.networks, func(n engine.NetworkSummary) bool { return n.Name == ref })
+	if i < 0 {
+		return fmt.Errorf("no such network: %s", ref)
+	}
+	r.networks = slices.Delete(r.networks, i, i+1)
+	return nil
+}
+
+// recordLocked is record for methods that do not hold f.mu.
+func (f *fakeEngine) recordLocked(call string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(call)
+}
+
+// Create makes a created container as the run form asks.
+func (f *fakeEngine) Create(o engine.CreateOptions) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record(fmt.Sprintf("create %s %s %v env=%v ports=%d binds=%v net=%s rm=%v tty=%v",
+		o.Name, o.Image, o.Cmd, o.Env, len(o.Host.PortBindings), o.Host.Binds, o.Host.NetworkMode, o.Host.AutoRemove, o.Tty))
+	if err := f.fail["create"]; err != nil {
+		return "", err
+	}
+	id := fmt.Sprintf("98%062x", len(f.containers))
+	nm := o.Name
+	if nm == "" {
+		nm = "generated_name"
+	}
+	f.containers[id] = engine.ContainerSummary{ID: id, Names: []string{nm}, Image: o.Image, Command: strings.Join(o.Cmd, " "),
+		Created: epoch, State: "created"}
+	f.events <- engine.Event{Type: "container", Action: "create", Actor: engine.EventActor{ID: id}}
+	return id, nil
 }

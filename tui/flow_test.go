@@ -71,6 +71,18 @@ func TestFlows(t *testing.T) {
 		{name: "attach and detach",
 			keys: func(km *KeyMap) []key.Binding { return []key.Binding{km.Attach} },
 			call: "attach web", shows: []string{"$ berth attach web", "✓ back from attach in web"}},
+		{name: "one key debugs a crashed container in a copy",
+			keys: func(km *KeyMap) []key.Binding { return []key.Binding{km.Down, km.Down, km.Down, km.Debug} },
+			call: "debug crashed tty=true", shows: []string{"$ berth debug crashed", "✓ back from debug in crashed"}},
+		{name: "the crash report tab, then debug from it",
+			keys: func(km *KeyMap) []key.Binding { return []key.Binding{km.Down, km.Down, km.Down, km.Crash, km.Debug} },
+			call: "debug crashed tty=true", shows: []string{"$ berth debug --report crashed", "SIGKILL", "A /tmp/partial"}},
+		{name: "the stats tab graphs a running container",
+			keys: func(km *KeyMap) []key.Binding { return []key.Binding{km.Stats} },
+			call: "", shows: []string{"$ berth stats web", "╌ limit 64MiB", "PIDS 6", "█"}},
+		{name: "create a volume from the Volumes tab",
+			keys: func(km *KeyMap) []key.Binding { return []key.Binding{km.Volumes, km.Create} },
+			call: "", shows: []string{"new volume name:", "$ berth volume ls"}},
 		{name: "a failed exec says why",
 			setup: func(f *fakeEngine) {
 				f.fail["exec"] = errors.New(`container db is paused, unpause the container before exec`)
@@ -87,7 +99,9 @@ func TestFlows(t *testing.T) {
 			h := start(t, f, 100, 30)
 			h.waitFor("batch-with")
 			h.press(tt.keys(h.km)...)
-			h.waitCall(tt.call)
+			if tt.call != "" {
+				h.waitCall(tt.call)
+			}
 			h.waitFor(tt.shows...)
 			if tt.hides != nil {
 				h.waitGone(tt.hides...)
@@ -164,6 +178,10 @@ func TestFlowLogs(t *testing.T) {
 	h.waitFor("httpd -f -p 8080", "$ berth inspect --processes web   docker: docker top web")
 	h.press(h.km.NextTab)
 	h.waitFor("the host's", "$ berth inspect --namespaces web")
+	h.press(h.km.NextTab)
+	h.waitFor("CPU 13.5% of one core", "$ berth stats web")
+	h.press(h.km.NextTab)
+	h.waitFor("a crash report is for a stopped container", "$ berth debug --report web")
 	h.press(h.km.NextTab) // round to the log, where it was left
 	h.waitFor("40 lines · timestamps", "request=0\n")
 	h.press(h.km.Back)
@@ -189,4 +207,105 @@ func TestFlowMouse(t *testing.T) {
 	h.waitCall("stop db")
 	h.tm.Send(tea.MouseClickMsg{X: 22, Y: 0, Button: tea.MouseLeft}) // "2 Images"
 	h.waitFor("REPOSITORY")
+}
+
+// TestFlowUsage checks that the running rows show CPU and memory, that
+// only the visible running containers are sampled, and that the list
+// sorts by CPU.
+func TestFlowUsage(t *testing.T) {
+	f := world()
+	h := start(t, f, 160, 30)
+	s := h.waitFor("25.0%", "37.5%", "6MiB", "9MiB", "127.0.0.1:8080->8080")
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, "worker") && strings.Contains(line, "%") {
+			t.Errorf("a paused container shows usage: %q", line)
+		}
+	}
+	if got := f.usageAsked(); len(got) != 2 {
+		t.Errorf("sampled %d containers, want the 2 running ones", len(got))
+	}
+	for range 6 { // created, name, image, state, status, id, then cpu
+		h.press(h.km.Sort)
+	}
+	s = h.waitFor("CPU %▼")
+	if i, j := strings.Index(s, "  db "), strings.Index(s, "  web "); i < 0 || i > j {
+		t.Errorf("sorted by CPU, most first, db (37.5%%) is not above web (25.0%%):\n%s", s)
+	}
+}
+
+func TestFlowCreateVolumeAndNetwork(t *testing.T) {
+	h := start(t, world(), 100, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Volumes)
+	h.waitFor("pgdata", "$ berth volume ls")
+	h.press(h.km.Create)
+	h.typeText("cache")
+	h.tm.Send(keyMsg("enter"))
+	h.waitCall("volume create cache")
+	h.waitFor("$ berth volume create cache", "✓ created volume cache", "/var/lib/berth/volumes/cache/_data")
+	h.press(h.km.NextTab) // Networks
+	h.waitFor("10.88.0.0/16", "db, web")
+	h.press(h.km.Create)
+	h.typeText("back")
+	h.tm.Send(keyMsg("esc")) // cancels
+	h.waitGone("new network name")
+	h.press(h.km.Create)
+	h.typeText("backend")
+	h.tm.Send(keyMsg("enter"))
+	h.waitFor("$ berth network create backend", "10.89.1.0/24")
+	if containsCall(h.f.Calls(), "network create back") {
+		t.Error("esc still created the network")
+	}
+	h.tm.Send(tea.MouseClickMsg{X: 8, Y: 0, Button: tea.MouseLeft}) // "1 Containers"
+	h.waitFor("batch-with")
+}
+
+func TestFlowRemoveVolumeAndNetwork(t *testing.T) {
+	h := start(t, world(), 100, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Volumes)
+	h.waitFor("pgdata")
+	h.press(h.km.Remove)
+	h.waitFor("remove volume pgdata? (y/n)")
+	h.press(h.km.Confirm)
+	h.waitCall("volume rm pgdata")
+	h.waitFor("✗ volume pgdata is in use by db", "failed on pgdata", "pgdata  ")
+	h.press(h.km.Networks)
+	h.waitFor("10.88.0.0/16")
+	h.press(h.km.Remove)
+	h.waitFor("remove network bridge? (y/n)")
+	h.press(h.km.Confirm)
+	h.waitCall("network rm bridge")
+	h.waitFor("$ berth network rm bridge", "✓ removed network bridge", "no networks: n creates one")
+}
+
+// TestFlowRunForm runs an image from the images tab with the form's flags,
+// and a bad -p stays in the form with its reason.
+func TestFlowRunForm(t *testing.T) {
+	h := start(t, world(), 120, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Images)
+	h.waitFor("48.3MB")
+	h.press(h.km.Run)
+	h.waitFor("run busybox:latest", "empty: the image's CMD")
+	next := func(s string) { h.typeText(s); h.tm.Send(keyMsg("tab")) }
+	next("api")
+	next("httpd -f")
+	next("A=1 B=2")
+	next("nope")
+	h.tm.Send(keyMsg("enter"))
+	h.waitFor("✗ ") // the bad -p, in the form
+	h.tm.Send(keyMsg("shift+tab"))
+	for range 4 {
+		h.tm.Send(keyMsg("backspace"))
+	}
+	h.typeText("8080:80")
+	h.tm.Send(keyMsg("tab"))
+	next("data:/data")
+	h.tm.Send(keyMsg("tab")) // --network stays empty
+	h.tm.Send(keyMsg("space"))
+	h.waitFor("$ berth run -d --rm --name api -e A=1 -e B=2 -p 8080:80 -v data:/data busybox:latest httpd -f")
+	h.tm.Send(keyMsg("enter"))
+	h.waitCall("create api busybox:latest [httpd -f] env=[A=1 B=2] ports=1 binds=[data:/data] net= rm=true tty=false")
+	h.waitFor("started api", "api ", "$ berth run -d --rm --name api")
 }

@@ -70,7 +70,13 @@ type harness struct {
 
 func start(t *testing.T, f *fakeEngine, w, h int) *harness {
 	t.Helper()
-	app := New(f, Options{Now: func() time.Time { return epoch }})
+	return startWith(t, f, w, h, nil)
+}
+
+// startWith is start with a key map of the test's own (nil: the default).
+func startWith(t *testing.T, f *fakeEngine, w, h int, km *KeyMap) *harness {
+	t.Helper()
+	app := New(f, Options{Now: func() time.Time { return epoch }, KeyMap: km})
 	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI), tea.WithFilter(probeFilter)))
 	hs := &harness{t: t, tm: tm, f: f, km: app.c.KeyMap}

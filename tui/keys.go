@@ -6,13 +6,13 @@ import "charm.land/bubbles/v2/key"
 // `?` shows it.
 type KeyMap struct {
 	// Everywhere.
-	Quit, Help, NextTab, PrevTab, Containers, Images, Back, CommandLog key.Binding
+	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog key.Binding
 	// Lists.
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
 	// Container actions.
-	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach key.Binding
+	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach, Create, Run key.Binding
 	// A container's tabs.
-	Logs, Inspect, Diff, Processes, Namespaces key.Binding
+	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
 	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
 	// Prompts.
@@ -31,6 +31,8 @@ func DefaultKeyMap() *KeyMap {
 		PrevTab:    b("shift+tab", "prev tab", "shift+tab"),
 		Containers: b("1", "containers", "1"),
 		Images:     b("2", "images", "2"),
+		Volumes:    b("3", "volumes", "3"),
+		Networks:   b("4", "networks", "4"),
 		Back:       b("esc", "back", "esc"),
 		CommandLog: b("c", "command log", "c"),
 
@@ -56,12 +58,17 @@ func DefaultKeyMap() *KeyMap {
 		Remove:  b("D", "remove", "D"),
 		Shell:   b("e", "shell", "e"),
 		Attach:  b("A", "attach", "A"),
+		Create:  b("n", "new volume/network", "n"),
+		Run:     b("R", "run image (images)", "R"),
 		Logs:    b("l", "logs", "l"),
 		Inspect: b("i", "inspect", "i"),
 
 		Diff:       b("d", "file changes", "d"),
 		Processes:  b("P", "processes", "P"),
 		Namespaces: b("#", "namespaces", "#"),
+		Stats:      b("S", "stats graphs", "S"),
+		Crash:      b("R", "crash report", "R"),
+		Debug:      b("b", "debug a copy", "b"),
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),
@@ -84,9 +91,9 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open},
-		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces},
+		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
-		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.CommandLog, k.Back, k.Help, k.Quit},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Back, k.Help, k.Quit},
 	}
 }
 

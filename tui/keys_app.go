@@ -37,6 +37,12 @@ func (a *App) key(k string) tea.Cmd {
 		}
 		return nil
 	}
+	if a.runForm != nil && a.tab == tabImages && !a.inDetail && !a.help {
+		return a.formKey(k)
+	}
+	if r := a.resources(); r != nil && r.capturing() {
+		return a.resourceKey(r, k)
+	}
 	if a.inDetail && a.detail.capturing() {
 		cmd := a.detail.logs.key(k)
 		if l := a.detail.logs; !l.search.active && l.search.value != "" {
@@ -60,8 +66,17 @@ func (a *App) key(k string) tea.Cmd {
 		return a.detailKey(k)
 	}
 	switch {
-	case matches(k, km.NextTab, km.PrevTab):
-		a.tab = 1 - a.tab
+	case matches(k, km.NextTab):
+		a.tab = (a.tab + 1) % len(tabNames)
+		return a.tabOpened()
+	case matches(k, km.PrevTab):
+		a.tab = (a.tab + len(tabNames) - 1) % len(tabNames)
+		return a.tabOpened()
+	case matches(k, km.Volumes):
+		a.tab = tabVolumes
+		return a.tabOpened()
+	case matches(k, km.Networks):
+		a.tab = tabNetworks
 		return a.tabOpened()
 	case matches(k, km.Containers):
 		a.tab = tabContainers
@@ -69,6 +84,15 @@ func (a *App) key(k string) tea.Cmd {
 	case matches(k, km.Images):
 		a.tab = tabImages
 		return a.tabOpened()
+	}
+	if r := a.resources(); r != nil {
+		return a.resourceKey(r, k)
+	}
+	if a.tab == tabImages && matches(k, km.Run) && a.images.history == nil {
+		if im, ok := a.images.selected(); ok {
+			a.runForm = newRunForm(imageRef(im))
+		}
+		return nil
 	}
 	if a.tab == tabImages {
 		if matches(k, km.Open) && a.images.history == nil {
@@ -89,6 +113,10 @@ func (a *App) quit() tea.Cmd {
 }
 
 func (a *App) tabOpened() tea.Cmd {
+	if r := a.resources(); r != nil {
+		a.cmdlog.add(equivalent(r.kind + " ls"))
+		return loadResources(a.eng, r.kind)
+	}
 	if a.tab == tabImages {
 		a.cmdlog.add(equivalent("images"))
 		return listImages(a.eng)
@@ -130,7 +158,10 @@ func (a *App) containersKey(k string) tea.Cmd {
 		}
 		a.cmdlog.add(equivalent(verb, name(sel)))
 		return runSession(a.eng, verb, name(sel))
-	case ok && matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces):
+	case ok && matches(k, km.Debug):
+		a.cmdlog.add(equivalent("debug", name(sel)))
+		return runSession(a.eng, "debug", name(sel))
+	case ok && matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
 		return a.openDetail(sel, detailTabFor(km, k))
 	case matches(k, km.ShowAll):
 		p.key(k)
@@ -167,7 +198,7 @@ func (a *App) askRemove(targets []engine.ContainerSummary) {
 
 // detailTabFor is the detail tab a key opens.
 func detailTabFor(km *KeyMap, k string) int {
-	for i, b := range []key.Binding{km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces} {
+	for i, b := range []key.Binding{km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash} {
 		if matches(k, b) {
 			return i
 		}
@@ -206,7 +237,7 @@ func (a *App) detailKey(k string) tea.Cmd {
 		return a.showTab(d.tab + 1)
 	case matches(k, km.PrevTab):
 		return a.showTab(d.tab - 1)
-	case matches(k, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces):
+	case matches(k, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
 		return a.showTab(detailTabFor(km, k))
 	case matches(k, km.Shell, km.Attach):
 		verb := "shell"
@@ -215,6 +246,9 @@ func (a *App) detailKey(k string) tea.Cmd {
 		}
 		a.cmdlog.add(equivalent(verb, ref))
 		return runSession(a.eng, verb, ref)
+	case matches(k, km.Debug):
+		a.cmdlog.add(equivalent("debug", ref))
+		return runSession(a.eng, "debug", ref)
 	case matches(k, km.Start):
 		return tea.Batch(a.act("start", []engine.ContainerSummary{d.ctr}), d.logs.open(a.eng, d.ctr.ID, ref))
 	case matches(k, km.Stop):
@@ -286,11 +320,13 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if m.Y == 0 {
-		// "berth  1 Containers 2 Images": the tab names start at column 7.
-		if x := m.X - 7; x >= 0 && x < len(tabNames[0]) {
-			return a.key(km.Containers.Keys()[0])
-		} else if x > len(tabNames[0]) && x <= len(tabNames[0])+len(tabNames[1])+1 {
-			return a.key(km.Images.Keys()[0])
+		// "berth  1 Containers 2 Images ...": the tab names start at column 7.
+		x := 7
+		for i, t := range tabNames {
+			if m.X >= x && m.X < x+len(t) {
+				return a.key([]key.Binding{km.Containers, km.Images, km.Volumes, km.Networks}[i].Keys()[0])
+			}
+			x += len(t) + 1
 		}
 		return nil
 	}
@@ -305,6 +341,19 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 	if row := p.win.Offset + m.Y - top; m.Y >= top && row < len(p.rows) && m.Y < 1+a.bodyHeight() {
 		p.win.Cursor = row
 		p.win.clamp(len(p.rows))
+	}
+	return nil
+}
+
+// resources is the Volumes or Networks panel when one is shown.
+func (a *App) resources() *resourcePanel {
+	switch {
+	case a.inDetail || a.help:
+		return nil
+	case a.tab == tabVolumes:
+		return a.volumes
+	case a.tab == tabNetworks:
+		return a.networks
 	}
 	return nil
 }

@@ -43,16 +43,20 @@ func (p *pagePanel) open(e Engine, id string) tea.Cmd {
 		p.lines, p.offset, p.loaded = nil, 0, false
 	}
 	p.id, p.err = id, nil
-	kind := p.kind
+	kind, width := p.kind, p.c.Width
 	return func() tea.Msg {
-		lines, err := loadPage(e, kind, id)
+		lines, err := loadPage(e, kind, id, width)
 		return pageMsg{kind, id, lines, err}
 	}
 }
 
 // loadPage makes a page's lines from the engine.
-func loadPage(e Engine, kind, id string) ([]string, error) {
+func loadPage(e Engine, kind, id string, width int) ([]string, error) {
 	switch kind {
+	case "stats":
+		return statsPage(e, id, width)
+	case "crash":
+		return crashPage(e, id)
 	case "inspect":
 		doc, err := e.Inspect(id)
 		if err != nil {

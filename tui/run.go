@@ -8,10 +8,15 @@ import (
 )
 
 // Run opens the workbench on the terminal and returns when the user quits.
-// NO_COLOR (any non-empty value) turns colours off.
+// NO_COLOR (any non-empty value) turns colours off; keys are rebound in
+// berth's config file (see LoadKeyMap).
 func Run(e Engine) error {
 	noColor := os.Getenv("NO_COLOR") != ""
-	app := New(e, Options{NoColor: noColor})
+	km, err := LoadKeyMap(ConfigPath())
+	if err != nil {
+		return err
+	}
+	app := New(e, Options{NoColor: noColor, KeyMap: km})
 	defer app.Close()
 	// 30 frames a second is smooth for lists and halves the idle cost of
 	// Bubble Tea's 60 Hz frame ticker (bench/tui: 1.2 % -> 0.8 % of a core).
@@ -19,6 +24,6 @@ func Run(e Engine) error {
 	if noColor {
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	_, err := tea.NewProgram(app, opts...).Run()
+	_, err = tea.NewProgram(app, opts...).Run()
 	return err
 }

@@ -87,6 +87,9 @@ func (s *session) Run() error {
 		}
 		fmt.Fprintf(s.stdout, "berth: attached to %s; ctrl-p ctrl-q detaches and returns to the workbench\r\n", s.ref)
 		_, err = s.eng.Attach(ctx, s.ref, streams)
+	case "debug":
+		fmt.Fprintf(s.stdout, "berth: debugging %s in a copy of it; `exit` returns to the workbench and removes the copy\r\n", s.ref)
+		_, _, err = s.eng.Debug(ctx, s.ref, engine.DebugOptions{Tty: true}, streams)
 	}
 	if errors.Is(err, engine.ErrDetached) {
 		return nil

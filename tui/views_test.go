@@ -49,6 +49,24 @@ func TestViews(t *testing.T) {
 		{"diff", func(h *harness) { h.press(h.km.Diff) }, "/tmp/old"},
 		{"processes", func(h *harness) { h.press(h.km.Processes) }, "sleep 1"},
 		{"namespaces", func(h *harness) { h.press(h.km.Namespaces) }, "sidecar"},
+		{"stats", func(h *harness) { h.press(h.km.Stats) }, "╌ limit 64MiB"},
+		{"crash_report", func(h *harness) {
+			h.press(h.km.Down, h.km.Down, h.km.Down, h.km.Crash)
+		}, "berth debug)"},
+		{"volumes", func(h *harness) { h.press(h.km.Volumes) }, "pgdata"},
+		{"networks", func(h *harness) { h.press(h.km.Networks) }, "10.88.0.0/16"},
+		{"network_create", func(h *harness) {
+			h.press(h.km.Networks)
+			h.waitFor("10.88.0.0/16")
+			h.press(h.km.Create)
+			h.typeText("backend")
+		}, "new network name: backend"},
+		{"run_form", func(h *harness) {
+			h.press(h.km.Images)
+			h.waitFor("48.3MB")
+			h.press(h.km.Run)
+			h.typeText("api")
+		}, "--name     api"},
 		{"help", func(h *harness) { h.press(h.km.Help) }, "any key closes"},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
@@ -56,6 +74,7 @@ func TestViews(t *testing.T) {
 			t.Run(fmt.Sprintf("%s_%dx%d", v.name, size[0], size[1]), func(t *testing.T) {
 				h := start(t, world(), size[0], size[1])
 				h.waitFor("web")
+				h.waitFor("25.0%") // the first usage reading
 				v.steps(h)
 				h.waitFor(v.wait)
 				golden.RequireEqualEscape(t, []byte(h.frame()), true)

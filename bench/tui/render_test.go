@@ -69,6 +69,25 @@ func (m *manyContainers) Exec(context.Context, string, engine.ExecOptions, engin
 func (m *manyContainers) Attach(context.Context, string, engine.Streams) (int, error) {
 	return 0, errNone
 }
+func (m *manyContainers) Usage([]string) map[string]engine.ContainerStats { return nil }
+func (m *manyContainers) Create(engine.CreateOptions) (string, error)     { return "", errNone }
+func (m *manyContainers) ListVolumes() ([]engine.VolumeSummary, error)    { return nil, nil }
+func (m *manyContainers) CreateVolume(engine.VolumeCreateOptions) (*engine.Volume, error) {
+	return nil, errNone
+}
+func (m *manyContainers) RemoveVolume(string, bool) error            { return errNone }
+func (m *manyContainers) Networks() ([]engine.NetworkSummary, error) { return nil, nil }
+func (m *manyContainers) RemoveNetwork(string) error                 { return errNone }
+func (m *manyContainers) CreateNetwork(engine.NetworkCreateOptions) (*engine.Network, error) {
+	return nil, errNone
+}
+func (m *manyContainers) Series(string) ([]engine.ContainerStats, error) { return nil, errNone }
+func (m *manyContainers) CrashReport(context.Context, string, int) (*engine.CrashReport, error) {
+	return nil, errNone
+}
+func (m *manyContainers) Debug(context.Context, string, engine.DebugOptions, engine.Streams) (engine.DebugSession, int, error) {
+	return engine.DebugSession{}, 0, errNone
+}
 
 // loaded runs the workbench on e until its list shows, then stops the
 // program and returns the app, whose frames the benchmark then renders.
@@ -79,7 +98,7 @@ func loaded(b *testing.B, e tui.Engine, w, h int) *tui.App {
 	p := tea.NewProgram(app, tea.WithInput(strings.NewReader("")), tea.WithOutput(io.Discard),
 		tea.WithWindowSize(w, h), tea.WithoutSignals(),
 		tea.WithFilter(func(m tea.Model, msg tea.Msg) tea.Msg {
-			if !once && strings.Contains(m.View().Content, "service-0000") {
+			if !once && strings.Contains(m.View().Content, "service-00") { // truncated at 80 columns
 				once = true
 				close(ready)
 			}
