@@ -17,9 +17,10 @@ type DiskUsage struct {
 	Images      []ImageUsage
 	Containers  []ContainerUsage
 	Volumes     []VolumeUsage
-	// BuildCacheSize is the size of the build cache; berth keeps none yet,
-	// so it is 0.
-	BuildCacheSize int64
+	// BuildCacheSize is the size of the layers only the build cache's
+	// step images hold (see engine/build_cache.go).
+	BuildCacheSize  int64
+	BuildCacheCount int // cached build step images
 }
 
 // ImageUsage is one image's disk use. SharedSize is the size of its
@@ -55,7 +56,8 @@ func (e *Engine) DiskUsage() (*DiskUsage, error) {
 	if err != nil {
 		return nil, err
 	}
-	du := &DiskUsage{}
+	imgs, cachedSteps := e.splitBuildCache(imgs)
+	du := &DiskUsage{BuildCacheSize: buildCacheSize(imgs, cachedSteps), BuildCacheCount: len(cachedSteps)}
 	users := map[string]int{}
 	for _, c := range cs {
 		users[c.ImageID]++

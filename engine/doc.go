@@ -23,6 +23,8 @@
 //	                              as members of its networks come and go
 //	  volumes/<name>/             a volume: _data/ (mounted) and volume.json
 //	  networks/<name>.json        a network definition (package network)
+//	  buildcache/<key>            build step cache: key -> step image ID (package build);
+//	                              .steps/<hex> marks build step images, .results/<hex> build results
 //	  events.jsonl                events, docker's JSON shape, one per line
 //	<run root>/                   /run/berth, or /run/berth-<hash of root>
 //	  runc/<id>/                  libcontainer state

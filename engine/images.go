@@ -100,6 +100,7 @@ func (e *Engine) Images() ([]ImageSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	imgs, _ = e.splitBuildCache(imgs) // build step images are the build cache, not listed
 	out := make([]ImageSummary, 0, len(imgs))
 	for _, img := range imgs {
 		s := summarize(img)

@@ -23,7 +23,7 @@ packages=(
 )
 case "${1:-}" in
   "") ;;
-  bench) packages+=(podman hyperfine) ;;
+  bench) packages+=(podman hyperfine buildah) ;;
   *) echo "usage: $0 [bench]" >&2; exit 2 ;;
 esac
 

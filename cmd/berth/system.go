@@ -62,7 +62,7 @@ func newSystemCmd(c *cli) *cobra.Command {
 			fmt.Fprintf(tw, "Images\t%d\t%d\t%s\t%s\n", len(du.Images), activeImg, humanSize(du.LayersSize), percentOf(du.Reclaimable, du.LayersSize))
 			fmt.Fprintf(tw, "Containers\t%d\t%d\t%s\t%s\n", len(du.Containers), activeC, humanSize(sizeRw), percentOf(reclaimRw, sizeRw))
 			fmt.Fprintf(tw, "Local Volumes\t%d\t%d\t%s\t%s\n", len(du.Volumes), activeV, humanSize(vol), percentOf(volFree, vol))
-			fmt.Fprintf(tw, "Build Cache\t0\t0\t%s\t%s\n", humanSize(du.BuildCacheSize), humanSize(0))
+			fmt.Fprintf(tw, "Build Cache\t%d\t0\t%s\t%s\n", du.BuildCacheCount, humanSize(du.BuildCacheSize), humanSize(du.BuildCacheSize))
 			return tw.Flush()
 		},
 	}
