@@ -139,14 +139,7 @@ func (e *Engine) Debug(ctx context.Context, ref string, o DebugOptions, s Stream
 		Env: r.Config.Env, WorkingDir: r.Config.WorkingDir, User: r.Config.User, Hostname: r.Config.Hostname,
 		Tty: o.Tty, OpenStdin: true, Labels: map[string]string{"berth.debug": r.ID}, Host: host,
 	})
-	if err != nil {
-		return sess, 0, err
-	}
-	sess.Container = id
-	if cr, err := e.resolve(id); err == nil {
-		sess.Container = cr.Name
-	}
-	code, err := e.Start(ctx, id, &s)
+	code, err := e.startDebug(ctx, &sess, id, err, s)
 	ok = err == nil || err == ErrDetached
 	return sess, code, err
 }
@@ -217,14 +210,20 @@ func (e *Engine) debugSidecar(ctx context.Context, r *record, o DebugOptions, s 
 			CapAdd: []string{"SYS_PTRACE"},
 		},
 	})
-	if err != nil {
-		return sess, 0, err
+	code, err := e.startDebug(ctx, &sess, id, err, s)
+	ok = err == nil || err == ErrDetached
+	return sess, code, err
+}
+
+// startDebug records the debug container Create made (id, createErr) in
+// sess and runs its shell on the streams.
+func (e *Engine) startDebug(ctx context.Context, sess *DebugSession, id string, createErr error, s Streams) (int, error) {
+	if createErr != nil {
+		return 0, createErr
 	}
 	sess.Container = id
 	if cr, err := e.resolve(id); err == nil {
 		sess.Container = cr.Name
 	}
-	code, err := e.Start(ctx, id, &s)
-	ok = err == nil || err == ErrDetached
-	return sess, code, err
+	return e.Start(ctx, id, &s)
 }
