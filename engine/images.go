@@ -43,12 +43,19 @@ type ImageInspect struct {
 	Created       string             `json:"Created"`
 	DockerVersion string             `json:"DockerVersion"`
 	Author        string             `json:"Author"`
-	Config        layers.ImageConfig `json:"Config"`
+	Config        ImageInspectConfig `json:"Config"`
 	Architecture  string             `json:"Architecture"`
 	Os            string             `json:"Os"`
 	Size          int64              `json:"Size"`
 	RootFS        ImageRootFS        `json:"RootFS"`
 	Metadata      ImageMetadata      `json:"Metadata"`
+}
+
+// ImageInspectConfig is an image's runtime config with its HEALTHCHECK,
+// with docker's names.
+type ImageInspectConfig struct {
+	layers.ImageConfig
+	Healthcheck *layers.Healthcheck `json:"Healthcheck,omitempty"`
 }
 
 // ImageRootFS lists an image's layers by diff ID.
@@ -122,7 +129,7 @@ func (e *Engine) ImageInspect(ref string) (*ImageInspect, error) {
 	s := summarize(img)
 	out := &ImageInspect{
 		ID: img.ID, RepoTags: s.RepoTags, RepoDigests: s.RepoDigests, Comment: img.Comment,
-		Created: img.Created.UTC().Format(time.RFC3339Nano), Author: img.Author, Config: img.Config,
+		Created: img.Created.UTC().Format(time.RFC3339Nano), Author: img.Author, Config: ImageInspectConfig{ImageConfig: img.Config},
 		Architecture: img.Architecture, Os: img.OS, Size: img.Size,
 		RootFS: ImageRootFS{Type: "layers", Layers: []string{}},
 	}
@@ -131,6 +138,9 @@ func (e *Engine) ImageInspect(ref string) (*ImageInspect, error) {
 	}
 	for _, l := range img.Layers {
 		out.RootFS.Layers = append(out.RootFS.Layers, l.DiffID)
+	}
+	if out.Config.Healthcheck, err = e.images.ImageHealthcheck(img); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

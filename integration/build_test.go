@@ -89,6 +89,9 @@ func TestBuildCorpusMetadata(t *testing.T) {
 	if hc == nil || hc["Retries"] != float64(4) || hc["Interval"] != float64(5e9) {
 		t.Errorf("Healthcheck = %v", hc)
 	}
+	if got := ok(t, "image", "inspect", "-f", "{{.Config.Healthcheck.Retries}} {{.Config.Healthcheck.Interval}}", id); got != "4 5000000000" {
+		t.Errorf("image inspect Healthcheck: %q", got)
+	}
 	// Every instruction after FROM is one empty-layer history entry naming it.
 	hist := cf["history"].([]any)
 	var got []string
