@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // IsURL reports whether an ADD source is a remote URL.
@@ -70,7 +71,7 @@ func Fetch(ctx context.Context, rawURL, dir string) (File, error) {
 	return File{Abs: p, Rel: name, Info: st}, nil
 }
 
-// openArchive opens p as a (possibly gzip, bzip2 or zstd compressed) tar
+// openArchive opens p as a (possibly gzip, bzip2, xz or zstd compressed) tar
 // archive; ok is false when p is not one, and ADD copies it as a file.
 func openArchive(p string) (tr *tar.Reader, closeFn func(), ok bool) {
 	f, err := os.Open(p)
@@ -91,6 +92,13 @@ func openArchive(p string) (tr *tar.Reader, closeFn func(), ok bool) {
 		r = gz
 	case bytes.HasPrefix(magic, []byte("BZh")):
 		r = bzip2.NewReader(br)
+	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
+		xr, err := xz.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, nil, false
+		}
+		r = xr
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		zr, err := zstd.NewReader(br)
 		if err != nil {

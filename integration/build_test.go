@@ -113,6 +113,9 @@ func TestBuildCorpusMetadata(t *testing.T) {
 
 func TestBuildCorpusCopyAdd(t *testing.T) {
 	id := buildImage(t, corpus(t, "copy"), "build-corpus-copy")
+	if got := inRun(t, id, "cat /unpacked-xz/pkg/xz.txt"); got != "packed-with-xz" {
+		t.Errorf("ADD of an xz tar: %q", got)
+	}
 	files := inRun(t, id, "find /copied /glob /unpacked /w /added.txt /owned.txt /tmp/hello.txt | sort | tr '\\n' ' '; stat -c '%u:%g %a' /owned.txt; stat -c '%u:%g' /daemon.txt /bin-daemon.txt; cat /unpacked/pkg/packed.txt")
 	want := "/added.txt /copied /copied/dir /copied/dir/inner.txt /copied/dir/sub /copied/dir/sub/deep.txt /copied/hello.txt " +
 		"/glob /glob/hello.txt /owned.txt /tmp/hello.txt /unpacked /unpacked/pkg /unpacked/pkg/packed.txt /w /w/hello.txt 1234:5678 640\n1:1\n2:1\npacked"
