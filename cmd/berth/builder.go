@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -20,6 +23,13 @@ func newBuilderCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if !force {
+				fmt.Print("WARNING! This will remove all build cache.\nAre you sure you want to continue? [y/N] ")
+				line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+					return nil
+				}
+			}
 			n, err := e.PruneBuildCache(cmd.Context())
 			if err != nil {
 				return err
@@ -29,7 +39,9 @@ func newBuilderCmd(c *cli) *cobra.Command {
 		},
 	}
 	prune.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	prune.Flags().BoolP("all", "a", false, "Remove all unused build cache, not just dangling ones")
+	// berth's cache has no dangling entries apart from the rest: every step
+	// image is unused once its build is done, so -a changes nothing.
+	prune.Flags().BoolP("all", "a", false, "Remove all unused build cache (berth's is all unused; the same as without)")
 	cmd.AddCommand(prune)
 	return cmd
 }
