@@ -92,7 +92,7 @@ t send-keys -t e2e Escape; sleep 0.5   # alone, or the terminal reads alt+/
 t send-keys -t e2e / ; t send-keys -t e2e -l "$crashed"; t send-keys -t e2e Enter
 wait_for "filter: $crashed"
 wait_for "Exited (3)"
-t send-keys -t e2e R
+t send-keys -t e2e C
 wait_re "exit code +3"
 wait_for "dying"
 t send-keys -t e2e b

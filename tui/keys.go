@@ -67,7 +67,7 @@ func DefaultKeyMap() *KeyMap {
 		Processes:  b("P", "processes", "P"),
 		Namespaces: b("#", "namespaces", "#"),
 		Stats:      b("S", "stats graphs", "S"),
-		Crash:      b("R", "crash report", "R"),
+		Crash:      b("C", "crash report", "C"),
 		Debug:      b("b", "debug a copy", "b"),
 
 		Follow:     b("f", "follow", "f"),
