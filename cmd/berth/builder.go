@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -23,12 +20,8 @@ func newBuilderCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !force {
-				fmt.Print("WARNING! This will remove all build cache.\nAre you sure you want to continue? [y/N] ")
-				line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					return nil
-				}
+			if !confirmPrune(force, "all build cache") {
+				return nil
 			}
 			n, err := e.PruneBuildCache(cmd.Context())
 			if err != nil {

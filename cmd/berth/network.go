@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -160,12 +159,8 @@ func newNetworkPruneCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !force {
-				fmt.Print("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ")
-				line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					return nil
-				}
+			if !confirmPrune(force, "all custom networks not used by at least one container") {
+				return nil
 			}
 			gone, err := e.PruneNetworks()
 			if len(gone) > 0 {

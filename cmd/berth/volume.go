@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strings"
@@ -171,16 +170,12 @@ func newVolumePruneCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !force {
-				what := "all anonymous local volumes not used by at least one container"
-				if all {
-					what = "all local volumes not used by at least one container"
-				}
-				fmt.Printf("WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", what)
-				line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					return nil
-				}
+			what := "all anonymous local volumes not used by at least one container"
+			if all {
+				what = "all local volumes not used by at least one container"
+			}
+			if !confirmPrune(force, what) {
+				return nil
 			}
 			names, freed, err := e.PruneVolumes(all)
 			if err != nil {
