@@ -135,12 +135,14 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 	if err := network.LoopbackUp(path); err != nil {
 		return fail(fmt.Errorf("loopback: %w", err))
 	}
-	taken, err := e.publishedPorts(r.ID)
-	if err != nil {
-		return fail(err)
-	}
-	if ports, err = network.Mappings(r.Host.PortBindings, taken); err != nil {
-		return fail(err)
+	if len(r.Host.PortBindings) > 0 { // what others publish needs every container read
+		taken, err := e.publishedPorts(r.ID)
+		if err != nil {
+			return fail(err)
+		}
+		if ports, err = network.Mappings(r.Host.PortBindings, taken); err != nil {
+			return fail(err)
+		}
 	}
 	var eps []Endpoint
 	for i, name := range r.networkNames() {
@@ -258,6 +260,9 @@ func (e *Engine) peerEntries(r *record, eps []Endpoint) []network.HostEntry {
 			}
 			links[t.ID] = append(links[t.ID], alias)
 		}
+	}
+	if len(mine) == 0 && len(links) == 0 {
+		return nil // the default network alone: no peers to list, nothing to read
 	}
 	var out []network.HostEntry
 	ids, _ := e.containerIDs()
