@@ -151,3 +151,7 @@ func (e *Engine) withLock(fn func() error) error {
 func (e *Engine) containersDir() string { return filepath.Join(e.root, "containers") }
 func (e *Engine) stateRoot() string     { return filepath.Join(e.runRoot, "runc") }
 func (e *Engine) sockDir() string       { return filepath.Join(e.runRoot, "sock") }
+
+// seccompCacheDir keeps compiled seccomp programs (internal/seccompcache);
+// volatile, so a reboot, which may bring another libseccomp, starts afresh.
+func (e *Engine) seccompCacheDir() string { return filepath.Join(e.runRoot, "seccomp") }

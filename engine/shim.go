@@ -18,6 +18,7 @@ import (
 	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/internal/lockfile"
+	"github.com/berthdev/berth/internal/seccompcache"
 )
 
 // The shim is `berth shim`: one process per running container, started by
@@ -341,6 +342,7 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	staged := seccompcache.Stage(e.seccompCacheDir(), e.runDir(r.ID), cfg.Seccomp)
 	destroyStale(e.stateRoot(), r.ID)
 	ctr, err := libcontainer.Create(e.stateRoot(), r.ID, cfg)
 	if err != nil {
@@ -357,6 +359,7 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		s.out.closeInputs()
 		return nil, nil, codedError{startExitCode(err), errors.New(startError(err))}
 	}
+	staged.Commit()
 	if err := s.out.afterStart(); err != nil {
 		ctr.Signal(unix.SIGKILL)
 		proc.Wait()

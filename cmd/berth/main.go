@@ -15,6 +15,7 @@ import (
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
 
 	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/seccompcache"
 )
 
 func init() {
@@ -24,7 +25,8 @@ func init() {
 	// container and cgroup lookups would fail.
 	runtime.LockOSThread()
 	if len(os.Args) > 1 && os.Args[1] == "init" {
-		libcontainer.Init() // never returns
+		seccompcache.PrepareInit() // before pivot_root, while the run directory is reachable
+		libcontainer.Init()        // never returns
 	}
 }
 
