@@ -75,8 +75,11 @@ func (f *smallForm) view(c *Common, height int, line string) string {
 		} else {
 			label = "  " + label
 		}
-		if fl.toggle || v == "" || v == "▏" {
+		switch {
+		case fl.toggle:
 			v += " " + s.Dim.Render(fl.hint)
+		case v == "" || v == "▏":
+			v += s.Dim.Render(fl.hint)
 		}
 		lines = append(lines, cell(label+" "+v, c.Width))
 	}

@@ -44,7 +44,7 @@ func newPullView() *pullView {
 	return &pullView{form: smallForm{title: "pull an image", fields: []formField{
 		{label: "image", hint: "NAME[:TAG|@DIGEST], e.g. 127.0.0.1:5000/busybox"},
 		{label: "--platform", hint: "empty: the host's"},
-		{label: "--insecure-registry", toggle: true, hint: "plain HTTP to the image's registry (loopback and private addresses always may)"},
+		{label: "--insecure-registry", toggle: true, hint: "reach its registry over plain HTTP"},
 	}}}
 }
 
