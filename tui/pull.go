@@ -158,11 +158,16 @@ func (v *pullView) view(c *Common, height int) string {
 	} else if total > 0 {
 		overall += fmt.Sprintf("  %s %d%%", bar(cur, total, barW), int(100*cur/total))
 	}
-	lines := []string{cell(title, c.Width), cell(overall, c.Width)}
+	lines := []string{cell(title, c.Width)}
+	if v.failed == nil || len(v.order) > 0 {
+		lines = append(lines, cell(overall, c.Width))
+	}
 	if v.failed != nil {
 		lines = append(lines, s.Error.Render(cell("✗ "+oneLine(v.failed), c.Width)))
 	}
-	lines = append(lines, s.Header.Render(cell(fmt.Sprintf("%-12s  %-14s  PROGRESS", "LAYER", "STATE"), c.Width)))
+	if len(v.order) > 0 {
+		lines = append(lines, s.Header.Render(cell(fmt.Sprintf("%-12s  %-14s  PROGRESS", "LAYER", "STATE"), c.Width)))
+	}
 	for _, id := range v.order {
 		p := v.layers[id]
 		st := layerState(p)
