@@ -46,8 +46,8 @@ func (f *fakeEngine) holdBuild() (release func()) {
 	return sync.OnceFunc(func() { close(ch) })
 }
 
-// wait waits at a hold point, if there is one.
-func wait(ctx context.Context, hold chan struct{}) error {
+// waitHold waits at a hold point, if there is one.
+func waitHold(ctx context.Context, hold chan struct{}) error {
 	if hold == nil {
 		return nil
 	}
@@ -84,7 +84,7 @@ func (f *fakeEngine) Pull(ctx context.Context, ref string, o engine.RegistryOpti
 	}
 	report(engine.TransferProgress{ID: a, Action: "Download complete", Current: 2_170_000, Total: 2_170_000})
 	report(engine.TransferProgress{ID: c, Action: "Downloading", Current: 1_700_000, Total: 3_400_000})
-	if err := wait(ctx, f.holds().pull); err != nil {
+	if err := waitHold(ctx, f.holds().pull); err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	report(engine.TransferProgress{ID: c, Action: "Downloading", Current: 3_400_000, Total: 3_400_000})
@@ -118,7 +118,7 @@ func (f *fakeEngine) Build(ctx context.Context, o engine.BuildOptions, progress 
 	step(2, "RUN make", "start", 0, "")
 	out("cc -o app main.c\n")
 	out("compiling 1/3\ncompiling 2/3\n\x1b[1mcompiling\x1b[0m 3/3")
-	if err := wait(ctx, f.holds().build); err != nil {
+	if err := waitHold(ctx, f.holds().build); err != nil {
 		step(2, "RUN make", "error", 0, "")
 		return "", err
 	}

@@ -97,8 +97,8 @@ func (v *pullView) apply(p engine.TransferProgress) {
 	v.layers[p.ID] = p
 }
 
-// layerState is a layer's state in words.
-func layerState(p engine.TransferProgress) string {
+// transferState is a layer's state in words.
+func transferState(p engine.TransferProgress) string {
 	switch p.Action {
 	case "Waiting":
 		return "waiting"
@@ -116,7 +116,7 @@ func layerState(p engine.TransferProgress) string {
 }
 
 // bar is a progress bar of w cells between brackets, docker's way.
-func bar(done, total int64, w int) string {
+func progressBar(done, total int64, w int) string {
 	n := 0
 	if total > 0 {
 		n = int(int64(w) * min(max(done, 0), total) / total)
@@ -128,7 +128,7 @@ func bar(done, total int64, w int) string {
 	return "[" + s + "]"
 }
 
-func size(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
+func byteSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
 
 func (v *pullView) view(c *Common, height int) string {
 	if v.job == nil {
@@ -147,16 +147,16 @@ func (v *pullView) view(c *Common, height int) string {
 	for _, id := range v.order {
 		p := v.layers[id]
 		cur, total = cur+min(p.Current, p.Total), total+p.Total
-		if st := layerState(p); st == "done" || st == "already exists" {
+		if st := transferState(p); st == "done" || st == "already exists" {
 			done++
 		}
 	}
 	barW := min(max(c.Width-58, 10), 50)
-	overall := fmt.Sprintf("%d of %d layers done · %s / %s", done, len(v.order), size(cur), size(total))
+	overall := fmt.Sprintf("%d of %d layers done · %s / %s", done, len(v.order), byteSize(cur), byteSize(total))
 	if len(v.order) == 0 {
 		overall = "resolving the manifest…"
 	} else if total > 0 {
-		overall += fmt.Sprintf("  %s %d%%", bar(cur, total, barW), int(100*cur/total))
+		overall += fmt.Sprintf("  %s %d%%", progressBar(cur, total, barW), int(100*cur/total))
 	}
 	lines := []string{cell(title, c.Width)}
 	if v.failed == nil || len(v.order) > 0 {
@@ -170,8 +170,8 @@ func (v *pullView) view(c *Common, height int) string {
 	}
 	for _, id := range v.order {
 		p := v.layers[id]
-		st := layerState(p)
-		line := fmt.Sprintf("%-12s  %-14s  %s  %s / %s", id, st, bar(p.Current, p.Total, barW), size(min(p.Current, p.Total)), size(p.Total))
+		st := transferState(p)
+		line := fmt.Sprintf("%-12s  %-14s  %s  %s / %s", id, st, progressBar(p.Current, p.Total, barW), byteSize(min(p.Current, p.Total)), byteSize(p.Total))
 		switch st {
 		case "done", "already exists":
 			line = s.Info.Render(line)
