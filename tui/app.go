@@ -30,7 +30,10 @@ type App struct {
 	containers *containersPanel
 	images     *imagesPanel
 	volumes    *resourcePanel
-	runForm    *runForm // open over the images tab
+	runForm    *runForm   // open over the images tab
+	pull       *pullView  // open over the images tab
+	build      *buildView // open over the images tab
+	pickImage  string     // the image ID the list selects when it has it
 	networks   *resourcePanel
 	detail     *detailPanel
 	inDetail   bool
@@ -160,6 +163,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.setStatus("listing images: "+oneLine(msg.err), true)
 		}
 		a.images.Update(msg)
+		if a.pickImage != "" && a.images.pick(a.pickImage) {
+			a.pickImage = ""
+		}
 	case historyMsg:
 		a.images.Update(msg)
 	case actionMsg:
@@ -177,6 +183,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case runMsg:
 		return a, a.ran(msg)
+	case pullMsg:
+		return a, a.pulled(msg)
+	case buildMsg:
+		return a, a.builtMsg(msg)
 	case resourcesMsg:
 		if msg.err != nil {
 			a.setStatus("listing "+msg.kind+"s: "+oneLine(msg.err), true)
@@ -267,6 +277,10 @@ func (a *App) render() string {
 		b.WriteString(a.detail.View())
 	case a.tab == tabImages && a.runForm != nil:
 		b.WriteString(a.runForm.view(a.c, a.bodyHeight()))
+	case a.tab == tabImages && a.pull != nil:
+		b.WriteString(a.pull.view(a.c, a.bodyHeight()))
+	case a.tab == tabImages && a.build != nil:
+		b.WriteString(a.build.view(a.c, a.bodyHeight()))
 	case a.tab == tabImages:
 		b.WriteString(a.images.View())
 	case a.tab == tabVolumes:

@@ -12,6 +12,12 @@
 //	               Sampler watches exactly those), PORTS
 //	imagesPanel    images, and an image's history (its layers) on enter;
 //	               R opens runForm (`berth run` with the common flags)
+//	pullView       p: a pull form, then each layer's progress (pull.go)
+//	buildView      B: a build form, then its steps and RUN output in a
+//	               virtualised pane (buildview.go); both run as a job
+//	               (job.go): the engine call in a goroutine, its progress
+//	               handed to Update in batches at most 10 a second, esc
+//	               cancelling its context
 //	resourcePanel  the Volumes and Networks tabs: list, create (n), remove (D)
 //	detailPanel    one container's tabs: Logs (logsPanel: follow, search,
 //	               timestamps, save), Inspect, Diff, Processes, Namespaces,

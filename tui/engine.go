@@ -55,6 +55,11 @@ type Engine interface {
 
 	// Create makes a container (the run form); Start then starts it.
 	Create(o engine.CreateOptions) (string, error)
+	// Pull fetches an image, telling opts.Progress about each layer (the
+	// pull form); Build builds one, telling progress about each step (the
+	// build form). Both stop when ctx is cancelled.
+	Pull(ctx context.Context, ref string, opts engine.RegistryOptions) (*engine.PullResult, error)
+	Build(ctx context.Context, o engine.BuildOptions, progress func(engine.BuildEvent)) (string, error)
 
 	ListVolumes() ([]engine.VolumeSummary, error)
 	CreateVolume(o engine.VolumeCreateOptions) (*engine.Volume, error)

@@ -11,6 +11,8 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
 	// Container actions.
 	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach, Create, Run key.Binding
+	// Images.
+	Pull, Build key.Binding
 	// A container's tabs.
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
@@ -60,6 +62,8 @@ func DefaultKeyMap() *KeyMap {
 		Attach:  b("A", "attach", "A"),
 		Create:  b("n", "new volume/network", "n"),
 		Run:     b("R", "run image (images)", "R"),
+		Pull:    b("p", "pull image", "p"),
+		Build:   b("B", "build image", "B"),
 		Logs:    b("l", "logs", "l"),
 		Inspect: b("i", "inspect", "i"),
 
@@ -94,6 +98,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Back, k.Help, k.Quit},
+		{k.Pull, k.Build},
 	}
 }
 

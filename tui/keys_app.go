@@ -40,6 +40,9 @@ func (a *App) key(k string) tea.Cmd {
 	if a.runForm != nil && a.tab == tabImages && !a.inDetail && !a.help {
 		return a.formKey(k)
 	}
+	if cmd, ok := a.imageJobKey(k); ok {
+		return cmd
+	}
 	if r := a.resources(); r != nil && r.capturing() {
 		return a.resourceKey(r, k)
 	}
@@ -274,7 +277,7 @@ func (a *App) detailKey(k string) tea.Cmd {
 func (a *App) helpView(h int) string {
 	s, km := a.c.Styles, a.c.KeyMap
 	groups := km.FullHelp()
-	titles := []string{"Lists", "Containers", "Logs", "Everywhere"}
+	titles := []string{"Lists", "Containers", "Logs", "Everywhere", "Images"}
 	col := func(idx ...int) string {
 		var lines []string
 		for _, g := range idx {
@@ -289,7 +292,7 @@ func (a *App) helpView(h int) string {
 	}
 	w := a.c.Width / 3
 	body := lipgloss.JoinHorizontal(lipgloss.Top,
-		lipgloss.NewStyle().Width(w).Render(col(0)),
+		lipgloss.NewStyle().Width(w).Render(col(0, 4)),
 		lipgloss.NewStyle().Width(w).Render(col(1)),
 		lipgloss.NewStyle().Width(a.c.Width-2*w).Render(col(2, 3)))
 	lines := strings.Split(body, "\n")
@@ -320,27 +323,10 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if m.Y == 0 {
-		// "berth  1 Containers 2 Images ...": the tab names start at column 7.
-		x := 7
-		for i, t := range tabNames {
-			if m.X >= x && m.X < x+len(t) {
-				return a.key([]key.Binding{km.Containers, km.Images, km.Volumes, km.Networks}[i].Keys()[0])
-			}
-			x += len(t) + 1
-		}
-		return nil
+		return a.clickTab(m.X)
 	}
-	if a.inDetail || a.help || a.tab != tabContainers {
-		return nil
-	}
-	p := a.containers
-	top := 2 // tab bar, header
-	if p.filter.active || p.filter.value != "" {
-		top++
-	}
-	if row := p.win.Offset + m.Y - top; m.Y >= top && row < len(p.rows) && m.Y < 1+a.bodyHeight() {
-		p.win.Cursor = row
-		p.win.clamp(len(p.rows))
+	if !a.inDetail && !a.help {
+		a.clickRow(m.Y)
 	}
 	return nil
 }

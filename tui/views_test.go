@@ -67,6 +67,9 @@ func TestViews(t *testing.T) {
 			h.press(h.km.Run)
 			h.typeText("api")
 		}, "--name     api"},
+		{"pull_form", pullForm, "$ berth pull 127.0.0.1:5000/busybox"},
+		{"pull_progress", pullHalfWay, "3.87MB / 5.57MB"},
+		{"build_progress", buildRunning, "compiling 3/3"},
 		{"help", func(h *harness) { h.press(h.km.Help) }, "any key closes"},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {

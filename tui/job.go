@@ -1,0 +1,101 @@
+package tui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// jobFrame is how often a running job's progress may redraw the screen:
+// events that come faster are handed to Update together.
+const jobFrame = 100 * time.Millisecond
+
+// job is a long engine call (a pull, a build) running off the event loop.
+// Its progress events (T) are collected as the engine reports them and
+// handed to Update in batches, at most one a jobFrame, with the re-arm
+// pattern: next waits for a batch and returns it as a jobMsg, and Update
+// applies it and issues next again until the call has ended with its
+// result (R) or error.
+type job[T, R any] struct {
+	cancel    context.CancelFunc
+	cancelled bool // the user asked it to stop (Update's side only)
+
+	mu      sync.Mutex
+	pending []T
+	wake    chan struct{} // a batch is pending
+	done    chan struct{} // closed when the call returned; res and err are set
+	last    time.Time     // when next last returned (next's side only)
+	res     R
+	err     error
+}
+
+// jobMsg is a batch of a job's events, and its end when ended is set.
+type jobMsg[T, R any] struct {
+	j      *job[T, R]
+	events []T
+	ended  bool
+}
+
+// startJob runs call in a goroutine under a context of parent (so closing
+// the workbench stops it); the returned command starts it and waits for
+// its first batch.
+func startJob[T, R any](parent context.Context, call func(ctx context.Context, report func(T)) (R, error)) (*job[T, R], tea.Cmd) {
+	ctx, cancel := context.WithCancel(parent)
+	j := &job[T, R]{cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	wait := j.next()
+	return j, func() tea.Msg {
+		go func() {
+			defer cancel()
+			j.res, j.err = call(ctx, j.report)
+			close(j.done)
+		}()
+		return wait()
+	}
+}
+
+// report is the engine's progress callback: it never blocks the engine.
+func (j *job[T, R]) report(ev T) {
+	j.mu.Lock()
+	j.pending = append(j.pending, ev)
+	j.mu.Unlock()
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next waits for the next batch (or the end) and returns it.
+func (j *job[T, R]) next() tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-j.wake:
+		case <-j.done:
+		}
+		if d := time.Until(j.last.Add(jobFrame)); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-j.done:
+			}
+		}
+		j.last = time.Now()
+		ended := false
+		select {
+		case <-j.done: // every report happened before, so the batch below is the last
+			ended = true
+		default:
+		}
+		j.mu.Lock()
+		evs := j.pending
+		j.pending = nil
+		j.mu.Unlock()
+		return jobMsg[T, R]{j: j, events: evs, ended: ended}
+	}
+}
+
+// stop cancels the call; its end still arrives as a jobMsg.
+func (j *job[T, R]) stop() {
+	j.cancelled = true
+	j.cancel()
+}
