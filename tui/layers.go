@@ -147,7 +147,7 @@ type layersCache struct {
 
 const (
 	maxCachedTrees = 24
-	maxCachedNodes = 1_500_000
+	maxCachedNodes = 600_000
 	maxCachedDiffs = 64
 )
 
