@@ -12,6 +12,12 @@
 //	               Sampler watches exactly those), PORTS
 //	imagesPanel    images, and an image's history (its layers) on enter;
 //	               R opens runForm (`berth run` with the common flags)
+//	layersView     l on an image: `berth layers` as a dive-like explorer
+//	               (layers*.go): the layers, the file tree after one (its
+//	               changes or the aggregate), kinds hidden, a filter, the
+//	               efficiency, a file's diff between layers; trees built
+//	               in the engine call's command and cached per (image,
+//	               layer, mode), only the visible rows rendered
 //	resourcePanel  the Volumes and Networks tabs: list, create (n), remove (D)
 //	detailPanel    one container's tabs: Logs (logsPanel: follow, search,
 //	               timestamps, save), Inspect, Diff, Processes, Namespaces,

@@ -128,7 +128,7 @@ func TestLayersFlows(t *testing.T) {
 		h.press(h.km.Down)
 		h.waitFor("Files · 9 shown")
 		h.press(h.km.NextPane, h.km.Bottom, h.km.FileDiff)
-		h.waitFor("pkgcache.bin · layer 0 → 1", "binary or large: no text diff")
+		h.waitFor("pkgcache.bin · layer 0 → 1", "binary or large, or not a regular file: no text diff; they differ", "layer 1: 4.42MB sha256:")
 	})
 	t.Run("a wasted path's diff from the efficiency pane", func(t *testing.T) {
 		h := start(t, world(), 80, 24)

@@ -84,19 +84,21 @@ func diffLines(r *diffResult) []string {
 	case r.note != "":
 		lines = append(lines, r.note)
 	case d.Binary && (d.Old == nil || d.New == nil):
-		only := d.To
+		only, e := d.To, d.New
 		if d.New == nil {
-			only = d.From
+			only, e = d.From, d.Old
 		}
-		lines = append(lines, fmt.Sprintf("binary or large: only in layer %d (%s)", only, units.HumanSize(float64(max(sizeOfEntry(d.Old), sizeOfEntry(d.New))))))
+		lines = append(lines, fmt.Sprintf("binary or large: only in layer %d: %s", only, describeEntry(e)))
 	case d.Binary:
-		same := "differ"
-		if d.Old.Digest == d.New.Digest {
-			same = "same content"
+		same := "they differ"
+		if d.Old.Digest == d.New.Digest && d.Old.Link == d.New.Link {
+			same = "the same content"
 		}
-		lines = append(lines, "binary or large: no text diff",
-			fmt.Sprintf("layer %d: %s %s", d.From, units.HumanSize(float64(d.Old.Size)), shortDigest(d.Old.Digest)),
-			fmt.Sprintf("layer %d: %s %s (%s)", d.To, units.HumanSize(float64(d.New.Size)), shortDigest(d.New.Digest), same))
+		lines = append(lines, "binary or large, or not a regular file: no text diff; "+same,
+			fmt.Sprintf("layer %d: %s", d.From, describeEntry(d.Old)),
+			fmt.Sprintf("layer %d: %s", d.To, describeEntry(d.New)))
+	case d.Unified == "" && (d.Old == nil || d.New == nil):
+		lines = append(lines, "an empty file, in only one of the two layers")
 	case d.Unified == "":
 		lines = append(lines, fmt.Sprintf("same content in layer %d and layer %d (the change is in metadata)", d.From, d.To))
 	default:
@@ -105,11 +107,16 @@ func diffLines(r *diffResult) []string {
 	return lines
 }
 
-func sizeOfEntry(e *engine.FileEntry) int64 {
-	if e == nil {
-		return 0
+// describeEntry is a file that has no text diff: its kind, size, digest
+// or link.
+func describeEntry(e *engine.FileEntry) string {
+	switch {
+	case e.Link != "":
+		return fmt.Sprintf("%s → %s", e.Type, e.Link)
+	case e.Type != "file":
+		return string(e.Type)
 	}
-	return e.Size
+	return strings.TrimSpace(units.HumanSize(float64(e.Size)) + " " + shortDigest(e.Digest))
 }
 
 func shortDigest(d string) string {
