@@ -88,7 +88,7 @@ func TestLayersFlows(t *testing.T) {
 		h.waitCall("layer tree busybox:latest 1")
 		h.waitFor("aggregated up to layer 1", "libc.so.6", "$ berth layers --aggregate --layer 1 busybox:latest")
 		h.press(h.km.HideUnmodified)
-		h.waitFor("hiding unmodified", "ca-certificates.crt")
+		h.waitFor("hiding unchanged", "ca-certificates.crt")
 		h.waitGone("libc.so.6", "os-release")
 		h.press(h.km.HideUnmodified, h.km.NextPane)
 		h.waitFor("libc.so.6")

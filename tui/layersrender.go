@@ -118,7 +118,7 @@ func (v *layersView) titleLine() string {
 		t += s.Dim.Render(mode) + s.Header.Render(fmt.Sprint(v.layer()))
 	}
 	var hidden []string
-	for k, name := range [numKinds]string{kindAdded: "added", kindModified: "modified", kindRemoved: "removed", kindUnmodified: "unmodified"} {
+	for k, name := range [numKinds]string{kindAdded: "added", kindModified: "modified", kindRemoved: "removed", kindUnmodified: "unchanged"} {
 		if v.filter.hide[k] {
 			hidden = append(hidden, name)
 		}
