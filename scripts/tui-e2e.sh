@@ -3,7 +3,8 @@
 #   a new container appears in the list (from engine events), a shell is
 #   opened in it and `hostname` typed, the workbench comes back after `exit`,
 #   the container is stopped from the list, and a crashed container is
-#   debugged with one key (a shell in a copy of it, removed afterwards).
+#   debugged with one key (a shell in a copy of it, removed afterwards),
+#   and busybox's Layers view lists bin/busybox.
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -118,6 +119,20 @@ wait_for "started $run"
 wait_for "berth run -d --name $run busybox"
 status=$("$BERTH" inspect -f '{{.State.Status}}' "$run")
 [[ $status == running ]] || { echo "tui-e2e: $run is $status, want running" >&2; exit 1; }
+
+step "the Layers view of busybox shows its tree and the command that lists it"
+t send-keys -t e2e Escape; sleep 0.5
+t send-keys -t e2e 2
+wait_for "REPOSITORY"
+t send-keys -t e2e g
+row=$("$BERTH" images --format '{{.Repository}}:{{.Tag}}' | grep -nx 'busybox:latest' | cut -d: -f1)
+for _ in $(seq 2 "$row"); do t send-keys -t e2e j; done
+t send-keys -t e2e l
+wait_for "busybox:latest · layers · changed in layer 0"
+wait_re "[0-9.]+[kM]B +busybox *$"
+wait_for "berth layers --layer 0 busybox:latest"
+t send-keys -t e2e Escape; sleep 0.5
+wait_for "REPOSITORY"
 
 step "create and remove a volume from the Volumes tab"
 vol=e2e-vol-$$

@@ -35,6 +35,7 @@ type App struct {
 	build      *buildView // open over the images tab
 	pickImage  string     // the image ID the list selects when it has it
 	networks   *resourcePanel
+	layers     layersState // the Layers view, over the images tab
 	detail     *detailPanel
 	inDetail   bool
 	cmdlog     cmdLog
@@ -110,6 +111,9 @@ func (a *App) setSize(w, h int) {
 	a.volumes.SetSize(w, body)
 	a.networks.SetSize(w, body)
 	a.detail.SetSize(w, body)
+	if a.layers.open != nil {
+		a.layers.open.SetSize(w, body)
+	}
 }
 
 func (a *App) bodyHeight() int {
@@ -168,6 +172,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case historyMsg:
 		a.images.Update(msg)
+	case layersMsg:
+		return a, a.layersUpdate(msg)
 	case actionMsg:
 		if msg.err != nil {
 			a.setStatus(oneLine(msg.err), true)
@@ -275,6 +281,8 @@ func (a *App) render() string {
 		return b.String()
 	case a.inDetail:
 		b.WriteString(a.detail.View())
+	case a.layersShown():
+		b.WriteString(a.layers.open.view())
 	case a.tab == tabImages && a.runForm != nil:
 		b.WriteString(a.runForm.view(a.c, a.bodyHeight()))
 	case a.tab == tabImages && a.pull != nil:
@@ -330,7 +338,11 @@ func (a *App) statusBar() string {
 		return cell(s.Info.Render("✓ "+a.status), a.c.Width)
 	}
 	var hints []string
-	for _, k := range a.c.KeyMap.ShortHelp() {
+	keys := a.c.KeyMap.ShortHelp()
+	if a.layersShown() {
+		keys = a.c.KeyMap.LayersHelp()
+	}
+	for _, k := range keys {
 		h := k.Help()
 		hints = append(hints, s.Key.Render(h.Key)+" "+s.StatusBar.Render(h.Desc))
 	}

@@ -18,6 +18,12 @@
 //	               (job.go): the engine call in a goroutine, its progress
 //	               handed to Update in batches at most 10 a second, esc
 //	               cancelling its context
+//	layersView     l on an image: `berth layers` as a dive-like explorer
+//	               (layers*.go): the layers, the file tree after one (its
+//	               changes or the aggregate), kinds hidden, a filter, the
+//	               efficiency, a file's diff between layers; trees built
+//	               in the engine call's command and cached per (image,
+//	               layer, mode), only the visible rows rendered
 //	resourcePanel  the Volumes and Networks tabs: list, create (n), remove (D)
 //	detailPanel    one container's tabs: Logs (logsPanel: follow, search,
 //	               timestamps, save), Inspect, Diff, Processes, Namespaces,

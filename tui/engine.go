@@ -61,6 +61,15 @@ type Engine interface {
 	Pull(ctx context.Context, ref string, opts engine.RegistryOptions) (*engine.PullResult, error)
 	Build(ctx context.Context, o engine.BuildOptions, progress func(engine.BuildEvent)) (string, error)
 
+	// The Layers view (layers*.go): an image's layer table and efficiency,
+	// a layer's changes, the tree after a layer, and one file's history
+	// and diff between two layers. Layers count from 0 at the bottom.
+	ImageLayers(ref string, o engine.AnalyzeOptions) (*engine.LayerAnalysis, error)
+	LayerChanges(ref string, from, to int, digests bool) ([]engine.FileEntry, error)
+	LayerTree(ref string, upTo int, digests bool) ([]engine.FileEntry, error)
+	PathHistory(ref, path string) ([]engine.PathEvent, error)
+	LayerDiff(ref, path string, from, to int) (*engine.FileDiff, error)
+
 	ListVolumes() ([]engine.VolumeSummary, error)
 	CreateVolume(o engine.VolumeCreateOptions) (*engine.Volume, error)
 	RemoveVolume(name string, force bool) error

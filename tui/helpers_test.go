@@ -18,7 +18,7 @@ import (
 func keyMsg(k string) tea.KeyPressMsg {
 	named := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "space": tea.KeySpace,
 		"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome,
-		"end": tea.KeyEnd, "backspace": tea.KeyBackspace}
+		"end": tea.KeyEnd, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight}
 	mod := tea.KeyMod(0)
 	switch {
 	case strings.HasPrefix(k, "ctrl+"):

@@ -17,6 +17,8 @@ type KeyMap struct {
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
 	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
+	// The Layers view (Layers opens it from the images).
+	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
 	// Prompts.
 	Confirm, Cancel key.Binding
 }
@@ -81,6 +83,19 @@ func DefaultKeyMap() *KeyMap {
 		PrevMatch:  b("N", "prev match", "N"),
 		Save:       b("w", "save to file", "w"),
 
+		Layers:         b("l", "image layers", "l"),
+		NextPane:       b("tab", "next pane", "tab"),
+		PrevPane:       b("shift+tab", "prev pane", "shift+tab"),
+		Aggregate:      b("a", "changes/all", "a"),
+		HideAdded:      b("A", "hide added", "A"),
+		HideModified:   b("M", "hide modified", "M"),
+		HideRemoved:    b("D", "hide removed", "D"),
+		HideUnmodified: b("U", "hide unchanged", "U"),
+		Fold:           b("space", "fold/unfold", "space"),
+		Collapse:       b("←/h", "fold/to parent", "left", "h"),
+		Expand:         b("→/l", "unfold dir", "right", "l"),
+		FileDiff:       b("d", "file's diff", "d"),
+
 		Confirm: b("y", "yes", "y", "Y"),
 		Cancel:  b("n/esc", "no", "n", "N", "esc"),
 	}
@@ -91,14 +106,21 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Open, k.Shell, k.Start, k.Stop, k.Filter, k.ShowAll, k.Quit}
 }
 
-// FullHelp is every key, grouped as `?` shows them.
+// LayersHelp is the status bar's key hint in the Layers view.
+func (k *KeyMap) LayersHelp() []key.Binding {
+	return []key.Binding{k.Help, k.NextPane, k.Aggregate, k.Filter, k.FileDiff, k.Back, k.HideUnmodified, k.Fold}
+}
+
+// FullHelp is every key, grouped as `?` shows them: lists, containers,
+// logs, everywhere, the Layers view.
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build},
+		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 	}
 }
 

@@ -30,6 +30,11 @@ func (a *App) key(k string) tea.Cmd {
 		a.help = false
 		return nil
 	}
+	if a.layersShown() {
+		if cmd, ok := a.layersKey(k); ok {
+			return cmd
+		}
+	}
 	if a.containers.capturing() && !a.inDetail && a.tab == tabContainers {
 		a.containers.key(k)
 		if !a.containers.capturing() && a.containers.filter.value != "" {
@@ -98,6 +103,9 @@ func (a *App) key(k string) tea.Cmd {
 		return nil
 	}
 	if a.tab == tabImages {
+		if matches(k, km.Layers) {
+			return a.openLayers()
+		}
 		if matches(k, km.Open) && a.images.history == nil {
 			if ref, ok := a.images.open(); ok {
 				a.cmdlog.add(equivalent("history", ref))
@@ -277,7 +285,7 @@ func (a *App) detailKey(k string) tea.Cmd {
 func (a *App) helpView(h int) string {
 	s, km := a.c.Styles, a.c.KeyMap
 	groups := km.FullHelp()
-	titles := []string{"Lists", "Containers", "Logs", "Everywhere", "Images"}
+	titles := []string{"Lists", "Containers", "Logs", "Everywhere", "Images", "Layers view"}
 	col := func(idx ...int) string {
 		var lines []string
 		for _, g := range idx {
@@ -291,10 +299,14 @@ func (a *App) helpView(h int) string {
 		return strings.Join(lines, "\n")
 	}
 	w := a.c.Width / 3
+	mid, right := []int{1}, []int{2, 3}
+	if a.layers.open != nil && a.tab == tabImages && !a.inDetail {
+		mid, right = []int{5}, []int{3}
+	}
 	body := lipgloss.JoinHorizontal(lipgloss.Top,
 		lipgloss.NewStyle().Width(w).Render(col(0, 4)),
-		lipgloss.NewStyle().Width(w).Render(col(1)),
-		lipgloss.NewStyle().Width(a.c.Width-2*w).Render(col(2, 3)))
+		lipgloss.NewStyle().Width(w).Render(col(mid...)),
+		lipgloss.NewStyle().Width(a.c.Width-2*w).Render(col(right...)))
 	lines := strings.Split(body, "\n")
 	lines = append([]string{s.Title.Render("keys") + s.Dim.Render(" · any key closes")}, lines...)
 	for i := range lines {
