@@ -19,6 +19,7 @@ import (
 // code. Like runc exec, the calling process is the new process's parent; with
 // Detach it returns as soon as the process runs.
 func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, s Streams) (int, error) {
+	go warmCgroupAttach() // the exec joins the container's cgroups
 	r, st, err := e.running(ref)
 	if err != nil {
 		return 0, err

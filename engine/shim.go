@@ -100,6 +100,7 @@ func (c codedError) Unwrap() error { return c.err }
 
 func (s *shim) run(o ShimOptions) error {
 	e := s.e
+	go warmCgroupAttach()
 	r, err := e.loadRecord(o.ID)
 	if err != nil {
 		return err
