@@ -215,7 +215,7 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 	if err != nil {
 		return err
 	}
-	if st.running() || shimAlive(st) {
+	if st.running() {
 		if !force {
 			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w", r.Name, st.Status, errdefs.ErrFailedPrecondition)
 		}
@@ -227,6 +227,9 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 			}
 			c.Signal(unix.SIGKILL)
 		}
+	}
+	if st.running() || shimAlive(st) {
+		// Killed above, or exited and its shim still cleaning up.
 		if _, err := e.Wait(ctx, r.ID); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
 			return err
 		}
@@ -243,7 +246,19 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 // removeContainer deletes a stopped container's files and volatile state.
 // auto is set when the shim removes a --rm container.
 func (e *Engine) removeContainer(r *record, auto bool) error {
-	err := e.withLock(func() error {
+	purge, err := e.unlinkContainer(r, auto)
+	purge()
+	return err
+}
+
+// unlinkContainer does what removing a container means to everybody else:
+// it is gone from every list, its name is free and, with auto (--rm, as
+// docker's does), so are its anonymous volumes. purge then deletes its
+// files; a crash before purge leaves only what reconcile sweeps.
+func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error) {
+	gone := filepath.Join(e.containersDir(), ".rm-"+r.ID)
+	purge = func() {}
+	err = e.withLock(func() error {
 		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) {
 			if auto {
 				return nil
@@ -255,19 +270,19 @@ func (e *Engine) removeContainer(r *record, auto bool) error {
 		os.RemoveAll(e.runDir(r.ID))
 		os.Remove(e.sockPath(r.ID))
 		// Rename first so that a crash mid-removal never leaves a half container.
-		gone := filepath.Join(e.containersDir(), ".rm-"+r.ID)
 		if err := os.Rename(e.containerDir(r.ID), gone); err != nil {
 			return err
 		}
-		return os.RemoveAll(gone)
+		purge = func() { os.RemoveAll(gone) }
+		return nil
 	})
 	if err == nil {
 		e.emit(containerEvent("destroy", r, nil))
-		if auto { // --rm takes its anonymous volumes along, as docker's does
+		if auto {
 			e.removeAnonymousVolumes(r.Mounts)
 		}
 	}
-	return err
+	return purge, err
 }
 
 // Pause freezes every process of the container (the cgroup freezer).

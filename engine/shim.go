@@ -111,7 +111,8 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 	// Held for the shim's whole life: Wait blocks on it.
-	lk, err := lockfile.Acquire(filepath.Join(rd, "shim.lock"), 0)
+	// A shim that is cleaning up after the last run holds it briefly.
+	lk, err := lockfile.Acquire(filepath.Join(rd, "shim.lock"), 10*time.Second)
 	if err != nil {
 		return fmt.Errorf("container %s is busy: %v", r.Name, err)
 	}
@@ -196,26 +197,23 @@ func (s *shim) run(o ShimOptions) error {
 	}()
 
 	var bo backoff
-	code := 0
+	code, exitSent := 0, false
 	for {
 		ps, _ := proc.Wait()
 		code = waitStatusCode(ps)
 		oom, peak := s.oomKilled(), s.memoryPeak()
 		s.out.drain(2 * time.Second)
 		finished := time.Now().UTC()
-		s.mu.Lock()
-		cleanup()
-		s.ctr = nil
-		s.mu.Unlock()
 		restart := false
 		e.updateState(r.ID, func(st *state) error {
 			restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
 			st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt, st.MemoryPeak = 0, code, oom, finished, peak
+			// The shim stays recorded until it has cleaned up: Wait, rm
+			// and a new shim wait for it.
+			st.Status = StatusExited
 			if restart {
 				st.Status = StatusRestarting
 				st.RestartCount++
-			} else {
-				st.Status, st.ShimPid, st.ShimStart = StatusExited, 0, 0
 			}
 			return nil
 		})
@@ -223,6 +221,15 @@ func (s *shim) run(o ShimOptions) error {
 			e.emit(containerEvent("oom", r, nil))
 		}
 		e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
+		if !restart && !r.Host.AutoRemove {
+			// A foreground run returns now; the clean-up follows.
+			s.out.exit(code)
+			exitSent = true
+		}
+		s.mu.Lock()
+		cleanup()
+		s.ctr = nil
+		s.mu.Unlock()
 		if !restart {
 			break
 		}
@@ -250,10 +257,21 @@ func (s *shim) run(o ShimOptions) error {
 		e.emit(containerEvent("start", r, nil))
 	}
 	signal.Stop(sigs)
-	s.out.exit(code)
 	if r.Host.AutoRemove {
+		// docker's `run --rm` returns once the container is gone (its
+		// name and anonymous volumes free); its files go after that.
 		lk.Unlock()
-		e.removeContainer(r, true)
+		purge, _ := e.unlinkContainer(r, true)
+		s.out.exit(code)
+		purge()
+		return nil
+	}
+	e.updateState(r.ID, func(st *state) error {
+		st.ShimPid, st.ShimStart = 0, 0
+		return nil
+	})
+	if !exitSent {
+		s.out.exit(code)
 	}
 	return nil
 }

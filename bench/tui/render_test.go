@@ -146,3 +146,23 @@ func BenchmarkContainersEvent(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/frame")
 }
+
+func (m *manyContainers) Pull(context.Context, string, engine.RegistryOptions) (*engine.PullResult, error) {
+	return nil, errNone
+}
+func (m *manyContainers) Build(context.Context, engine.BuildOptions, func(engine.BuildEvent)) (string, error) {
+	return "", errNone
+}
+func (m *manyContainers) ImageLayers(string, engine.AnalyzeOptions) (*engine.LayerAnalysis, error) {
+	return nil, errNone
+}
+func (m *manyContainers) LayerChanges(string, int, int, bool) ([]engine.FileEntry, error) {
+	return nil, errNone
+}
+func (m *manyContainers) LayerTree(string, int, bool) ([]engine.FileEntry, error) {
+	return nil, errNone
+}
+func (m *manyContainers) PathHistory(string, string) ([]engine.PathEvent, error) { return nil, errNone }
+func (m *manyContainers) LayerDiff(string, string, int, int) (*engine.FileDiff, error) {
+	return nil, errNone
+}

@@ -1,0 +1,19 @@
+package integration
+
+import "testing"
+
+// A foreground run returns as soon as the container has exited, while its
+// shim still cleans up: what a script does next must not see that.
+// `run --rm` returns once the container is gone, as docker's does.
+func TestRightAfterRun(t *testing.T) {
+	for i := 0; i < 10; i++ {
+		n := name(t, "after")
+		ok(t, "run", "--name", n, "--network", "none", "busybox", "true")
+		ok(t, "rm", n) // not "container is running"
+		ok(t, "run", "--rm", "--name", n, "--network", "none", "busybox", "true")
+		ok(t, "run", "--rm", "--name", n, "--network", "none", "busybox", "true") // the name is free
+		ok(t, "run", "--name", n, "--network", "none", "busybox", "true")
+		ok(t, "start", "-a", n) // a new shim waits for the last one
+		ok(t, "rm", n)
+	}
+}
