@@ -167,3 +167,36 @@ func TestStageAndCommit(t *testing.T) {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// While a program is registered, rules wait in the filter; whatever needs
+// the C filter as it is gets them first, so it sees an eager filter.
+func TestKeptBackRulesReachLibseccompWhenNeeded(t *testing.T) {
+	libseccomp.UsePrecompiled(libseccomp.Fingerprint{1}, make([]byte, 8))
+	f := filter(t, 38)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() { b, _ := io.ReadAll(r); got <- b }()
+	if err := f.ExportPFC(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if pfc := string(<-got); !bytes.Contains([]byte(pfc), []byte("mkdir")) || !bytes.Contains([]byte(pfc), []byte("personality")) {
+		t.Fatalf("the pseudo filter lacks the kept-back rules:\n%s", pfc)
+	}
+	// A rule libseccomp refuses (the filter's default action) fails at
+	// the export that needs it.
+	g := filter(t, 38)
+	sc, _ := libseccomp.GetSyscallFromName("mkdir")
+	if err := g.AddRule(sc, libseccomp.ActErrno.SetReturnCode(1)); err != nil {
+		t.Fatalf("kept back, the rule should be refused later, not now: %v", err)
+	}
+	r2, w2, _ := os.Pipe()
+	go io.Copy(io.Discard, r2)
+	if err := g.ExportBPF(w2); err == nil {
+		t.Fatal("a refused rule went unnoticed")
+	}
+	w2.Close()
+}

@@ -621,7 +621,8 @@ type ScmpFilter struct {
 	filterCtx C.scmp_filter_ctx
 	valid     bool
 	lock      sync.Mutex
-	trail     transcript // berth: every call that shaped the filter (precompiled.go)
+	trail     transcript    // berth: every call that shaped the filter (precompiled.go)
+	pending   []pendingRule // berth: rules not yet given to libseccomp (precompiled.go)
 }
 
 // NewFilter creates and returns a new filter context.  Accepts a default action to be
@@ -681,6 +682,7 @@ func (f *ScmpFilter) Reset(defaultAction ScmpAction) error {
 		return errBadFilter
 	}
 
+	f.pending = nil
 	f.trail.begin(uint64(defaultAction))
 	if retCode := C.seccomp_reset(f.filterCtx, defaultAction.toNative()); retCode != 0 {
 		return errRc(retCode)
@@ -729,6 +731,12 @@ func (f *ScmpFilter) Merge(src *ScmpFilter) error {
 	}
 
 	// Merge the filters
+	if err := f.flushPending(); err != nil {
+		return err
+	}
+	if err := src.flushPending(); err != nil {
+		return err
+	}
 	f.trail.opaque = true // what src holds is not in f's transcript
 	if retCode := C.seccomp_merge(f.filterCtx, src.filterCtx); retCode != 0 {
 		e := errRc(retCode)
@@ -793,6 +801,9 @@ func (f *ScmpFilter) AddArch(arch ScmpArch) error {
 	// Libseccomp returns -EEXIST if the specified architecture is already
 	// present. Succeed silently in this case, as it's not fatal, and the
 	// architecture is present already.
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	f.trail.add(opArchAdd, uint64(arch))
 	if retCode := C.seccomp_arch_add(f.filterCtx, arch.toNative()); retCode != 0 {
 		if e := errRc(retCode); e != syscall.EEXIST {
@@ -820,6 +831,9 @@ func (f *ScmpFilter) RemoveArch(arch ScmpArch) error {
 	// Similar to AddArch, -EEXIST is returned if the arch is not present
 	// Succeed silently in that case, this is not fatal and the architecture
 	// is not present in the filter after RemoveArch
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	f.trail.add(opArchRemove, uint64(arch))
 	if retCode := C.seccomp_arch_remove(f.filterCtx, arch.toNative()); retCode != 0 {
 		if e := errRc(retCode); e != syscall.EEXIST {
@@ -847,6 +861,9 @@ func (f *ScmpFilter) Precompute() error {
 		return e
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	if retCode := C.compat_precompute(f.filterCtx); retCode != 0 {
 		return errRc(retCode)
 	}
@@ -864,6 +881,9 @@ func (f *ScmpFilter) Load() error {
 		return errBadFilter
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	if retCode := C.seccomp_load(f.filterCtx); retCode != 0 {
 		return errRc(retCode)
 	}
@@ -1160,6 +1180,9 @@ func (f *ScmpFilter) SetSyscallPriority(call ScmpSyscall, priority uint8) error 
 		return errBadFilter
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	f.trail.add(opPriority, uint64(call), uint64(priority))
 	if retCode := C.seccomp_syscall_priority(f.filterCtx, C.int(call),
 		C.uint8_t(priority)); retCode != 0 {
@@ -1221,6 +1244,9 @@ func (f *ScmpFilter) ExportPFC(file *os.File) error {
 		return errBadFilter
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	if retCode := C.seccomp_export_pfc(f.filterCtx, C.int(fd)); retCode != 0 {
 		return errRc(retCode)
 	}
@@ -1263,6 +1289,9 @@ func (f *ScmpFilter) ExportBPFMem() ([]byte, error) {
 	}
 
 	var len C.size_t
+	if err := f.flushPending(); err != nil {
+		return nil, err
+	}
 	// Get the size required.
 	if retCode := C.compat_export_bpf_mem(f.filterCtx, unsafe.Pointer(nil), &len); retCode < 0 {
 		return nil, errRc(retCode)
@@ -1328,6 +1357,9 @@ func (f *ScmpFilter) TransactionStart() error {
 		return e
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	f.trail.add(opTxStart)
 	if retCode := C.compat_transaction_start(f.filterCtx); retCode < 0 {
 		return errRc(retCode)
@@ -1349,6 +1381,7 @@ func (f *ScmpFilter) TransactionReject() {
 		return
 	}
 
+	f.flushPending() // what was added before the transaction stays
 	f.trail.add(opTxReject)
 	C.compat_transaction_reject(f.filterCtx)
 }
@@ -1366,6 +1399,9 @@ func (f *ScmpFilter) TransactionCommit() error {
 		return e
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	f.trail.add(opTxCommit)
 	if retCode := C.compat_transaction_commit(f.filterCtx); retCode < 0 {
 		return errRc(retCode)

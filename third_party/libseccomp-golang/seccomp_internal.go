@@ -280,6 +280,9 @@ func (f *ScmpFilter) setFilterAttr(attr scmpFilterAttr, value C.uint32_t) error 
 		return errBadFilter
 	}
 
+	if err := f.flushPending(); err != nil {
+		return err
+	}
 	f.trail.add(opAttr, uint64(attr), uint64(value))
 	retCode := C.seccomp_attr_set(f.filterCtx, attr.toNative(), value)
 	if retCode != 0 {
@@ -331,7 +334,15 @@ func (f *ScmpFilter) addRuleGeneric(call ScmpSyscall, action ScmpAction, exact b
 		return errBadFilter
 	}
 	f.trail.rule(call, action, exact, conds)
+	if deferring(f) {
+		f.pending = append(f.pending, pendingRule{call, action, exact, append([]ScmpCondition(nil), conds...)})
+		return nil
+	}
+	return f.addRuleLocked(call, action, exact, conds)
+}
 
+// addRuleLocked adds a rule to the C filter. The caller holds f.lock.
+func (f *ScmpFilter) addRuleLocked(call ScmpSyscall, action ScmpAction, exact bool, conds []ScmpCondition) error {
 	if len(conds) == 0 {
 		if err := f.addRuleWrapper(call, action, exact, 0, nil); err != nil {
 			return err
