@@ -265,15 +265,18 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 			}
 			return fmt.Errorf("container %s: %w", r.Name, errdefs.ErrNotFound)
 		}
-		destroyStale(e.stateRoot(), r.ID)
-		unmount(filepath.Join(e.runDir(r.ID), "merged"))
-		os.RemoveAll(e.runDir(r.ID))
-		os.Remove(e.sockPath(r.ID))
-		// Rename first so that a crash mid-removal never leaves a half container.
+		// Renamed first, so that a crash mid-removal never leaves a half
+		// container: reconcile sweeps the rest.
 		if err := os.Rename(e.containerDir(r.ID), gone); err != nil {
 			return err
 		}
-		purge = func() { os.RemoveAll(gone) }
+		purge = func() {
+			destroyStale(e.stateRoot(), r.ID)
+			unmount(filepath.Join(e.runDir(r.ID), "merged"))
+			os.RemoveAll(e.runDir(r.ID))
+			os.Remove(e.sockPath(r.ID))
+			os.RemoveAll(gone)
+		}
 		return nil
 	})
 	if err == nil {

@@ -197,7 +197,7 @@ func (s *shim) run(o ShimOptions) error {
 	}()
 
 	var bo backoff
-	code, exitSent := 0, false
+	code, exitSent, cleaned := 0, false, false
 	for {
 		ps, _ := proc.Wait()
 		code = waitStatusCode(ps)
@@ -221,7 +221,10 @@ func (s *shim) run(o ShimOptions) error {
 			e.emit(containerEvent("oom", r, nil))
 		}
 		e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
-		if !restart && !r.Host.AutoRemove {
+		if !restart && r.Host.AutoRemove {
+			break // cleaned up once the container is unlinked (below)
+		}
+		if !restart {
 			// A foreground run returns now; the clean-up follows.
 			s.out.exit(code)
 			exitSent = true
@@ -230,6 +233,7 @@ func (s *shim) run(o ShimOptions) error {
 		cleanup()
 		s.ctr = nil
 		s.mu.Unlock()
+		cleaned = true
 		if !restart {
 			break
 		}
@@ -241,6 +245,7 @@ func (s *shim) run(o ShimOptions) error {
 			break
 		}
 		s.out.reset()
+		cleaned = false
 		if proc, cleanup, err = s.start(); err != nil {
 			e.updateState(r.ID, func(st *state) error {
 				st.Status, st.ShimPid, st.ShimStart, st.Error = StatusExited, 0, 0, "restart: "+oneLineErr(err)
@@ -259,10 +264,16 @@ func (s *shim) run(o ShimOptions) error {
 	signal.Stop(sigs)
 	if r.Host.AutoRemove {
 		// docker's `run --rm` returns once the container is gone (its
-		// name and anonymous volumes free); its files go after that.
-		lk.Unlock()
+		// name and anonymous volumes free); its mounts, cgroups and files
+		// go after that.
 		purge, _ := e.unlinkContainer(r, true)
 		s.out.exit(code)
+		if !cleaned {
+			s.mu.Lock()
+			cleanup()
+			s.ctr = nil
+			s.mu.Unlock()
+		}
 		purge()
 		return nil
 	}
