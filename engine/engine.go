@@ -35,6 +35,10 @@ type Options struct {
 	// Binary is the berth executable that shims are started from. The default
 	// is the running executable.
 	Binary string
+	// PrepareStart starts a shim at once, for a container the caller is
+	// about to create and start (`berth run`): its start-up then overlaps
+	// the rest of Open and Create (prespawn.go).
+	PrepareStart bool
 }
 
 // Engine is berth's one public API: the CLI and the TUI call nothing else.
@@ -43,6 +47,7 @@ type Engine struct {
 	lockTimeout   time.Duration
 	binary        string
 	images        *layers.Store
+	prepared      *preparedShim // for the next start (Options.PrepareStart)
 }
 
 // Open opens (creating if needed) the store at opts.Root, and reconciles the
@@ -70,6 +75,9 @@ func Open(opts Options) (*Engine, error) {
 		if e.binary, err = os.Executable(); err != nil {
 			return nil, err
 		}
+	}
+	if opts.PrepareStart {
+		e.prepared = e.prepareShim()
 	}
 	// The run directory lives in /run: without its mark, the host has
 	// booted since the store was last opened.

@@ -82,35 +82,24 @@ type attachResult struct {
 	err  error
 }
 
-// spawnShim starts `berth shim` for r in its own session. When attach is
-// set, it waits for the shim's socket and connects before the shim starts
-// the process.
+// spawnShim has a shim supervise r: the prepared one, if Open started one,
+// or a new `berth shim` in its own session. When attach is set, it waits
+// for the shim's socket and connects before the shim starts the process.
 func (e *Engine) spawnShim(r *record, attach bool) (*bufio.Reader, *os.File, net.Conn, error) {
-	rd, wr, err := os.Pipe()
-	if err != nil {
-		return nil, nil, nil, err
+	var rd *os.File
+	if p := e.takePrepared(); p != nil {
+		if err := p.hand(shimJob{Root: e.root, RunRoot: e.runRoot, ID: r.ID, WaitAttach: attach}); err == nil {
+			rd = p.report
+		} else {
+			p.discard()
+		}
 	}
-	defer wr.Close()
-	args := []string{"shim", "--root", e.root, "--run-root", e.runRoot}
-	if attach {
-		args = append(args, "--wait-attach")
+	if rd == nil {
+		var err error
+		if rd, err = e.execShim(r, attach); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	args = append(args, r.ID)
-	logf, err := os.OpenFile(filepath.Join(e.containerDir(r.ID), "shim.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		rd.Close()
-		return nil, nil, nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command(e.binary, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{wr}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		rd.Close()
-		return nil, nil, nil, fmt.Errorf("container %s: starting shim: %w", r.Name, err)
-	}
-	go cmd.Wait() // reap it should it end while we are still around
 	report := bufio.NewReader(rd)
 	if !attach {
 		return report, rd, nil, nil
@@ -154,4 +143,35 @@ func reportError(r *record, line string, err error) error {
 // oneLineErr flattens an error for a single-line report.
 func oneLineErr(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+// execShim starts `berth shim` for r in its own session and returns the
+// read end of its report pipe.
+func (e *Engine) execShim(r *record, attach bool) (*os.File, error) {
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer wr.Close()
+	args := []string{"shim", "--root", e.root, "--run-root", e.runRoot}
+	if attach {
+		args = append(args, "--wait-attach")
+	}
+	args = append(args, r.ID)
+	logf, err := os.OpenFile(filepath.Join(e.containerDir(r.ID), "shim.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		rd.Close()
+		return nil, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(e.binary, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{wr}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("container %s: starting shim: %w", r.Name, err)
+	}
+	go cmd.Wait() // reap it should it end while we are still around
+	return rd, nil
 }

@@ -21,6 +21,8 @@ type cli struct {
 	root    *cobra.Command
 	rootDir string
 	eng     *engine.Engine
+	// prepareStart opens the engine with a shim started ahead (run).
+	prepareStart bool
 }
 
 func newCLI() *cli {
@@ -51,7 +53,7 @@ func (c *cli) engine() (*engine.Engine, error) {
 	if root == "" {
 		root = os.Getenv("BERTH_ROOT")
 	}
-	opts := engine.Options{Root: root}
+	opts := engine.Options{Root: root, PrepareStart: c.prepareStart}
 	if s := os.Getenv("BERTH_LOCK_TIMEOUT"); s != "" {
 		if d, err := time.ParseDuration(s); err == nil {
 			opts.LockTimeout = d

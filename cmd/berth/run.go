@@ -27,6 +27,7 @@ func newRunCmd(c *cli) *cobra.Command {
 					return err
 				}
 			}
+			c.prepareStart = true // its start-up overlaps Create
 			e, err := c.engine()
 			if err != nil {
 				return engineError(err)
