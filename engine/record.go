@@ -133,7 +133,9 @@ func (e *Engine) updateState(id string, change func(*state) error) (*state, erro
 	if err := change(s); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(e.containerDir(id), "state.json"), s, 0o600); err != nil {
+	// The state's last change may be undone by a crash (reconcile corrects
+	// what a crash leaves): whole, not durable.
+	if err := atomicfile.ReplaceJSON(filepath.Join(e.containerDir(id), "state.json"), s, 0o600); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -29,7 +29,31 @@ func WriteJSON(path string, v any, perm os.FileMode) error {
 }
 
 // Write atomically replaces path with what fill writes.
-func Write(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
+func Write(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	if err := replace(path, perm, fill); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// ReplaceJSON is WriteJSON without making the rename durable: after a crash
+// path holds the old content or the new, both whole, and the replacement
+// may be lost. For records whose last change a crash may undo (a
+// container's runtime state, which reconcile corrects), it saves one of
+// the two fsyncs.
+func ReplaceJSON(path string, v any, perm os.FileMode) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", filepath.Base(path), err)
+	}
+	return replace(path, perm, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
+}
+
+// replace writes a synced temp file and renames it over path.
+func replace(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -53,10 +77,7 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) (err error
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return SyncDir(dir)
+	return os.Rename(f.Name(), path)
 }
 
 // SyncDir fsyncs a directory so that renames in it are durable.

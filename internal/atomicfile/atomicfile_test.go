@@ -35,3 +35,22 @@ func TestWriteReplacesWholly(t *testing.T) {
 		t.Errorf("mode = %v", st.Mode())
 	}
 }
+
+func TestReplaceJSON(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state.json")
+	for _, v := range []int{1, 2} {
+		if err := ReplaceJSON(p, map[string]int{"n": v}, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(p); string(b) != "{\n  \"n\": 2\n}\n" {
+		t.Fatalf("content %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("%d files left, want only state.json", len(entries))
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+}
