@@ -201,9 +201,16 @@ func (s *shim) run(o ShimOptions) error {
 	for {
 		ps, _ := proc.Wait()
 		code = waitStatusCode(ps)
-		oom, peak := s.oomKilled(), s.memoryPeak()
+		oom := s.oomKilled()
 		s.out.drain(2 * time.Second)
-		finished := time.Now().UTC()
+		if r.Host.AutoRemove { // no restart policy: removed next (below)
+			if oom {
+				e.emit(containerEvent("oom", r, nil))
+			}
+			e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
+			break
+		}
+		peak, finished := s.memoryPeak(), time.Now().UTC()
 		restart := false
 		e.updateState(r.ID, func(st *state) error {
 			restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
@@ -221,9 +228,6 @@ func (s *shim) run(o ShimOptions) error {
 			e.emit(containerEvent("oom", r, nil))
 		}
 		e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
-		if !restart && r.Host.AutoRemove {
-			break // cleaned up once the container is unlinked (below)
-		}
 		if !restart {
 			// A foreground run returns now; the clean-up follows.
 			s.out.exit(code)
