@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/stream"
 )
 
 // ParseSignal accepts docker's spellings: KILL, SIGKILL, 9.
@@ -56,6 +58,13 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 			return st.ExitCode, nil
 		}
 		if shimAlive(st) {
+			// A --rm container is gone once its shim is done: the exit
+			// code is what the shim tells its attached clients.
+			if r.Host.AutoRemove {
+				if code, ok := e.exitFromShim(ctx, r.ID); ok {
+					return code, nil
+				}
+			}
 			// The shim holds its lock until it has recorded the exit.
 			waitForUnlock(ctx, lockPath)
 		} else {
@@ -348,4 +357,27 @@ func (e *Engine) Rename(ref, name string) error {
 		e.emit(containerEvent("rename", r, map[string]string{"oldName": "/" + old}))
 	}
 	return err
+}
+
+// exitFromShim attaches to the container's shim as a silent client and
+// returns the exit code it sends when the container ends; false when there
+// is no shim to ask or it went away without one.
+func (e *Engine) exitFromShim(ctx context.Context, id string) (int, bool) {
+	conn, err := net.Dial("unix", e.sockPath(id))
+	if err != nil {
+		return 0, false
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	for {
+		kind, p, err := stream.ReadFrame(conn)
+		if err != nil {
+			return 0, false
+		}
+		if kind == stream.Exit {
+			code, err := strconv.Atoi(string(p))
+			return code, err == nil
+		}
+	}
 }

@@ -32,3 +32,12 @@ func TestPreparedShimEndsUnused(t *testing.T) {
 		return len(strings.TrimSpace(string(out))) == 0
 	})
 }
+
+// wait on a --rm container prints its exit code, though the container is
+// gone by the time its shim is done (docker's does the same).
+func TestWaitOnAutoRemoved(t *testing.T) {
+	id := ok(t, "run", "-d", "--rm", "--network", "none", "busybox", "sh", "-c", "sleep 0.5; exit 5")
+	if out := ok(t, "wait", id); out != "5" {
+		t.Fatalf("wait printed %q, want 5", out)
+	}
+}
