@@ -27,18 +27,8 @@ func (f *smallForm) text(i int) string { return strings.TrimSpace(f.fields[i].va
 
 // key edits the form; it reports whether the form should submit or close.
 func (f *smallForm) key(km *KeyMap, k string) (submit, cancel bool) {
-	n := len(f.fields)
-	switch k {
-	case "esc":
-		return false, true
-	case "enter":
-		return true, false
-	case "tab", "down":
-		f.focus = (f.focus + 1) % n
-		return
-	case "shift+tab", "up":
-		f.focus = (f.focus + n - 1) % n
-		return
+	if submit, cancel, done := navigate(k, &f.focus, len(f.fields)); done {
+		return submit, cancel
 	}
 	fl := &f.fields[f.focus]
 	if fl.toggle {
@@ -88,4 +78,23 @@ func (f *smallForm) view(c *Common, height int, line string) string {
 		lines = append(lines, s.Error.Render(cell("✗ "+f.err, c.Width)))
 	}
 	return pad(lines, height)
+}
+
+// navigate handles the keys every form shares: esc closes it, enter
+// submits it, tab/down and shift+tab/up move the focus among n rows. done
+// says the key was one of those.
+func navigate(k string, focus *int, n int) (submit, cancel, done bool) {
+	switch k {
+	case "esc":
+		return false, true, true
+	case "enter":
+		return true, false, true
+	case "tab", "down":
+		*focus = (*focus + 1) % n
+		return false, false, true
+	case "shift+tab", "up":
+		*focus = (*focus + n - 1) % n
+		return false, false, true
+	}
+	return false, false, false
 }

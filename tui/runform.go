@@ -97,17 +97,8 @@ func (f *runForm) options() (engine.CreateOptions, error) {
 
 // key edits the form; it reports whether the form should run or close.
 func (f *runForm) key(km *KeyMap, k string) (run, cancel bool) {
-	switch k {
-	case "esc":
-		return false, true
-	case "enter":
-		return true, false
-	case "tab", "down":
-		f.focus = (f.focus + 1) % nFormRows
-		return
-	case "shift+tab", "up":
-		f.focus = (f.focus + nFormRows - 1) % nFormRows
-		return
+	if run, cancel, done := navigate(k, &f.focus, nFormRows); done {
+		return run, cancel
 	}
 	switch f.focus {
 	case fRm:
