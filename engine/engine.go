@@ -47,7 +47,7 @@ type Engine struct {
 	lockTimeout   time.Duration
 	binary        string
 	images        *layers.Store
-	prepared      *preparedShim // for the next start (Options.PrepareStart)
+	prepared      chan *preparedShim // for the next start (Options.PrepareStart)
 }
 
 // Open opens (creating if needed) the store at opts.Root, and reconciles the
@@ -77,7 +77,9 @@ func Open(opts Options) (*Engine, error) {
 		}
 	}
 	if opts.PrepareStart {
-		e.prepared = e.prepareShim()
+		// Started on another thread: the fork and exec overlap Open too.
+		e.prepared = make(chan *preparedShim, 1)
+		go func() { e.prepared <- e.prepareShim() }()
 	}
 	// The run directory lives in /run: without its mark, the host has
 	// booted since the store was last opened.

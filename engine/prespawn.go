@@ -85,7 +85,10 @@ func (p *preparedShim) discard() {
 
 // takePrepared returns the prepared shim, if any, once.
 func (e *Engine) takePrepared() *preparedShim {
-	p := e.prepared
+	if e.prepared == nil {
+		return nil
+	}
+	p := <-e.prepared
 	e.prepared = nil
 	return p
 }
