@@ -107,7 +107,12 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			return err
 		}
 		r.Mounts = mounts
+		if err := e.indexName(r.Name, r.ID); err != nil {
+			undo()
+			return err
+		}
 		if err := e.writeNewContainer(r); err != nil {
+			e.unindexName(r.Name, r.ID)
 			undo()
 			return err
 		}

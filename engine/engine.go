@@ -97,6 +97,9 @@ func Open(opts Options) (*Engine, error) {
 	if e.images, err = layers.Open(root); err != nil {
 		return nil, err
 	}
+	if err := e.ensureNameIndex(); err != nil {
+		return nil, fmt.Errorf("container name index: %w", err)
+	}
 	if err := e.reconcile(booted); err != nil {
 		return nil, err
 	}

@@ -279,6 +279,7 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 		if err := os.Rename(e.containerDir(r.ID), gone); err != nil {
 			return err
 		}
+		e.unindexName(r.Name, r.ID)
 		purge = func() {
 			destroyStale(e.stateRoot(), r.ID)
 			unmount(filepath.Join(e.runDir(r.ID), "merged"))
@@ -350,8 +351,15 @@ func (e *Engine) Rename(ref, name string) error {
 		if err := e.checkName(name, r.ID); err != nil {
 			return err
 		}
+		if err := e.indexName(name, r.ID); err != nil {
+			return err
+		}
 		r.Name = name
-		return e.saveRecord(r)
+		if err := e.saveRecord(r); err != nil {
+			return err
+		}
+		e.unindexName(old, r.ID)
+		return nil
 	})
 	if err == nil {
 		e.emit(containerEvent("rename", r, map[string]string{"oldName": "/" + old}))

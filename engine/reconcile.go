@@ -19,7 +19,12 @@ import (
 // every Open and is cheap when nothing is wrong.
 func (e *Engine) reconcile(booted bool) error {
 	var restart []string
-	err := e.withLock(func() error {
+	// Without a reboot only containers with a shim recorded can need
+	// anything: those in the live registry. After one (or with a store
+	// whose registry is new) every container is looked at.
+	_, err := os.Stat(e.liveDir())
+	full := booted || err != nil
+	err = e.withLock(func() error {
 		ids, err := e.containerIDs()
 		if err != nil {
 			return err
@@ -27,6 +32,27 @@ func (e *Engine) reconcile(booted bool) error {
 		known := map[string]bool{}
 		for _, id := range ids {
 			known[id] = true
+		}
+		if full {
+			if err := os.MkdirAll(e.liveDir(), 0o700); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if st, err := e.loadState(id); err == nil && st.ShimPid != 0 {
+					e.markLive(id)
+				}
+			}
+		} else {
+			ids = nil
+			for _, id := range e.liveIDs() {
+				if known[id] {
+					ids = append(ids, id)
+				} else {
+					e.unmarkLive(id) // removed
+				}
+			}
+		}
+		for _, id := range ids {
 			if e.reconcileOne(id) || (booted && e.restartsAtBoot(id)) {
 				restart = append(restart, id)
 			}
@@ -98,7 +124,7 @@ func (e *Engine) restartsAtBoot(id string) bool {
 // true when its restart policy says it runs again.
 func (e *Engine) reconcileOne(id string) bool {
 	st, err := e.loadState(id)
-	if err != nil || st.ShimPid == 0 || shimAlive(st) {
+	if err != nil || shimAlive(st) {
 		return false
 	}
 	// A shim that is starting up holds its lock before it records itself;
@@ -108,6 +134,11 @@ func (e *Engine) reconcileOne(id string) bool {
 	} else {
 		return false
 	}
+	if st.ShimPid == 0 {
+		e.unmarkLive(id) // a shim that died before it recorded itself
+		return false
+	}
+	defer e.unmarkLive(id)
 	r, err := e.loadRecord(id)
 	if err != nil {
 		return false
@@ -142,4 +173,33 @@ func (e *Engine) reconcileOne(id string) bool {
 		return !st.StopRequest
 	}
 	return false
+}
+
+// The live registry, <run root>/live/<id>: a file for every container
+// whose shim is (or was, until reconcile says otherwise) recorded in its
+// state, so that reconcile reads those and not every container. A shim
+// marks its container before it records itself and unmarks it after it
+// has cleared its record; the run root is volatile, so a reboot clears the
+// registry and reconcile then reads every container.
+func (e *Engine) liveDir() string { return filepath.Join(e.runRoot, "live") }
+
+func (e *Engine) markLive(id string) error {
+	return os.WriteFile(filepath.Join(e.liveDir(), id), nil, 0o600)
+}
+
+func (e *Engine) unmarkLive(id string) { os.Remove(filepath.Join(e.liveDir(), id)) }
+
+// liveIDs lists the registry.
+func (e *Engine) liveIDs() []string {
+	entries, err := os.ReadDir(e.liveDir())
+	if err != nil {
+		return nil
+	}
+	var ids []string
+	for _, ent := range entries {
+		if isID(ent.Name()) {
+			ids = append(ids, ent.Name())
+		}
+	}
+	return ids
 }

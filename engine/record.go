@@ -160,10 +160,10 @@ func (e *Engine) containerIDs() ([]string, error) {
 	}
 	var ids []string
 	for _, ent := range entries {
+		// A container's directory gets its ID name only when it is whole
+		// (writeNewContainer) and loses it first when removed.
 		if ent.IsDir() && isID(ent.Name()) {
-			if _, err := os.Stat(filepath.Join(e.containersDir(), ent.Name(), "state.json")); err == nil {
-				ids = append(ids, ent.Name())
-			}
+			ids = append(ids, ent.Name())
 		}
 	}
 	sort.Strings(ids)
@@ -194,20 +194,19 @@ func (e *Engine) resolve(ref string) (*record, error) {
 			return r, nil
 		}
 	}
+	if r, ok := e.nameOwner(ref); ok {
+		return r, nil
+	}
 	ids, err := e.containerIDs()
 	if err != nil {
 		return nil, err
 	}
 	var byPrefix []*record
 	for _, id := range ids {
-		r, err := e.loadRecord(id)
-		if err != nil {
+		if !strings.HasPrefix(id, ref) {
 			continue
 		}
-		if r.Name == ref {
-			return r, nil
-		}
-		if strings.HasPrefix(id, ref) {
+		if r, err := e.loadRecord(id); err == nil {
 			byPrefix = append(byPrefix, r)
 		}
 	}
@@ -229,17 +228,8 @@ func (e *Engine) checkName(name, exceptID string) error {
 	if !namePattern.MatchString(name) {
 		return fmt.Errorf("container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", name, errdefs.ErrInvalid)
 	}
-	ids, err := e.containerIDs()
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if id == exceptID {
-			continue
-		}
-		if r, err := e.loadRecord(id); err == nil && r.Name == name {
-			return fmt.Errorf("container name %q is already in use by container %s: %w", name, id[:12], errdefs.ErrAlreadyExists)
-		}
+	if r, ok := e.nameOwner(name); ok && r.ID != exceptID {
+		return fmt.Errorf("container name %q is already in use by container %s: %w", name, r.ID[:12], errdefs.ErrAlreadyExists)
 	}
 	return nil
 }

@@ -78,17 +78,27 @@ func (s *shim) fail(err error) {
 	if s.r != nil {
 		// As docker: a container that never ran stays "created", with the
 		// exit code and the reason recorded.
+		// Another shim's running container (a start that lost a race)
+		// is left alone.
+		mine := false
 		s.e.updateState(s.r.ID, func(st *state) error {
-			if !st.running() {
-				st.Status = StatusCreated
+			if st.running() {
+				return errAlreadyRunning
 			}
+			mine = true
+			st.Status = StatusCreated
 			st.ExitCode, st.Error, st.Pid = code, msg, 0
 			st.ShimPid, st.ShimStart = 0, 0
 			return nil
 		})
+		if mine {
+			s.e.unmarkLive(s.r.ID)
+		}
 	}
 	s.say("err %d %s", code, msg)
 }
+
+var errAlreadyRunning = errors.New("already running")
 
 type codedError struct {
 	code int
@@ -117,6 +127,9 @@ func (s *shim) run(o ShimOptions) error {
 		return fmt.Errorf("container %s is busy: %v", r.Name, err)
 	}
 	defer lk.Unlock()
+	if err := e.markLive(r.ID); err != nil {
+		return fmt.Errorf("container %s: live registry: %w", r.Name, err)
+	}
 	if _, err := e.updateState(r.ID, func(st *state) error {
 		if st.running() {
 			return fmt.Errorf("container %s is already running: %w", r.ID[:12], errdefs.ErrFailedPrecondition)
@@ -271,6 +284,7 @@ func (s *shim) run(o ShimOptions) error {
 		// name and anonymous volumes free); its mounts, cgroups and files
 		// go after that.
 		purge, _ := e.unlinkContainer(r, true)
+		e.unmarkLive(r.ID)
 		s.out.exit(code)
 		if !cleaned {
 			s.mu.Lock()
@@ -285,6 +299,7 @@ func (s *shim) run(o ShimOptions) error {
 		st.ShimPid, st.ShimStart = 0, 0
 		return nil
 	})
+	e.unmarkLive(r.ID)
 	if !exitSent {
 		s.out.exit(code)
 	}

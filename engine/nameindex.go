@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// The name index, <root>/containers/.names/<name> -> <id> (a symlink per
+// container), makes a name lookup one readlink instead of reading every
+// container's record: `berth stop web` and the name check of every create
+// no longer grow with the store.
+//
+// Every container has its entry, so a name without one is free; an entry
+// is trusted only when the container it names still exists under that name,
+// so the order of writes makes a crash harmless: the entry is written before
+// the container (or its new name) and removed after, and a stale entry is
+// simply overwritten.
+
+func (e *Engine) namesDir() string { return filepath.Join(e.containersDir(), ".names") }
+
+// nameOwner returns the container holding name, if any.
+func (e *Engine) nameOwner(name string) (*record, bool) {
+	if !namePattern.MatchString(name) {
+		return nil, false
+	}
+	id, err := os.Readlink(filepath.Join(e.namesDir(), name))
+	if err != nil || !isID(id) {
+		return nil, false
+	}
+	r, err := e.loadRecord(id)
+	if err != nil || r.Name != name {
+		return nil, false // stale: the container is gone or was renamed
+	}
+	return r, true
+}
+
+// indexName points name at id. The caller holds the store lock.
+func (e *Engine) indexName(name, id string) error {
+	tmp := filepath.Join(e.namesDir(), ".tmp-"+name)
+	os.Remove(tmp)
+	if err := os.Symlink(id, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(e.namesDir(), name))
+}
+
+// unindexName removes name's entry if it still points at id. The caller
+// holds the store lock.
+func (e *Engine) unindexName(name, id string) {
+	p := filepath.Join(e.namesDir(), name)
+	if cur, err := os.Readlink(p); err == nil && cur == id {
+		os.Remove(p)
+	}
+}
+
+// ensureNameIndex builds the index of a store that has none (made by an
+// earlier berth) from every container's record, once.
+func (e *Engine) ensureNameIndex() error {
+	if _, err := os.Stat(e.namesDir()); err == nil {
+		return nil
+	}
+	return e.withLock(func() error {
+		if _, err := os.Stat(e.namesDir()); err == nil {
+			return nil // built meanwhile
+		}
+		tmp := filepath.Join(e.containersDir(), ".names-new")
+		os.RemoveAll(tmp)
+		if err := os.Mkdir(tmp, 0o700); err != nil {
+			return err
+		}
+		ids, err := e.containerIDs()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if r, err := e.loadRecord(id); err == nil && r.Name != "" {
+				if err := os.Symlink(id, filepath.Join(tmp, r.Name)); err != nil && !os.IsExist(err) {
+					return err
+				}
+			}
+		}
+		return os.Rename(tmp, e.namesDir())
+	})
+}
