@@ -43,6 +43,7 @@ type Engine struct {
 	lockTimeout   time.Duration
 	binary        string
 	images        *layers.Store
+	eventsMax     int64 // rotate events.jsonl at this size; 0 is eventLogMax
 }
 
 // Open opens (creating if needed) the store at opts.Root, and reconciles the
