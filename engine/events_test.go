@@ -360,3 +360,11 @@ func BenchmarkEventsFollowStart(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEmit is the cost of one event to the operation that emits it.
+func BenchmarkEmit(b *testing.B) {
+	e := &Engine{root: b.TempDir()}
+	for i := 0; i < b.N; i++ {
+		e.emit(seqEvent("a", i))
+	}
+}
