@@ -209,8 +209,11 @@ func (s *Store) ensureBridge(n *Network) error {
 	}
 	defer unlock()
 	cur, err := s.load(n.Name) // as another process may have moved it
+	if os.IsNotExist(err) {
+		return fmt.Errorf("network %s not found: %w", n.Name, errdefs.ErrNotFound)
+	}
 	if err != nil {
-		return fmt.Errorf("network %s: %w", n.Name, err)
+		return err
 	}
 	moved := false
 	if s.owner(cur.Bridge(), cur) == linkTheirs {
