@@ -25,7 +25,11 @@
 //	  networks/<name>.json        a network definition (package network)
 //	  buildcache/<key>            build step cache: key -> step image ID (package build);
 //	                              .steps/<hex> marks build step images, .results/<hex> build results
-//	  events.jsonl                events, docker's JSON shape, one per line
+//	  events.jsonl                events, docker's JSON shape, one per line, in
+//	                              time order; appended under an flock of the file
+//	  events.jsonl.1              the events before those: at 8 MiB events.jsonl
+//	                              is renamed over it (history is the two files;
+//	                              see eventLog)
 //	<run root>/                   /run/berth, or /run/berth-<hash of root>
 //	  runc/<id>/                  libcontainer state
 //	  c/<id>/merged               the mounted root filesystem of a running container

@@ -48,6 +48,7 @@ type Engine struct {
 	binary        string
 	images        *layers.Store
 	prepared      chan *preparedShim // for the next start (Options.PrepareStart)
+	eventsMax     int64              // rotate events.jsonl at this size; 0 is eventLogMax
 }
 
 // Open opens (creating if needed) the store at opts.Root, and reconciles the

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -27,7 +25,13 @@ type EventActor struct {
 // When is the event's time.
 func (ev Event) When() time.Time { return time.Unix(0, ev.TimeNano) }
 
-func (e *Engine) eventsPath() string { return filepath.Join(e.root, "events.jsonl") }
+func (e *Engine) eventLog() eventLog {
+	max := e.eventsMax
+	if max == 0 {
+		max = eventLogMax
+	}
+	return eventLog{path: filepath.Join(e.root, "events.jsonl"), max: max}
+}
 
 func containerEvent(action string, r *record, attrs map[string]string) Event {
 	a := map[string]string{"name": r.Name, "image": r.Image}
@@ -46,21 +50,10 @@ func imageEvent(action, id, name string) Event {
 	return Event{Type: "image", Action: action, Actor: EventActor{ID: id, Attributes: map[string]string{"name": name}}}
 }
 
-// emit appends an event to the log. One write per line with O_APPEND keeps
-// concurrent writers' lines whole. Losing an event never fails an operation.
+// emit appends an event to the log (see eventLog). Losing an event never
+// fails an operation.
 func (e *Engine) emit(ev Event) {
-	now := time.Now()
-	ev.Time, ev.TimeNano = now.Unix(), now.UnixNano()
-	line, err := json.Marshal(ev)
-	if err != nil {
-		return
-	}
-	f, err := os.OpenFile(e.eventsPath(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return
-	}
-	f.Write(append(line, '\n'))
-	f.Close()
+	e.eventLog().append(ev)
 }
 
 // EventFilter selects events. Empty fields match everything.
@@ -73,21 +66,28 @@ type EventFilter struct {
 // Events sends the events the filter selects to fn, in order. With Follow
 // it keeps watching the log until ctx is cancelled or Until has passed.
 func (e *Engine) Events(ctx context.Context, f EventFilter, fn func(Event) error) error {
-	file, err := os.OpenFile(e.eventsPath(), os.O_RDONLY|os.O_CREATE, 0o600)
+	r, err := e.eventLog().open()
 	if err != nil {
 		return err
 	}
-	defer file.Close()
-	if f.Since.IsZero() && f.Follow {
-		if _, err := file.Seek(0, io.SeekEnd); err != nil {
-			return err
-		}
+	defer r.Close()
+	switch {
+	case f.Since.IsZero() && f.Follow:
+		err = r.seekEnd()
+	case !f.Since.IsZero():
+		// Lines are in time order but for a clock stepped back a little
+		// (or a log written before appends were locked): look from a
+		// second earlier, and filter.
+		err = r.seekTime(f.Since.Add(-time.Second))
+	}
+	if err != nil {
+		return err
 	}
 	more := func() bool { return f.Follow && (f.Until.IsZero() || time.Now().Before(f.Until)) }
 	if !f.Follow {
 		more = nil
 	}
-	return readLines(ctx, file, more, func(line []byte) error {
+	return readLines(ctx, r, more, func(line []byte) error {
 		var ev Event
 		if json.Unmarshal(line, &ev) != nil {
 			return nil

@@ -77,13 +77,14 @@ func runtimeConf(containerID, netnsPath, ifname string, ports []PortMapping) *li
 }
 
 // Attach connects the namespace at netnsPath to network n as ifname, with
-// the given published ports. Nothing is left behind when it fails.
+// the given published ports. Nothing is left behind when it fails. n is
+// brought up to date when its bridge had to move (see ensureBridge).
 func (s *Store) Attach(ctx context.Context, n *Network, containerID, netnsPath, ifname string, ports []PortMapping) (*Endpoint, error) {
-	list, err := s.conflist(n)
-	if err != nil {
+	if err := s.ensureBridge(n); err != nil {
 		return nil, err
 	}
-	if err := s.ensureBridge(n); err != nil {
+	list, err := s.conflist(n)
+	if err != nil {
 		return nil, err
 	}
 	rt := runtimeConf(containerID, netnsPath, ifname, ports)

@@ -11,14 +11,20 @@
 //
 // Each store has its own bridges and subnets: the default network of the
 // default store is "bridge" on berth0; another store's default network is
-// on berth<6 hex of its hash>, so two stores never share one. A network's
-// bridge is made when the network is defined, under a host-wide lock
-// (/run/berth-networks.lock), so that its route holds the subnet against
-// other stores planning at the same time; the bridge carries the path of
-// its definition as its interface alias, and once that is gone (a deleted
-// store) the next plan of any store deletes the bridge and frees the
-// subnet. A subnet found routed elsewhere when a bridge must be remade
-// (after a reboot) is refused rather than routed twice.
+// on berth<6 hex of its hash>, and a user network on br-<12 hex of its ID>.
+// A network's bridge is made when the network is defined, under a
+// host-wide lock (/run/berth-networks.lock), so that its route holds the
+// subnet against other stores planning at the same time; the bridge carries
+// the path of its definition as its interface alias, and once that is gone
+// (a deleted store) the next plan of any store deletes the bridge and frees
+// the subnet. A name whose bridge carries another live definition is not
+// taken over: the network gets the next free one of NAME-1, NAME-2, ...,
+// recorded in its definition, so stores whose hashes share their first
+// digits never share a bridge. When a bridge must be remade (after a
+// reboot) and another store has taken its name meanwhile, the network
+// moves on in the same way; if that store has taken its subnet, the default
+// network gets a new one, and a user network is refused rather than routed
+// twice.
 //
 // Published ports answer on 127.0.0.1 because the portmap plugin (snat on)
 // sets route_localnet on the network's bridge only. A container's

@@ -129,3 +129,93 @@ func TestWriteHostsInPlace(t *testing.T) {
 		t.Errorf("hosts (same file %v):\n%s", os.SameFile(before, after), data)
 	}
 }
+
+func TestBridgeName(t *testing.T) {
+	for _, c := range []struct {
+		first string
+		i     int
+		want  string
+	}{
+		{"berth0", 0, "berth0"},
+		{"berth0", 1, "berth0-1"},
+		{"berth0123ab", 7, "berth0123ab-7"},
+		{"br-0123456789ab", 0, "br-0123456789ab"},
+		{"br-0123456789ab", 1, "br-0123456789-1"},
+		{"br-0123456789ab", 99, "br-012345678-99"},
+	} {
+		if got := bridgeName(c.first, c.i); got != c.want || len(got) > 15 {
+			t.Errorf("bridgeName(%q, %d) = %q, want %q", c.first, c.i, got, c.want)
+		}
+	}
+}
+
+// TestStoresCollide: stores whose keys share their first hex digits (forced
+// here by giving them one default bridge name; their keys share the digits
+// the subnet search starts from) get bridges and subnets of their own, at
+// once or after a bridge vanished (a reboot) and another store took its
+// name and subnet meanwhile.
+func TestStoresCollide(t *testing.T) {
+	testutil.RequiresRoot(t)
+	first := "bct" + strconv.Itoa(os.Getpid()%1000000)
+	t.Cleanup(func() {
+		for i := 0; i < 4; i++ {
+			deleteLink(bridgeName(first, i))
+		}
+	})
+	open := func(key string) *Store {
+		dir := t.TempDir()
+		s := Open(filepath.Join(dir, "networks"), filepath.Join(dir, "run"), key)
+		s.defaultBridge = first
+		return s
+	}
+	owned := func(s *Store, n *Network) {
+		t.Helper()
+		if l, err := netlink.LinkByName(n.Bridge()); err != nil || l.Attrs().Alias != ownerPrefix+s.definition(n) {
+			t.Errorf("bridge %s of %s: owner %q, %v", n.Bridge(), s.dir, aliasOf(l), err)
+		}
+		if disk, err := s.load(n.Name); err != nil || disk.Bridge() != n.Bridge() || disk.Subnet() != n.Subnet() {
+			t.Errorf("definition in %s: %+v, %v; want bridge %s, subnet %s", s.dir, disk, err, n.Bridge(), n.Subnet())
+		}
+	}
+	sa, sb, sc := open("c01100000001"), open("c01100000002"), open("c01100000003")
+	a, err := sa.Default()
+	if err != nil {
+		t.Fatalf("Default() = %v", err)
+	}
+	b, err := sb.Default()
+	if err != nil {
+		t.Fatalf("Default() = %v", err)
+	}
+	if a.Bridge() != first || b.Bridge() != first+"-1" || a.Subnet() == b.Subnet() {
+		t.Errorf("stores share: a on %s %s, b on %s %s", a.Bridge(), a.Subnet(), b.Bridge(), b.Subnet())
+	}
+	owned(sa, a)
+	owned(sb, b)
+
+	// a's bridge goes; c takes its name and subnet; a moves on to the
+	// next free name and a new subnet when it is needed again.
+	deleteLink(a.Bridge())
+	c, err := sc.Default()
+	if err != nil {
+		t.Fatalf("Default() = %v", err)
+	}
+	if c.Bridge() != first || c.Subnet() != a.Subnet() {
+		t.Errorf("store c on %s %s, want a's %s %s", c.Bridge(), c.Subnet(), first, a.Subnet())
+	}
+	if err := sa.ensureBridge(a); err != nil {
+		t.Fatalf("ensureBridge(a) = %v", err)
+	}
+	if a.Bridge() != first+"-2" || a.Subnet() == b.Subnet() || a.Subnet() == c.Subnet() {
+		t.Errorf("store a moved to %s %s; b has %s, c %s", a.Bridge(), a.Subnet(), b.Subnet(), c.Subnet())
+	}
+	owned(sa, a)
+	owned(sb, b)
+	owned(sc, c)
+}
+
+func aliasOf(l netlink.Link) string {
+	if l == nil {
+		return ""
+	}
+	return l.Attrs().Alias
+}

@@ -64,12 +64,20 @@ func (n *Network) Gateway() string { return n.IPAM.Config[0].Gateway }
 type Store struct {
 	dir, runRoot string
 	key          string // 12 hex naming this store; "" for the default store
+	// defaultBridge is the name first tried for the default network's
+	// bridge: berth0, or berth and 6 hex of key. Stores whose keys share
+	// those digits go on to the next free name (see pickBridge).
+	defaultBridge string
 }
 
 // Open returns the networks of a store: definitions under dir, volatile
 // CNI state under runRoot. key tells stores apart ("" for the default).
 func Open(dir, runRoot, key string) *Store {
-	return &Store{dir: dir, runRoot: runRoot, key: key}
+	s := &Store{dir: dir, runRoot: runRoot, key: key, defaultBridge: "berth0"}
+	if key != "" {
+		s.defaultBridge = "berth" + key[:6]
+	}
+	return s
 }
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -100,11 +108,10 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 	if _, err := s.Get(o.Name); err == nil {
 		return nil, fmt.Errorf("network with name %s already exists: %w", o.Name, errdefs.ErrAlreadyExists)
 	}
-	id := randomID()
-	return s.create(o, id, "br-"+id[:12])
+	return s.create(o, randomID())
 }
 
-func (s *Store) create(o CreateOptions, id, bridge string) (*Network, error) {
+func (s *Store) create(o CreateOptions, id string) (*Network, error) {
 	unlock, err := lockHost()
 	if err != nil {
 		return nil, err
@@ -126,7 +133,10 @@ func (s *Store) create(o CreateOptions, id, bridge string) (*Network, error) {
 	}
 	n := &Network{Name: o.Name, ID: id, Created: time.Now().UTC(), Scope: "local", Driver: "bridge",
 		IPAM:     IPAM{Driver: "default", Config: []IPAMConfig{{Subnet: subnet, Gateway: gw}}},
-		Internal: o.Internal, Options: map[string]string{BridgeOption: bridge}, Labels: labels}
+		Internal: o.Internal, Options: map[string]string{}, Labels: labels}
+	if err := s.pickBridge(n); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -145,12 +155,12 @@ func (s *Store) Default() (*Network, error) {
 	if n, err := s.load(DefaultName); err == nil {
 		return n, nil
 	}
-	bridge, id := "berth0", strings.Repeat("0", 64)
+	id := strings.Repeat("0", 64)
 	if s.key != "" {
-		bridge, id = "berth"+s.key[:6], s.key+strings.Repeat("0", 52)
+		id = s.key + strings.Repeat("0", 52)
 	}
 	o := CreateOptions{Name: DefaultName}
-	return s.create(o, id, bridge)
+	return s.create(o, id)
 }
 
 // Get finds a network by name, ID or ID prefix; "bridge" is the default
@@ -222,13 +232,21 @@ func (s *Store) List() ([]*Network, error) {
 	return out, nil
 }
 
-// Remove deletes a network's definition and its bridge. The caller checks
-// that no container uses it and holds the store lock.
+// Remove deletes a network's definition and its bridge (unless another
+// store holds a bridge of that name now). The caller checks that no
+// container uses it and holds the store lock.
 func (s *Store) Remove(n *Network) error {
 	if n.Name == DefaultName {
 		return fmt.Errorf("network %s is predefined and cannot be removed: %w", n.Name, errdefs.ErrFailedPrecondition)
 	}
-	deleteLink(n.Bridge())
+	unlock, err := lockHost()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if s.owner(n.Bridge(), n) == linkOurs {
+		deleteLink(n.Bridge())
+	}
 	os.RemoveAll(filepath.Join(s.runRoot, "cni", "ipam", cniName(n)))
 	return os.Remove(filepath.Join(s.dir, n.Name+".json"))
 }
@@ -292,7 +310,9 @@ func (s *Store) takenNets() ([]*net.IPNet, error) {
 		if _, c, err := net.ParseCIDR(n.Subnet()); err == nil {
 			out = append(out, c)
 		}
-		own[n.Bridge()] = true
+		if s.owner(n.Bridge(), n) == linkOurs {
+			own[n.Bridge()] = true
+		}
 	}
 	return append(out, hostRoutes(own)...), nil
 }

@@ -78,38 +78,24 @@ func printInspectLine(ev engine.Event, format string) error {
 
 // eventFilter compiles docker's event filters: container, event, type, image.
 func eventFilter(filters []string) (func(engine.Event) bool, error) {
-	byKey := map[string][]string{}
-	for _, f := range filters {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("bad format of filter %q (expected name=value)", f)
-		}
+	check := func(k, v string) error {
 		switch k {
 		case "container", "event", "type", "image":
-		default:
-			return nil, fmt.Errorf("invalid filter %q", k)
+			return nil
 		}
-		byKey[k] = append(byKey[k], v)
+		return fmt.Errorf("invalid filter %q", k)
 	}
-	return func(ev engine.Event) bool {
-		for k, vs := range byKey {
-			ok := false
-			for _, v := range vs {
-				switch k {
-				case "container":
-					ok = ok || (ev.Type == "container" && (strings.HasPrefix(ev.Actor.ID, v) || ev.Actor.Attributes["name"] == v))
-				case "event":
-					ok = ok || ev.Action == v || strings.HasPrefix(ev.Action, v+":")
-				case "type":
-					ok = ok || ev.Type == v
-				case "image":
-					ok = ok || ev.Actor.Attributes["image"] == v
-				}
-			}
-			if !ok {
-				return false
-			}
+	return compileFilters(filters, check, func(k, v string, ev engine.Event) bool {
+		switch k {
+		case "container":
+			return ev.Type == "container" && (strings.HasPrefix(ev.Actor.ID, v) || ev.Actor.Attributes["name"] == v)
+		case "event":
+			return ev.Action == v || strings.HasPrefix(ev.Action, v+":")
+		case "type":
+			return ev.Type == v
+		case "image":
+			return ev.Actor.Attributes["image"] == v
 		}
-		return true
-	}, nil
+		return false
+	})
 }

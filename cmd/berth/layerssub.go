@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthdev/berth/engine"
 	"github.com/berthdev/berth/internal/errdefs"
 )
 
@@ -26,32 +27,44 @@ func layerArg(s string) (int, error) {
 	return n, nil
 }
 
-func newLayersCatCmd(c *cli) *cobra.Command {
+// newLayersVerb makes a `berth layers` verb of nargs arguments that opens
+// the store and calls run.
+func newLayersVerb(c *cli, use, short string, nargs int, run func(e *engine.Engine, args []string) error) *cobra.Command {
 	return &cobra.Command{
-		Use: "cat IMAGE LAYER PATH", Short: "Print a file as it stands after a layer", Args: cobra.ExactArgs(3),
+		Use: use, Short: short, Args: cobra.ExactArgs(nargs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := c.engine()
 			if err != nil {
 				return err
 			}
-			n, err := layerArg(args[1])
-			if err != nil {
-				return err
-			}
-			return e.LayerCat(args[0], n, args[2], os.Stdout)
+			return run(e, args)
 		},
 	}
 }
 
+// newLayerVerb is newLayersVerb for verbs whose arguments are IMAGE LAYER
+// and more: run gets the layer's number.
+func newLayerVerb(c *cli, use, short string, nargs int, run func(e *engine.Engine, layer int, args []string) error) *cobra.Command {
+	return newLayersVerb(c, use, short, nargs, func(e *engine.Engine, args []string) error {
+		n, err := layerArg(args[1])
+		if err != nil {
+			return err
+		}
+		return run(e, n, args)
+	})
+}
+
+func newLayersCatCmd(c *cli) *cobra.Command {
+	return newLayerVerb(c, "cat IMAGE LAYER PATH", "Print a file as it stands after a layer", 3,
+		func(e *engine.Engine, n int, args []string) error {
+			return e.LayerCat(args[0], n, args[2], os.Stdout)
+		})
+}
+
 func newLayersDiffCmd(c *cli) *cobra.Command {
 	var from, to int
-	cmd := &cobra.Command{
-		Use: "diff IMAGE PATH --from I --to J", Short: "Show how a file changed between two layers", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := c.engine()
-			if err != nil {
-				return err
-			}
+	cmd := newLayersVerb(c, "diff IMAGE PATH --from I --to J", "Show how a file changed between two layers", 2,
+		func(e *engine.Engine, args []string) error {
 			d, err := e.LayerDiff(args[0], args[1], from, to)
 			if err != nil {
 				return err
@@ -65,8 +78,7 @@ func newLayersDiffCmd(c *cli) *cobra.Command {
 				fmt.Printf("%s: %s, %s %s -> %s, %s %s\n", d.Path, "binary or large", humanSize(d.Old.Size), d.Old.Digest, humanSize(d.New.Size), d.New.Digest, map[bool]string{true: "(same)", false: "(differ)"}[d.Old.Digest == d.New.Digest])
 			}
 			return nil
-		},
-	}
+		})
 	cmd.Flags().IntVar(&from, "from", 0, "Older layer")
 	cmd.Flags().IntVar(&to, "to", 0, "Newer layer")
 	cmd.MarkFlagRequired("from")
@@ -76,33 +88,18 @@ func newLayersDiffCmd(c *cli) *cobra.Command {
 
 func newLayersExtractCmd(c *cli) *cobra.Command {
 	var path string
-	cmd := &cobra.Command{
-		Use: "extract [--path PATH] IMAGE LAYER DEST", Short: "Write a layer's files (or one file) to the host", Args: cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := c.engine()
-			if err != nil {
-				return err
-			}
-			n, err := layerArg(args[1])
-			if err != nil {
-				return err
-			}
+	cmd := newLayerVerb(c, "extract [--path PATH] IMAGE LAYER DEST", "Write a layer's files (or one file) to the host", 3,
+		func(e *engine.Engine, n int, args []string) error {
 			return e.LayerExtract(args[0], n, path, args[2])
-		},
-	}
+		})
 	cmd.Flags().StringVar(&path, "path", "", "Extract only this file, as it stands after the layer")
 	return cmd
 }
 
 func newLayersHistoryCmd(c *cli) *cobra.Command {
 	var asJSON bool
-	cmd := &cobra.Command{
-		Use: "history IMAGE PATH", Short: "Show what each layer did to one path", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := c.engine()
-			if err != nil {
-				return err
-			}
+	cmd := newLayersVerb(c, "history IMAGE PATH", "Show what each layer did to one path", 2,
+		func(e *engine.Engine, args []string) error {
 			evs, err := e.PathHistory(args[0], args[1])
 			if err != nil || asJSON {
 				if err == nil {
@@ -114,8 +111,7 @@ func newLayersHistoryCmd(c *cli) *cobra.Command {
 				fmt.Printf("layer %d  %s %s %s\n", ev.Layer, ev.Change.Letter(), entryLine(ev.Entry), ev.Entry.Digest)
 			}
 			return nil
-		},
-	}
+		})
 	cmd.Flags().BoolVar(&asJSON, "json", false, "Print JSON")
 	return cmd
 }

@@ -117,26 +117,20 @@ func (r psRow) Label(name string) string { return r.s.Labels[name] }
 // psFilter compiles docker's --filter conditions; the same key given twice
 // means either, different keys must all hold.
 func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
-	byKey := map[string][]string{}
-	for _, f := range filters {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("bad format of filter %q (expected name=value)", f)
-		}
+	check := func(k, v string) error {
 		switch k {
 		case "status":
 			switch v {
 			case "created", "restarting", "running", "removing", "paused", "exited", "dead":
-			default:
-				return nil, fmt.Errorf("invalid filter 'status=%s': one of created, restarting, running, removing, paused, exited, dead", v)
+				return nil
 			}
+			return fmt.Errorf("invalid filter 'status=%s': one of created, restarting, running, removing, paused, exited, dead", v)
 		case "name", "id", "label", "exited", "ancestor":
-		default:
-			return nil, fmt.Errorf("invalid filter %q", k)
+			return nil
 		}
-		byKey[k] = append(byKey[k], v)
+		return fmt.Errorf("invalid filter %q", k)
 	}
-	one := func(k, v string, s engine.ContainerSummary) bool {
+	return compileFilters(filters, check, func(k, v string, s engine.ContainerSummary) bool {
 		switch k {
 		case "status":
 			return s.State == v
@@ -154,19 +148,7 @@ func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
 			return s.Image == v || strings.HasPrefix(strings.TrimPrefix(s.ImageID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
 		}
 		return false
-	}
-	return func(s engine.ContainerSummary) bool {
-		for k, vs := range byKey {
-			any := false
-			for _, v := range vs {
-				any = any || one(k, v, s)
-			}
-			if !any {
-				return false
-			}
-		}
-		return true
-	}, nil
+	})
 }
 
 // formatPorts is docker's PORTS column: "0.0.0.0:8080->80/tcp, ...".
