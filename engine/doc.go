@@ -11,9 +11,12 @@
 //	  oci/                        OCI image layout (package layers)
 //	  ingest/                     partial blob writes (package layers)
 //	  snapshots/<chainID>/        unpacked read-only layers (package layers)
+//	  containers/.names/<name>    symlink to the ID of the container with that
+//	                              name (nameindex.go); new in schema version 2
 //	  containers/<id>/
 //	    config.json               what was asked at create time (record)
-//	    state.json                what happened since (state), changed under ./lock
+//	    state.json                what happened since (state), changed under ./lock;
+//	                              replaced whole, its last change not made durable
 //	    lock                      the container's lock for state changes
 //	    log.jsonl                 output, one JSON object per line: log, stream, time
 //	    shim.log                  the shim's own stderr, for post-mortems
@@ -38,11 +41,17 @@
 //	  c/<id>/netns                the network namespace of a container on a network
 //	  c/<id>/shm                  the /dev/shm of an --ipc shareable container
 //	  cni/                        CNI's cache and host-local address allocations
+//	  c/<id>/seccomp.bpf          the compiled seccomp program staged for berth init
+//	                              (internal/seccompcache)
+//	  seccomp/<profile hash>      compiled seccomp programs kept between starts
+//	  live/<id>                   containers whose shim is recorded: what reconcile
+//	                              reads between reboots (reconcile.go)
 //	  booted                      made at the first Open after boot (restart policies)
 //	  sock/<id[:32]>              the shim's attach socket
 //
 // Every file is written by temp file, fsync, rename, fsync of the directory
-// (package atomicfile). A new container is laid out in containers/.tmp-<id>
+// (package atomicfile); state.json skips the last fsync: a crash may undo
+// its last change, never tear it, and reconcile corrects what it says. A new container is laid out in containers/.tmp-<id>
 // and renamed into place; a removed one is renamed to .rm-<id> before its
 // files go. Reconciliation at Open removes what a crash left of either.
 //
@@ -52,7 +61,9 @@
 //	             running <--Pause/Unpause--> paused
 //	any state not running --Remove--> gone; running --Remove(force)--> killed, gone
 //
-// Start runs `berth shim` (see RunShim) in a new session. The shim is the
+// Start runs `berth shim` (see RunShim) in a new session, or hands the
+// container to the shim Open started ahead with Options.PrepareStart
+// (prespawn.go). The shim is the
 // container's parent: it records pid, exit code, OOM kill and times in
 // state.json, writes the log, serves attach, carries out the restart policy
 // (restarting between runs, docker's back-off), attaches and detaches the

@@ -16,7 +16,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout described in doc.go.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // DefaultRoot is the store used when neither Options.Root nor BERTH_ROOT is set.
 const DefaultRoot = "/var/lib/berth"
@@ -87,7 +87,7 @@ func Open(opts Options) (*Engine, error) {
 	bootMark := filepath.Join(e.runRoot, "booted")
 	_, err = os.Stat(bootMark)
 	booted := os.IsNotExist(err)
-	for _, d := range []string{root, e.containersDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
+	for _, d := range []string{root, e.containersDir(), e.namesDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("creating store: %w", err)
 		}
@@ -97,9 +97,6 @@ func Open(opts Options) (*Engine, error) {
 	}
 	if e.images, err = layers.Open(root); err != nil {
 		return nil, err
-	}
-	if err := e.ensureNameIndex(); err != nil {
-		return nil, fmt.Errorf("container name index: %w", err)
 	}
 	if err := e.reconcile(booted); err != nil {
 		return nil, err
@@ -136,7 +133,17 @@ func (e *Engine) checkVersion() error {
 	if err != nil {
 		return err
 	}
-	if v := strings.TrimSpace(string(data)); v != SchemaVersion {
+	v := strings.TrimSpace(string(data))
+	if v == "1" {
+		// 1 -> 2: the container name index (nameindex.go), built from the
+		// records; an older berth then refuses the store rather than create
+		// containers the index does not know.
+		if err := e.buildNameIndex(); err != nil {
+			return fmt.Errorf("store %s: upgrading to schema version %s: %w", e.root, SchemaVersion, err)
+		}
+		return atomicfile.WriteFile(path, []byte(SchemaVersion+"\n"), 0o644)
+	}
+	if v != SchemaVersion {
 		return fmt.Errorf("store %s has schema version %q; this berth reads version %s: %w", e.root, v, SchemaVersion, errdefs.ErrFailedPrecondition)
 	}
 	return nil

@@ -10,7 +10,8 @@ import (
 // container's record: `berth stop web` and the name check of every create
 // no longer grow with the store.
 //
-// Every container has its entry, so a name without one is free; an entry
+// Every container has its entry (a store of schema version 1 gets the
+// index when it is upgraded), so a name without one is free; an entry
 // is trusted only when the container it names still exists under that name,
 // so the order of writes makes a crash harmless: the entry is written before
 // the container (or its new name) and removed after, and a stale entry is
@@ -53,19 +54,13 @@ func (e *Engine) unindexName(name, id string) {
 	}
 }
 
-// ensureNameIndex builds the index of a store that has none (made by an
-// earlier berth) from every container's record, once.
-func (e *Engine) ensureNameIndex() error {
-	if _, err := os.Stat(e.namesDir()); err == nil {
-		return nil
-	}
+// buildNameIndex (re)builds the index from every container's record, for a
+// store of schema version 1, which had none.
+func (e *Engine) buildNameIndex() error {
 	return e.withLock(func() error {
-		if _, err := os.Stat(e.namesDir()); err == nil {
-			return nil // built meanwhile
-		}
 		tmp := filepath.Join(e.containersDir(), ".names-new")
 		os.RemoveAll(tmp)
-		if err := os.Mkdir(tmp, 0o700); err != nil {
+		if err := os.MkdirAll(tmp, 0o700); err != nil {
 			return err
 		}
 		ids, err := e.containerIDs()
@@ -79,6 +74,7 @@ func (e *Engine) ensureNameIndex() error {
 				}
 			}
 		}
+		os.RemoveAll(e.namesDir())
 		return os.Rename(tmp, e.namesDir())
 	})
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Names are found through the store's name index (engine/nameindex.go): a
-// store made before the index gets one at its next open, and a stale entry
+// store made before the index gets one when it is upgraded, and a stale entry
 // (left by a crash) never blocks a name.
 func TestNameIndex(t *testing.T) {
 	root := tempStore(t)
@@ -25,12 +25,19 @@ func TestNameIndex(t *testing.T) {
 	must("create", "--name", "first", "--network", "none", "busybox", "true")
 	must("create", "--name", "second", "--network", "none", "busybox", "true")
 
-	// A store without the index (an earlier berth's) gets it rebuilt.
+	// A store of schema version 1 (an earlier berth's, without the index)
+	// gets it when it is upgraded.
 	names := filepath.Join(root, "containers", ".names")
 	if err := os.RemoveAll(names); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(root, "VERSION"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	must("ps", "-a")
+	if v, _ := os.ReadFile(filepath.Join(root, "VERSION")); string(v) != "2\n" {
+		t.Errorf("VERSION after the upgrade: %q", v)
+	}
 	if r := in("create", "--name", "first", "--network", "none", "busybox", "true"); r.code == 0 || !strings.Contains(r.stderr, "already in use") {
 		t.Fatalf("a name from before the index was free again: %v", r)
 	}
