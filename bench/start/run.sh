@@ -64,6 +64,7 @@ cleanup() {
   fi
   if [[ -d "$work/runc-state" ]]; then
     runc --root "$work/runc-state" delete -f "$name" >/dev/null 2>&1
+    runc --root "$work/runc-state" delete -f "$name-exec" >/dev/null 2>&1
   fi
   if (( ${#P[@]} )); then
     "${P[@]}" rm -af >/dev/null 2>&1
@@ -84,7 +85,7 @@ go build -o "$work/ocibundle" ./bench/start/ocibundle
 # timeit runs in the background and is waited for, so that a signal runs the
 # cleanup at once rather than after the last of N runs.
 timeit() {
-  "$work/timeit" -json -n "$N" "$@" >>"$work/results.jsonl" &
+  "$work/timeit" -json -n "$N" "$@" >>"${results:-$work/results.jsonl}" &
   child=$!
   wait "$child"
   child=""
@@ -144,9 +145,31 @@ if has podman; then
   fi
 fi
 
+# exec: a process started in a running container (setns, the container's
+# cgroups and seccomp filter), berth exec against runc exec.
+results=$work/exec.jsonl
+if has berth; then
+  ecid=$("$BERTH" --root "$store" run -d --network none busybox sleep 3600)
+  say "berth: measuring exec (n=$N)"
+  timeit -key berth -label "berth exec" -- "$BERTH" --root "$store" exec "$ecid" true
+fi
+if has runc; then
+  ebundle=$work/ebundle
+  mkdir -p "$ebundle"
+  cp "$bundle/config.json" "$ebundle/config.json"
+  "$work/ocibundle" -config "$ebundle/config.json" -rootfs "$bundle/rootfs" -cgroups-path "$name/exec" -args "sleep 3600"
+  runc --root "$work/runc-state" run -d --bundle "$ebundle" "$name-exec" </dev/null >/dev/null 2>&1
+  say "runc: measuring exec (n=$N)"
+  timeit -key runc -label "runc exec" -- runc --root "$work/runc-state" exec "$name-exec" /bin/true
+fi
+
 [[ -s "$work/results.jsonl" ]] || die "nothing measured (-t $TOOLS)"
 if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then cg="cgroup v2"
 elif [[ -d /sys/fs/cgroup/unified ]]; then cg="cgroup v1 hybrid"
 else cg="cgroup v1"; fi
 echo "# container start: create + start + wait of busybox true; $(nproc) CPUs, kernel $(uname -r), $cg"
 "$work/timeit" -report "$work/results.jsonl"
+if [[ -s "$work/exec.jsonl" ]]; then
+  echo "# exec: \`true\` in a running container"
+  "$work/timeit" -report "$work/exec.jsonl"
+fi

@@ -6,8 +6,9 @@
 // ~25 ms of libseccomp on the critical path of every start and exec. The shim
 // stages the program compiled last time for the same profile in the
 // container's run directory (Stage); `berth init`, which starts with the
-// container's rootfs as its working directory, reads it from the rootfs's
-// parent before libcontainer takes over (PrepareInit) and registers it with
+// container's rootfs as its working directory, opens it from the rootfs's
+// parent in a C constructor, before libcontainer's nsexec moves it into the
+// container's namespaces, and registers it (PrepareInit) with
 // berth's libseccomp-golang (third_party/libseccomp-golang), which uses it
 // only for a filter whose fingerprint, the transcript of every call that
 // built it, matches. On a miss init compiles as before and writes the result
@@ -25,7 +26,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/opencontainers/runc/libcontainer/configs"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -87,18 +87,16 @@ func (s *Staged) Commit() {
 	atomicfile.WriteFile(s.cached, data, 0o600)
 }
 
-// PrepareInit runs in `berth init` before libcontainer.Init, while the
-// host's files are still reachable: it registers the staged program, if
-// any, and arranges for a newly compiled one to be written back.
+// PrepareInit runs in `berth init` before libcontainer.Init: it registers
+// the staged program, if any, and arranges for a newly compiled one to be
+// written back. The file was opened by this package's C constructor, before
+// nsexec moved the process into the container's namespaces (ctor.go).
 func PrepareInit() {
-	wd, err := os.Getwd()
-	if err != nil {
-		return
-	}
-	f, err := os.OpenFile(filepath.Join(filepath.Dir(wd), FileName), os.O_RDWR|syscall.O_CLOEXEC, 0)
-	if err != nil {
+	fd := stagedFd()
+	if fd < 0 {
 		return // not started by berth's shim, or no profile
 	}
+	f := os.NewFile(uintptr(fd), FileName)
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(f); err == nil && valid(buf.Bytes()) {
 		var fp libseccomp.Fingerprint
