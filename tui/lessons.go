@@ -116,6 +116,9 @@ func (a *App) lessonKey(k string) (tea.Cmd, bool) {
 		}
 		ls.picking = true
 		a.setSize(a.c.Width, a.c.Height)
+		if ls.progress == nil && ls.path == "" {
+			ls.progress = tutorials.Progress{} // kept in memory: nothing to read
+		}
 		if ls.progress == nil {
 			path := ls.path
 			return func() tea.Msg {

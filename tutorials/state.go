@@ -240,6 +240,9 @@ func (r *reader) containerCheck(c Check, in *engine.ContainerInspect) (Status, s
 	case "pids-limit":
 		return ok(within(in.HostConfig.PidsLimit, a[1], false), limitText(in.HostConfig.PidsLimit, false))
 	case "hostname":
+		if in.Config.Hostname == "" {
+			return Fail, "it has none"
+		}
 		return ok(in.Config.Hostname == a[1], "it is "+in.Config.Hostname)
 	case "shares":
 		other, err := r.inspect(a[2])
@@ -316,4 +319,17 @@ func shortMode(m string) string {
 
 func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+}
+
+// Advance evaluates l from step from on, moving past each step whose
+// checks all pass: it returns the first step that does not pass (len(Steps)
+// when every one did) and that step's results.
+func (l *Lesson) Advance(ctx context.Context, st State, opened Opened, from int) (int, []Result) {
+	for n := max(from, 0); n < len(l.Steps); n++ {
+		rs := l.Steps[n].Evaluate(ctx, st, opened)
+		if !Done(rs) {
+			return n, rs
+		}
+	}
+	return len(l.Steps), nil
 }
