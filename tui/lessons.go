@@ -87,6 +87,10 @@ func (a *App) lessonPickerKey(k string) (tea.Cmd, bool) {
 		ls.cursor = max(ls.cursor-1, 0)
 	case matches(k, km.Down):
 		ls.cursor = min(ls.cursor+1, max(len(ls.all)-1, 0))
+	case matches(k, km.Top):
+		ls.cursor = 0
+	case matches(k, km.Bottom):
+		ls.cursor = max(len(ls.all)-1, 0)
 	case matches(k, km.Open):
 		if ls.progress == nil || len(ls.all) == 0 {
 			return nil, true // the progress is still being read
@@ -116,17 +120,17 @@ func (a *App) lessonKey(k string) (tea.Cmd, bool) {
 		}
 		ls.picking = true
 		a.setSize(a.c.Width, a.c.Height)
-		if ls.progress == nil && ls.path == "" {
-			ls.progress = tutorials.Progress{} // kept in memory: nothing to read
+		if ls.path == "" {
+			if ls.progress == nil {
+				ls.progress = tutorials.Progress{} // kept in memory: nothing to read
+			}
+			return nil, true
 		}
-		if ls.progress == nil {
-			path := ls.path
-			return func() tea.Msg {
-				p, err := tutorials.LoadProgress(path)
-				return lessonProgressMsg{p, err}
-			}, true
-		}
-		return nil, true
+		path := ls.path // read each time: `berth lessons check` may have moved on
+		return func() tea.Msg {
+			p, err := tutorials.LoadProgress(path)
+			return lessonProgressMsg{p, err}
+		}, true
 	}
 	if ls.cur == nil {
 		return nil, false
@@ -144,20 +148,14 @@ func (a *App) lessonKey(k string) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// startLesson opens l at the step the learner got to; a finished lesson
-// starts over.
+// startLesson opens l at the step the learner got to (a finished lesson
+// at its end, from where [ goes back through the steps).
 func (a *App) startLesson(l *tutorials.Lesson) tea.Cmd {
 	ls := &a.lessons
 	ls.picking, ls.cur, ls.note, ls.results = false, l, "", nil
 	ls.step = ls.progress.Step(l)
-	var save tea.Cmd
-	if ls.step == len(l.Steps) {
-		ls.step = 0
-		ls.progress[l.Name] = 0
-		save = a.saveProgress()
-	}
 	a.setSize(a.c.Width, a.c.Height)
-	return tea.Batch(save, a.lessonRecheck())
+	return a.lessonRecheck()
 }
 
 // goStep shows step n (0..len): going past the furthest step reached
@@ -177,9 +175,22 @@ func (a *App) goStep(n int) tea.Cmd {
 	return tea.Batch(save, a.lessonRecheck())
 }
 
+// saveProgress writes the open lesson's step into the progress file,
+// keeping the other lessons' as the file has them.
 func (a *App) saveProgress() tea.Cmd {
-	p, path := maps.Clone(a.lessons.progress), a.lessons.path
-	return func() tea.Msg { return lessonSavedMsg{p.Save(path)} }
+	ls := &a.lessons
+	name, step, path := ls.cur.Name, ls.progress[ls.cur.Name], ls.path
+	if path == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		p, err := tutorials.LoadProgress(path)
+		if err != nil {
+			p = tutorials.Progress{} // unreadable: rewritten with what is known
+		}
+		p[name] = step
+		return lessonSavedMsg{p.Save(path)}
+	}
 }
 
 // lessonRecheck evaluates the step shown, or notes that it must be
@@ -226,7 +237,9 @@ func (a *App) lessonsUpdate(msg tea.Msg) tea.Cmd {
 	ls := &a.lessons
 	switch msg := msg.(type) {
 	case lessonProgressMsg:
-		ls.progress = msg.p
+		if ls.progress == nil || msg.err == nil {
+			ls.progress = msg.p
+		}
 		if msg.err != nil {
 			a.setStatus(oneLine(msg.err)+" (starting the lessons afresh)", true)
 		}
