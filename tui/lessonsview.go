@@ -112,7 +112,7 @@ func (a *App) lessonPane(w, h int) string {
 		text = append(text, wrap(p, w)...)
 	}
 	room := h - len(top) - len(cmds) - len(checks) - len(foot)
-	if room < min(len(text), 4) && len(cmds) > 0 { // tight (80×24): no blank lines
+	if room < len(text) && len(cmds) > 0 { // tight (80×24): no blank lines
 		cmds, checks, room = cmds[1:], checks[1:], room+2
 	}
 	if room < len(text) {
