@@ -348,7 +348,7 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 	if m.Y == 0 {
 		return a.clickTab(m.X)
 	}
-	if !a.inDetail && !a.help {
+	if !a.inDetail && !a.help && m.X < a.pc.Width { // not in a lesson pane at the side
 		a.clickRow(m.Y)
 	}
 	return nil
