@@ -54,6 +54,11 @@ func TestFlowLesson(t *testing.T) {
 		t.Errorf("reading a lesson wrote to the command log:\n%s", s)
 	}
 
+	h.press(h.km.Help) // ? lists the pane's keys while it is open
+	h.waitFor("Lesson pane", "previous step", "zoom the pane")
+	h.press(h.km.Help)
+	h.waitGone("any key closes")
+
 	f.add("first") // `berth run -d --name first ...` in another terminal: an event
 	h.waitFor("✓ step 1 done: Run a container", "step 2/6", "Read its output", "✗ you opened the Logs tab of first — not yet")
 
@@ -90,7 +95,7 @@ func TestFlowLesson(t *testing.T) {
 	h2.waitFor("Your first container · step 4/6", "Run a command inside it")
 }
 
-// TestFlowLessonExecAndRemove finishes a lesson from engine state: the
+// TestFlowLessonRemove finishes a lesson from engine state: the
 // remove step passes on the destroy event.
 func TestFlowLessonRemove(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "lessons.json")
