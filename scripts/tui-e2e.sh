@@ -4,22 +4,27 @@
 #   opened in it and `hostname` typed, the workbench comes back after `exit`,
 #   the container is stopped from the list, and a crashed container is
 #   debugged with one key (a shell in a copy of it, removed afterwards),
-#   and busybox's Layers view lists bin/busybox.
+#   busybox's Layers view lists bin/busybox, and the lessons pane's first
+#   step passes once its command has run.
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
 # BERTH_ROOT must be a store of its own (it is bootstrapped when empty); the
-# containers the script makes are removed at the end. Needs root and tmux.
+# containers the script makes are removed at the end. The workbench runs with
+# a config dir of its own (default keys, no lesson progress). Needs root and
+# tmux.
 set -euo pipefail
 BERTH=${BERTH:-bin/berth}
 : "${BERTH_ROOT:?set BERTH_ROOT to a store for this script alone}"
 export BERTH_ROOT
 name=e2e-web-$$
 sock=berth-e2e-$$         # a tmux server of our own
+cfg=$(mktemp -d)          # XDG_CONFIG_HOME: keys and lesson progress
 t() { tmux -L "$sock" "$@"; }
 cleanup() {
   t kill-server 2>/dev/null || true
-  "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" >/dev/null 2>&1 || true
+  rm -rf "$cfg"
+  "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" first >/dev/null 2>&1 || true
   "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -48,9 +53,10 @@ wait_re() {
 step() { echo "tui-e2e: $*"; }
 
 "$BERTH" image inspect busybox >/dev/null 2>&1 || "$BERTH" bootstrap >/dev/null
+"$BERTH" rm -f first >/dev/null 2>&1 || true  # the first lesson's container
 
 step "open the workbench"
-t new-session -d -s e2e -x 100 -y 30 "TERM=xterm-256color $BERTH; echo berth-exited-\$?; sleep 30"
+t new-session -d -s e2e -x 100 -y 30 "TERM=xterm-256color XDG_CONFIG_HOME=$cfg $BERTH; echo berth-exited-\$?; sleep 30"
 wait_for "running ·"
 
 step "a container started elsewhere appears in the list"
@@ -146,6 +152,20 @@ wait_for "remove volume"
 t send-keys -t e2e y
 wait_for "removed volume"
 if "$BERTH" volume inspect "$vol" >/dev/null 2>&1; then echo "tui-e2e: volume $vol is still there" >&2; exit 1; fi
+
+step "the lessons pane: the first lesson's first step passes once its command has run"
+t send-keys -t e2e 1
+t send-keys -t e2e L
+wait_for "1 Your first container"
+t send-keys -t e2e g Enter
+wait_for "Your first container · step 1/6"
+wait_for "✗ first is running — no container first"
+"$BERTH" run -d --name first busybox sh -c 'while true; do echo tick; sleep 2; done' >/dev/null
+wait_for "✓ step 1 done: Run a container"
+wait_for "step 2/6"
+[[ -s $cfg/berth/lessons.json ]] || { echo "tui-e2e: the lesson progress was not saved in $cfg" >&2; exit 1; }
+t send-keys -t e2e L
+wait_for "running ·"
 
 step "quit"
 t send-keys -t e2e q

@@ -26,6 +26,7 @@ var tabNames = []string{"1 Containers", "2 Images", "3 Volumes", "4 Networks"}
 type App struct {
 	eng        Engine
 	c          *Common
+	pc         *Common // the panels': narrower while a lesson pane is at the side
 	tab        int
 	containers *containersPanel
 	images     *imagesPanel
@@ -51,6 +52,7 @@ type App struct {
 	statsOn    bool      // the Stats tab's sampler watches one
 	usageIDs   []string  // what the list last sampled
 	usageAt    time.Time // and when
+	lessons    lessonsState
 }
 
 // confirmation is a pending yes/no question before a destructive action.
@@ -70,6 +72,9 @@ type Options struct {
 	Now func() time.Time
 	// HideCommandLog starts with the command log pane closed.
 	HideCommandLog bool
+	// LessonProgress is the file the lessons pane remembers each lesson's
+	// step in (tutorials.ProgressPath); "" remembers it until quit only.
+	LessonProgress string
 }
 
 // New builds the workbench over e.
@@ -82,11 +87,13 @@ func New(e Engine, o Options) *App {
 		c.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	pc := *c
 	return &App{
-		eng: e, c: c, ctx: ctx, cancel: cancel, start: c.Now(),
-		containers: newContainersPanel(c), images: newImagesPanel(c), detail: newDetailPanel(c),
-		volumes: newResourcePanel(c, "volume"), networks: newResourcePanel(c, "network"),
+		eng: e, c: c, pc: &pc, ctx: ctx, cancel: cancel, start: c.Now(),
+		containers: newContainersPanel(&pc), images: newImagesPanel(&pc), detail: newDetailPanel(&pc),
+		volumes: newResourcePanel(&pc, "volume"), networks: newResourcePanel(&pc, "network"),
 		cmdlog: cmdLog{shown: !o.HideCommandLog}, events: make(chan engine.Event, 64),
+		lessons: newLessonsState(o.LessonProgress),
 	}
 }
 
@@ -106,6 +113,8 @@ func (a *App) Close() {
 func (a *App) setSize(w, h int) {
 	a.c.Width, a.c.Height = w, h
 	body := a.bodyHeight()
+	w -= a.lessonSide()
+	a.pc.Width, a.pc.Height = w, body
 	a.containers.SetSize(w, body)
 	a.images.SetSize(w, body)
 	a.volumes.SetSize(w, body)
@@ -116,8 +125,10 @@ func (a *App) setSize(w, h int) {
 	}
 }
 
+// bodyHeight is the panels' height: the screen less the tab and status
+// bars, the command log and a lesson pane below.
 func (a *App) bodyHeight() int {
-	return max(a.c.Height-2-a.cmdlog.height(a.c.Height), 1)
+	return max(a.c.Height-2-a.cmdlog.height(a.c.Height)-a.lessonRows(), 1)
 }
 
 // What the status bar's message is.
@@ -139,9 +150,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.setSize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
-		return a, a.key(msg.String())
+		cmd := a.key(msg.String())
+		return a, tea.Batch(cmd, a.lessonNoticed())
 	case tea.MouseClickMsg, tea.MouseWheelMsg:
-		return a, a.mouse(msg.(tea.MouseMsg).Mouse())
+		cmd := a.mouse(msg.(tea.MouseMsg).Mouse())
+		return a, tea.Batch(cmd, a.lessonNoticed())
 	case tickMsg:
 		return a, tea.Batch(tick(), a.sampleUsage(), a.refreshStats())
 	case usageMsg:
@@ -159,7 +172,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.containers.Update(msg)
 		a.detail.Update(msg)
 	case eventMsg:
-		return a, tea.Batch(a.event(msg.ev), nextEvent(a.events))
+		return a, tea.Batch(a.event(msg.ev), nextEvent(a.events), a.lessonRecheck())
 	case eventsEndedMsg:
 		a.setStatus("the list stopped following engine events: "+oneLine(msg.err), true)
 	case imagesMsg:
@@ -207,7 +220,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			a.setStatus(map[string]string{"create": "created ", "rm": "removed "}[msg.verb]+msg.kind+" "+msg.name, false)
 		}
-		return a, loadResources(a.eng, msg.kind)
+		return a, tea.Batch(loadResources(a.eng, msg.kind), a.lessonRecheck())
+	case lessonProgressMsg, lessonChecksMsg, lessonSavedMsg:
+		return a, a.lessonsUpdate(msg)
 	case savedMsg:
 		if msg.err != nil {
 			a.setStatus("saving logs: "+oneLine(msg.err), true)
@@ -274,35 +289,40 @@ func (a *App) render() string {
 	}
 	var b strings.Builder
 	b.WriteString(a.tabBar() + "\n")
-	switch {
-	case a.help:
+	if a.help {
 		b.WriteString(a.helpView(a.c.Height - 2))
 		b.WriteString("\n" + a.statusBar())
 		return b.String()
-	case a.inDetail:
-		b.WriteString(a.detail.View())
-	case a.layersShown():
-		b.WriteString(a.layers.open.view())
-	case a.tab == tabImages && a.runForm != nil:
-		b.WriteString(a.runForm.view(a.c, a.bodyHeight()))
-	case a.tab == tabImages && a.pull != nil:
-		b.WriteString(a.pull.view(a.c, a.bodyHeight()))
-	case a.tab == tabImages && a.build != nil:
-		b.WriteString(a.build.view(a.c, a.bodyHeight()))
-	case a.tab == tabImages:
-		b.WriteString(a.images.View())
-	case a.tab == tabVolumes:
-		b.WriteString(a.volumes.View())
-	case a.tab == tabNetworks:
-		b.WriteString(a.networks.View())
-	default:
-		b.WriteString(a.containers.View())
 	}
+	b.WriteString(a.withLesson(a.panelView()))
 	if h := a.cmdlog.height(a.c.Height); h > 0 {
 		b.WriteString("\n" + a.cmdlog.view(a.c, h))
 	}
 	b.WriteString("\n" + a.statusBar())
 	return b.String()
+}
+
+// panelView is the panel in front, a.pc.Width wide.
+func (a *App) panelView() string {
+	switch {
+	case a.inDetail:
+		return a.detail.View()
+	case a.layersShown():
+		return a.layers.open.view()
+	case a.tab == tabImages && a.runForm != nil:
+		return a.runForm.view(a.pc, a.bodyHeight())
+	case a.tab == tabImages && a.pull != nil:
+		return a.pull.view(a.pc, a.bodyHeight())
+	case a.tab == tabImages && a.build != nil:
+		return a.build.view(a.pc, a.bodyHeight())
+	case a.tab == tabImages:
+		return a.images.View()
+	case a.tab == tabVolumes:
+		return a.volumes.View()
+	case a.tab == tabNetworks:
+		return a.networks.View()
+	}
+	return a.containers.View()
 }
 
 func (a *App) tabBar() string {

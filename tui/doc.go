@@ -37,6 +37,14 @@
 //	               ({"keys": {"stop": ["x"]}}), LoadKeyMap
 //	cmdLog         the `berth ...` line (and docker's where it differs)
 //	               equivalent to each action, for learners to repeat
+//	lessonsState   L: the tutorials package's lessons (lessons*.go): a
+//	               picker, then a pane (at the side from 120 columns, below
+//	               the panel under it, Z zooms) with the step's text,
+//	               commands and checks, re-checked in a command on engine
+//	               events and when a view is opened (never on a timer);
+//	               [ ] between steps; progress in tutorials.ProgressPath.
+//	               The panels get their own Common (pc), narrower while
+//	               the pane is at the side
 //
 // Each panel has Init/Update/View and SetSize, and gets a *Common (size,
 // Styles from DefaultStyles, KeyMap from DefaultKeyMap) passed in.

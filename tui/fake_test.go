@@ -163,7 +163,10 @@ func (f *fakeEngine) History(ref string) ([]engine.ImageHistory, error) {
 	}, nil
 }
 
-func (f *fakeEngine) Events(ctx context.Context, _ engine.EventFilter, fn func(engine.Event) error) error {
+func (f *fakeEngine) Events(ctx context.Context, o engine.EventFilter, fn func(engine.Event) error) error {
+	if !o.Follow {
+		return nil // no history: the fake's events are only ever new ones
+	}
 	for {
 		select {
 		case ev := <-f.events:

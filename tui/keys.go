@@ -19,6 +19,8 @@ type KeyMap struct {
 	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
 	// The Layers view (Layers opens it from the images).
 	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
+	// Lessons (Lessons opens the picker and closes the pane).
+	Lessons, LessonPrev, LessonNext, LessonZoom key.Binding
 	// Prompts.
 	Confirm, Cancel key.Binding
 }
@@ -96,6 +98,11 @@ func DefaultKeyMap() *KeyMap {
 		Expand:         b("→/l", "unfold dir", "right", "l"),
 		FileDiff:       b("d", "file's diff", "d"),
 
+		Lessons:    b("L", "lessons", "L"),
+		LessonPrev: b("[", "previous step", "["),
+		LessonNext: b("]", "next step", "]"),
+		LessonZoom: b("Z", "zoom the pane", "Z"),
+
 		Confirm: b("y", "yes", "y", "Y"),
 		Cancel:  b("n/esc", "no", "n", "N", "esc"),
 	}
@@ -112,15 +119,16 @@ func (k *KeyMap) LayersHelp() []key.Binding {
 }
 
 // FullHelp is every key, grouped as `?` shows them: lists, containers,
-// logs, everywhere, the Layers view.
+// logs, everywhere, images, the Layers view, the lesson pane.
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
-		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Back, k.Help, k.Quit},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
+		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.Lessons},
 	}
 }
 

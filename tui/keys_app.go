@@ -30,6 +30,14 @@ func (a *App) key(k string) tea.Cmd {
 		a.help = false
 		return nil
 	}
+	if cmd, ok := a.lessonPickerKey(k); ok {
+		return cmd
+	}
+	if !a.typing() {
+		if cmd, ok := a.lessonKey(k); ok {
+			return cmd
+		}
+	}
 	if a.layersShown() {
 		if cmd, ok := a.layersKey(k); ok {
 			return cmd
@@ -285,7 +293,7 @@ func (a *App) detailKey(k string) tea.Cmd {
 func (a *App) helpView(h int) string {
 	s, km := a.c.Styles, a.c.KeyMap
 	groups := km.FullHelp()
-	titles := []string{"Lists", "Containers", "Logs", "Everywhere", "Images", "Layers view"}
+	titles := []string{"Lists", "Containers", "Logs", "Everywhere", "Images", "Layers view", "Lesson pane"}
 	col := func(idx ...int) string {
 		var lines []string
 		for _, g := range idx {
@@ -302,6 +310,9 @@ func (a *App) helpView(h int) string {
 	mid, right := []int{1}, []int{2, 3}
 	if a.layers.open != nil && a.tab == tabImages && !a.inDetail {
 		mid, right = []int{5}, []int{3}
+	}
+	if a.lessons.cur != nil && right[0] == 2 {
+		right[0] = 6 // the lesson pane's keys instead of the log's
 	}
 	body := lipgloss.JoinHorizontal(lipgloss.Top,
 		lipgloss.NewStyle().Width(w).Render(col(0, 4)),
@@ -337,7 +348,7 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 	if m.Y == 0 {
 		return a.clickTab(m.X)
 	}
-	if !a.inDetail && !a.help {
+	if !a.inDetail && !a.help && m.X < a.pc.Width { // not in a lesson pane at the side
 		a.clickRow(m.Y)
 	}
 	return nil

@@ -25,9 +25,9 @@ func (a *App) openLayers() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	v := newLayersView(a.c, &a.layers.cache, im)
+	v := newLayersView(a.pc, &a.layers.cache, im)
 	a.layers.open = v
-	v.SetSize(a.c.Width, a.bodyHeight())
+	v.SetSize(a.pc.Width, a.bodyHeight())
 	a.cmdlog.add(cmdLine{Berth: "berth layers " + shellQuote(v.ref), Docker: "-"})
 	a.status, a.statusKind = "reading the layers of "+v.ref, statusBusy
 	return loadLayerTable(a.eng, v.id, v.ref)

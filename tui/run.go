@@ -5,6 +5,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+
+	"github.com/berthdev/berth/tutorials"
 )
 
 // Run opens the workbench on the terminal and returns when the user quits.
@@ -16,7 +18,7 @@ func Run(e Engine) error {
 	if err != nil {
 		return err
 	}
-	app := New(e, Options{NoColor: noColor, KeyMap: km})
+	app := New(e, Options{NoColor: noColor, KeyMap: km, LessonProgress: tutorials.ProgressPath()})
 	defer app.Close()
 	// 30 frames a second is smooth for lists and halves the idle cost of
 	// Bubble Tea's 60 Hz frame ticker (bench/tui: 1.2 % -> 0.8 % of a core).

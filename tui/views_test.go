@@ -71,6 +71,8 @@ func TestViews(t *testing.T) {
 		{"pull_progress", pullHalfWay, "3.87MB / 5.57MB"},
 		{"build_progress", buildRunning, "compiling 3/3"},
 		{"help", func(h *harness) { h.press(h.km.Help) }, "any key closes"},
+		{"lessons_picker", func(h *harness) { h.press(h.km.Lessons) }, "4 Cgroups and limits"},
+		{"lesson_half_done", lessonHalfDone, "✗ beta is running — no container beta"},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		for _, v := range views {
