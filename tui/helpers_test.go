@@ -76,7 +76,14 @@ func start(t *testing.T, f *fakeEngine, w, h int) *harness {
 // startWith is start with a key map of the test's own (nil: the default).
 func startWith(t *testing.T, f *fakeEngine, w, h int, km *KeyMap) *harness {
 	t.Helper()
-	app := New(f, Options{Now: func() time.Time { return epoch }, KeyMap: km})
+	return startOpts(t, f, w, h, Options{KeyMap: km})
+}
+
+// startOpts is start with options of the test's own (the clock is epoch).
+func startOpts(t *testing.T, f *fakeEngine, w, h int, o Options) *harness {
+	t.Helper()
+	o.Now = func() time.Time { return epoch }
+	app := New(f, o)
 	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI), tea.WithFilter(probeFilter)))
 	hs := &harness{t: t, tm: tm, f: f, km: app.c.KeyMap}

@@ -5,11 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/berthdev/berth/tutorials"
 )
@@ -17,13 +12,7 @@ import (
 // startLessons is start with the lessons' progress kept in path.
 func startLessons(t *testing.T, f *fakeEngine, w, h int, path string) *harness {
 	t.Helper()
-	app := New(f, Options{Now: func() time.Time { return epoch }, LessonProgress: path})
-	tm := teatest.NewTestModel(t, app, teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI), tea.WithFilter(probeFilter)))
-	hs := &harness{t: t, tm: tm, f: f, km: app.c.KeyMap}
-	t.Cleanup(func() { tm.Quit(); tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second)) })
-	hs.waitFor("running ·")
-	return hs
+	return startOpts(t, f, w, h, Options{LessonProgress: path})
 }
 
 // lessonHalfDone opens the namespaces lesson with alpha running: one of
