@@ -56,11 +56,25 @@ func TestSeccompProgramKept(t *testing.T) {
 		t.Error("the damaged program was not replaced by the compiled one")
 	}
 
-	// exec starts a process under the same filter.
+	// exec starts a process under the same filter, and its init (which
+	// joins the container's mount namespace before Go runs) reaches the
+	// staged program: damaged, an exec compiles and writes it back.
 	n := name(t, "seccomp")
-	ok(t, "run", "-d", "--name", n, "--network", "none", "busybox", "sleep", "60")
+	id := ok(t, "run", "-d", "--name", n, "--network", "none", "busybox", "sleep", "60")
 	defer cleanup(t, n)
 	blocked("exec", n, "unshare", "-U", "true")
+	staged := filepath.Join(engine.RunRootFor(storeRoot), "c", id, "seccomp.bpf")
+	good, err := os.ReadFile(staged)
+	if err != nil || len(good) < 40 {
+		t.Fatalf("staged program of %s: %d bytes, %v", n, len(good), err)
+	}
+	if err := os.WriteFile(staged, make([]byte, 32+8*4), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	blocked("exec", n, "unshare", "-U", "true")
+	if now, _ := os.ReadFile(staged); !bytes.Equal(now, good) {
+		t.Error("the exec's init did not write the compiled program back to the staged file")
+	}
 
 	// Without a profile nothing is staged, and nothing blocks.
 	ok(t, "run", "--rm", "--network", "none", "--security-opt", "seccomp=unconfined", "busybox", "unshare", "-U", "true")
