@@ -184,7 +184,13 @@ func (e *Engine) reconcileOne(id string) bool {
 func (e *Engine) liveDir() string { return filepath.Join(e.runRoot, "live") }
 
 func (e *Engine) markLive(id string) error {
-	return os.WriteFile(filepath.Join(e.liveDir(), id), nil, 0o600)
+	err := os.WriteFile(filepath.Join(e.liveDir(), id), nil, 0o600)
+	if os.IsNotExist(err) { // the run root was emptied under us
+		if err = os.MkdirAll(e.liveDir(), 0o700); err == nil {
+			err = os.WriteFile(filepath.Join(e.liveDir(), id), nil, 0o600)
+		}
+	}
+	return err
 }
 
 func (e *Engine) unmarkLive(id string) { os.Remove(filepath.Join(e.liveDir(), id)) }
