@@ -210,37 +210,35 @@ func (s *shim) run(o ShimOptions) error {
 	}()
 
 	var bo backoff
-	code, exitSent, cleaned := 0, false, false
+	code, exitSent := 0, false
 	for {
 		ps, _ := proc.Wait()
 		code = waitStatusCode(ps)
 		oom := s.oomKilled()
 		s.out.drain(2 * time.Second)
-		if r.Host.AutoRemove { // no restart policy: removed next (below)
-			if oom {
-				e.emit(containerEvent("oom", r, nil))
-			}
-			e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
-			break
+		finished, restart := time.Now().UTC(), false
+		if !r.Host.AutoRemove { // a --rm container is removed next (below)
+			peak := s.memoryPeak()
+			e.updateState(r.ID, func(st *state) error {
+				restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
+				st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt, st.MemoryPeak = 0, code, oom, finished, peak
+				// The shim stays recorded until it has cleaned up: Wait,
+				// rm and a new shim wait for it.
+				st.Status = StatusExited
+				if restart {
+					st.Status = StatusRestarting
+					st.RestartCount++
+				}
+				return nil
+			})
 		}
-		peak, finished := s.memoryPeak(), time.Now().UTC()
-		restart := false
-		e.updateState(r.ID, func(st *state) error {
-			restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
-			st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt, st.MemoryPeak = 0, code, oom, finished, peak
-			// The shim stays recorded until it has cleaned up: Wait, rm
-			// and a new shim wait for it.
-			st.Status = StatusExited
-			if restart {
-				st.Status = StatusRestarting
-				st.RestartCount++
-			}
-			return nil
-		})
 		if oom {
 			e.emit(containerEvent("oom", r, nil))
 		}
 		e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
+		if r.Host.AutoRemove {
+			break // no restart policy goes with --rm
+		}
 		if !restart {
 			// A foreground run returns now; the clean-up follows.
 			s.out.exit(code)
@@ -250,7 +248,6 @@ func (s *shim) run(o ShimOptions) error {
 		cleanup()
 		s.ctr = nil
 		s.mu.Unlock()
-		cleaned = true
 		if !restart {
 			break
 		}
@@ -262,7 +259,6 @@ func (s *shim) run(o ShimOptions) error {
 			break
 		}
 		s.out.reset()
-		cleaned = false
 		if proc, cleanup, err = s.start(); err != nil {
 			e.updateState(r.ID, func(st *state) error {
 				st.Status, st.ShimPid, st.ShimStart, st.Error = StatusExited, 0, 0, "restart: "+oneLineErr(err)
@@ -286,12 +282,10 @@ func (s *shim) run(o ShimOptions) error {
 		purge, _ := e.unlinkContainer(r, true)
 		e.unmarkLive(r.ID)
 		s.out.exit(code)
-		if !cleaned {
-			s.mu.Lock()
-			cleanup()
-			s.ctr = nil
-			s.mu.Unlock()
-		}
+		s.mu.Lock()
+		cleanup()
+		s.ctr = nil
+		s.mu.Unlock()
 		purge()
 		return nil
 	}
