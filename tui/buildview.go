@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -346,11 +345,8 @@ func (a *App) builtMsg(m buildMsg) tea.Cmd {
 	if v == nil || v.job != m.j {
 		return nil // a build the user left: nothing shows it
 	}
-	for _, ev := range m.events {
-		v.apply(ev)
-	}
-	if !m.ended {
-		return m.j.next()
+	if more := m.apply(v.apply); more != nil {
+		return more
 	}
 	j := m.j
 	v.flush()
@@ -365,7 +361,7 @@ func (a *App) builtMsg(m buildMsg) tea.Cmd {
 			a.setStatus("built "+shortID(j.res), false)
 		}
 		return listImages(a.eng)
-	case j.cancelled || errors.Is(j.err, context.Canceled):
+	case j.stopped():
 		a.build = nil
 		a.setStatus("build of "+v.name+" cancelled", false)
 		a.cmdlog.fail(v.line, "cancelled")

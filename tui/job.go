@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -98,4 +99,21 @@ func (j *job[T, R]) next() tea.Cmd {
 func (j *job[T, R]) stop() {
 	j.cancelled = true
 	j.cancel()
+}
+
+// apply hands a batch's events to fn; when the job has not ended yet it
+// returns the command that waits for the next batch, else nil.
+func (m jobMsg[T, R]) apply(fn func(T)) (more tea.Cmd) {
+	for _, ev := range m.events {
+		fn(ev)
+	}
+	if !m.ended {
+		return m.j.next()
+	}
+	return nil
+}
+
+// stopped says the job ended because the user cancelled it.
+func (j *job[T, R]) stopped() bool {
+	return j.cancelled || errors.Is(j.err, context.Canceled)
 }

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -245,11 +244,8 @@ func (a *App) pulled(m pullMsg) tea.Cmd {
 	if v == nil || v.job != m.j {
 		return nil // a pull the user left: nothing shows it
 	}
-	for _, p := range m.events {
-		v.apply(p)
-	}
-	if !m.ended {
-		return m.j.next()
+	if more := m.apply(v.apply); more != nil {
+		return more
 	}
 	j := m.j
 	switch {
@@ -262,7 +258,7 @@ func (a *App) pulled(m pullMsg) tea.Cmd {
 			a.setStatus("pulled "+j.res.Ref, false)
 		}
 		return listImages(a.eng)
-	case j.cancelled || errors.Is(j.err, context.Canceled):
+	case j.stopped():
 		a.pull = nil
 		a.setStatus("pull of "+v.ref+" cancelled", false)
 		a.cmdlog.fail(v.line, "cancelled")
