@@ -3,7 +3,10 @@
 #   berth run --rm --network none busybox true
 #   runc run            of the same root filesystem (Debian's runc)
 #   podman run --rm --network none busybox true     (where podman is installed)
-# each N times after 3 warm-ups (bench/timeit), then the ratios berth/peer.
+# N times each, in 4 rounds that alternate the tools (so that a noisy spell of
+# the machine falls on all of them), after 3 warm-ups; bench/timeit reports
+# the median over all runs and the ratios berth/peer. Then the same for exec
+# of `true` in a running container: berth exec against runc exec.
 #
 # runc gets berth's own OCI spec (`berth oci-spec`: namespaces including a new
 # network namespace, docker's capabilities and seccomp profile, masked paths,
@@ -85,11 +88,13 @@ go build -o "$work/ocibundle" ./bench/start/ocibundle
 # timeit runs in the background and is waited for, so that a signal runs the
 # cleanup at once rather than after the last of N runs.
 timeit() {
-  "$work/timeit" -json -n "$N" "$@" >>"${results:-$work/results.jsonl}" &
+  "$work/timeit" -json -n "$per_round" -warmup "$warm" "$@" >>"${results:-$work/results.jsonl}" &
   child=$!
   wait "$child"
   child=""
 }
+ROUNDS=4
+per_round=$(( (N + ROUNDS - 1) / ROUNDS ))
 
 bundle=$work/bundle
 mkdir -p "$bundle/rootfs"
@@ -103,9 +108,6 @@ if has berth; then
   "$BERTH" --root "$store" oci-spec "$cid" >"$bundle/config.json"
   "$BERTH" --root "$store" rm "$cid" >/dev/null
   spec="berth's spec (berth oci-spec)"
-  say "berth: measuring (n=$N)"
-  timeit -key berth -label "berth run --rm" -- \
-    "$BERTH" --root "$store" run --rm --network none busybox true
 else
   # The host's busybox-static with a symlink per applet.
   mkdir -p "$bundle/rootfs/bin"
@@ -118,11 +120,7 @@ else
 fi
 "$work/ocibundle" -config "$bundle/config.json" -rootfs rootfs -cgroups-path "$name/runc" -args /bin/true
 
-if has runc; then
-  say "runc: measuring (n=$N, bundle: $spec)"
-  timeit -key runc -label "runc run ($(runc --version | awk 'NR==1{print $3}'))" -- \
-    runc --root "$work/runc-state" run --bundle "$bundle" "$name"
-fi
+has runc && say "runc: the bundle is $spec"
 
 if has podman; then
   if ! command -v podman >/dev/null; then
@@ -139,19 +137,13 @@ if has podman; then
       say "podman: import the busybox rootfs"
       tar -C "$bundle/rootfs" -c . | "${P[@]}" import -q - busybox:latest >/dev/null
     fi
-    say "podman: measuring (n=$N)"
-    timeit -key podman -label "podman run --rm ($(podman --version | awk '{print $3}'))" -- \
-      "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true
   fi
 fi
 
 # exec: a process started in a running container (setns, the container's
 # cgroups and seccomp filter), berth exec against runc exec.
-results=$work/exec.jsonl
 if has berth; then
   ecid=$("$BERTH" --root "$store" run -d --network none busybox sleep 3600)
-  say "berth: measuring exec (n=$N)"
-  timeit -key berth -label "berth exec" -- "$BERTH" --root "$store" exec "$ecid" true
 fi
 if has runc; then
   ebundle=$work/ebundle
@@ -159,9 +151,34 @@ if has runc; then
   cp "$bundle/config.json" "$ebundle/config.json"
   "$work/ocibundle" -config "$ebundle/config.json" -rootfs "$bundle/rootfs" -cgroups-path "$name/exec" -args "sleep 3600"
   runc --root "$work/runc-state" run -d --bundle "$ebundle" "$name-exec" </dev/null >/dev/null 2>&1
-  say "runc: measuring exec (n=$N)"
-  timeit -key runc -label "runc exec" -- runc --root "$work/runc-state" exec "$name-exec" /bin/true
 fi
+
+podman_ok() { (( ${#P[@]} )); }
+runc_version=$(runc --version 2>/dev/null | awk 'NR==1{print $3}')
+for round in $(seq 1 $ROUNDS); do
+  warm=$(( round == 1 ? 3 : 1 ))
+  say "round $round of $ROUNDS (n=$per_round each)"
+  results=$work/results.jsonl
+  if has berth; then
+    timeit -key berth -label "berth run --rm" -- \
+      "$BERTH" --root "$store" run --rm --network none busybox true
+  fi
+  if has runc; then
+    timeit -key runc -label "runc run ($runc_version)" -- \
+      runc --root "$work/runc-state" run --bundle "$bundle" "$name"
+  fi
+  if has podman && podman_ok; then
+    timeit -key podman -label "podman run --rm ($(podman --version | awk '{print $3}'))" -- \
+      "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true
+  fi
+  results=$work/exec.jsonl
+  if has berth; then
+    timeit -key berth -label "berth exec" -- "$BERTH" --root "$store" exec "$ecid" true
+  fi
+  if has runc; then
+    timeit -key runc -label "runc exec" -- runc --root "$work/runc-state" exec "$name-exec" /bin/true
+  fi
+done
 
 [[ -s "$work/results.jsonl" ]] || die "nothing measured (-t $TOOLS)"
 if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then cg="cgroup v2"

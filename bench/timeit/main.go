@@ -33,6 +33,9 @@ type result struct {
 	MedianMS float64 `json:"median_ms"`
 	MinMS    float64 `json:"min_ms"`
 	MaxMS    float64 `json:"max_ms"`
+	// SamplesMS are the timed runs, so that -report can merge the lines
+	// of one key measured in several rounds.
+	SamplesMS []float64 `json:"samples_ms,omitempty"`
 }
 
 func main() {
@@ -78,13 +81,12 @@ func main() {
 	for i := range times {
 		times[i] = run()
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	med := times[len(times)/2]
-	if len(times)%2 == 0 {
-		med = (times[len(times)/2-1] + times[len(times)/2]) / 2
-	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	r := result{Key: *key, Label: *label, N: *n, MedianMS: ms(med), MinMS: ms(times[0]), MaxMS: ms(times[len(times)-1])}
+	samples := make([]float64, len(times))
+	for i, t := range times {
+		samples[i] = ms(t)
+	}
+	r := summarize(*key, *label, samples)
 	if *asJSON {
 		json.NewEncoder(os.Stdout).Encode(r)
 		return
@@ -126,6 +128,7 @@ func printReport(path string) error {
 	if len(rs) == 0 {
 		return fmt.Errorf("%s: no measurements", path)
 	}
+	rs = mergeRounds(rs)
 	printTable(rs)
 	for _, r := range rs[1:] {
 		if r.MedianMS > 0 {
@@ -133,4 +136,36 @@ func printReport(path string) error {
 		}
 	}
 	return nil
+}
+
+// summarize is the result of one command's timed runs.
+func summarize(key, label string, samples []float64) result {
+	s := append([]float64(nil), samples...)
+	sort.Float64s(s)
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return result{Key: key, Label: label, N: len(s), MedianMS: med, MinMS: s[0], MaxMS: s[len(s)-1], SamplesMS: samples}
+}
+
+// mergeRounds joins the lines of one key (a command measured in several
+// rounds, alternating with its peers so that a noisy spell of the machine
+// falls on all of them) into one, over all their runs, in first-seen order.
+func mergeRounds(rs []result) []result {
+	var out []result
+	at := map[string]int{}
+	for _, r := range rs {
+		i, seen := at[r.Key]
+		if !seen {
+			at[r.Key] = len(out)
+			out = append(out, r)
+			continue
+		}
+		if len(out[i].SamplesMS) == 0 || len(r.SamplesMS) == 0 {
+			continue // an old line without its runs: keep the first
+		}
+		out[i] = summarize(r.Key, out[i].Label, append(out[i].SamplesMS, r.SamplesMS...))
+	}
+	return out
 }
