@@ -1,28 +1,19 @@
 package tui
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+
+	"github.com/berthdev/berth/internal/userconfig"
 )
 
 // ConfigPath is berth's config file, docker-like:
 // $XDG_CONFIG_HOME/berth/config.json (~/.config/berth/config.json).
-func ConfigPath() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "berth", "config.json")
-}
+func ConfigPath() string { return userconfig.Path("config.json") }
 
 // config is the part of berth's config file the workbench reads:
 //
@@ -38,19 +29,9 @@ type config struct {
 // replacing the defaults; a missing file is the defaults.
 func LoadKeyMap(path string) (*KeyMap, error) {
 	km := DefaultKeyMap()
-	if path == "" {
-		return km, nil
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return km, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var c config
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("config %s: %v", path, err)
+	if found, err := userconfig.ReadJSON(path, "config", &c); err != nil || !found {
+		return km, err
 	}
 	if err := km.apply(c.Keys); err != nil {
 		return nil, fmt.Errorf("config %s: %v", path, err)

@@ -2,11 +2,10 @@ package tutorials
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/berthdev/berth/internal/userconfig"
 )
 
 // Progress is how far the learner got: for each lesson (by Name), the
@@ -15,13 +14,7 @@ type Progress map[string]int
 
 // ProgressPath is where progress is kept, next to berth's config file:
 // $XDG_CONFIG_HOME/berth/lessons.json (~/.config/berth/lessons.json).
-func ProgressPath() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(dir, "berth", "lessons.json")
-}
+func ProgressPath() string { return userconfig.Path("lessons.json") }
 
 // progressFile is the file's shape: {"steps": {"first-container": 2}}.
 type progressFile struct {
@@ -32,19 +25,9 @@ type progressFile struct {
 // "") is no progress.
 func LoadProgress(path string) (Progress, error) {
 	p := Progress{}
-	if path == "" {
-		return p, nil
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return p, nil
-	}
-	if err != nil {
-		return p, err
-	}
 	var f progressFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return p, fmt.Errorf("lesson progress %s: %v", path, err)
+	if found, err := userconfig.ReadJSON(path, "lesson progress", &f); err != nil || !found {
+		return p, err
 	}
 	for k, v := range f.Steps {
 		p[k] = v
