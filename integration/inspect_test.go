@@ -164,10 +164,17 @@ func TestInspectLiveViews(t *testing.T) {
 	if got := ok(t, "stats", "--no-stream", "--format", "{{.MemUsage}}|{{.PIDs}}", n); !strings.Contains(got, "/ 64MiB|3") {
 		t.Errorf("stats of a --memory 64m container with 3 processes: %q", got)
 	}
+	// top is docker's: the host's ps -ef columns, only this container's rows.
 	top := ok(t, "top", n)
-	if !strings.Contains(top, "CPID") || !strings.Contains(top, fmt.Sprintf(" %d ", pid)) {
-		t.Errorf("top lacks host and container PIDs:\n%s", top)
+	if lines := strings.Split(top, "\n"); !strings.HasPrefix(lines[0], "UID ") || !strings.Contains(lines[0], " PID ") ||
+		!strings.HasSuffix(lines[0], "CMD") || !strings.Contains(top, fmt.Sprintf(" %d ", pid)) || strings.Contains(top, "/sbin/init") {
+		t.Errorf("top is not ps -ef of the container's processes:\n%s", top)
 	}
+	if top := ok(t, "top", n, "-o", "pid,comm"); strings.Join(strings.Fields(strings.Split(top, "\n")[0]), " ") != "PID COMMAND" ||
+		!strings.Contains(top, fmt.Sprintf("\n%d ", pid)) {
+		t.Errorf("top with ps options:\n%s", top)
+	}
+	fails(t, 1, []string{"no PID column"}, "top", n, "-o", "comm")
 
 	// Bad input: one line each.
 	ok(t, "stop", "-t", "0", n)
