@@ -89,3 +89,35 @@ func TestPrune(t *testing.T) {
 		t.Errorf("images after system prune -a: %q", imgs)
 	}
 }
+
+// TestBuildFromStdin: `build -` takes the Dockerfile from stdin with an
+// empty context; `build -f - PATH` takes it from stdin with PATH's context;
+// stdin cannot be both.
+func TestBuildFromStdin(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	r := at(t, store, "", "FROM busybox\nRUN echo built > /b\nCMD [\"cat\", \"/b\"]\n", "build", "-q", "-t", "stdin:1", "-")
+	if r.code != 0 {
+		t.Fatalf("build -: %v", r)
+	}
+	if out := okAt(t, store, "run", "--rm", "stdin:1"); out != "built" {
+		t.Errorf("image built from stdin runs %q", out)
+	}
+	// The empty context has nothing to COPY.
+	if r := at(t, store, "", "FROM busybox\nCOPY f /f\n", "build", "-"); r.code == 0 || !strings.Contains(r.stderr, "f") {
+		t.Errorf("COPY in a build from stdin alone: %v", r)
+	}
+
+	ctx := t.TempDir()
+	writeFile(t, ctx+"/f", "from the context\n")
+	writeFile(t, ctx+"/Dockerfile", "FROM busybox\nCMD [\"echo\", \"the context's Dockerfile\"]\n")
+	if r := at(t, store, "", "FROM busybox\nCOPY f /f\nCMD [\"cat\", \"/f\"]\n", "build", "-q", "-t", "stdin:2", "-f", "-", ctx); r.code != 0 {
+		t.Fatalf("build -f - PATH: %v", r)
+	}
+	if out := okAt(t, store, "run", "--rm", "stdin:2"); out != "from the context" {
+		t.Errorf("build -f - PATH used another Dockerfile or context: %q", out)
+	}
+	if r := at(t, store, "", "FROM busybox\n", "build", "-f", "-", "-"); r.code == 0 || !strings.Contains(r.stderr, "can't use stdin for both") {
+		t.Errorf("build -f - -: %v", r)
+	}
+}
