@@ -121,3 +121,19 @@ func TestBuildFromStdin(t *testing.T) {
 		t.Errorf("build -f - -: %v", r)
 	}
 }
+
+// TestSystemDfNamesAndFormat: -v splits a name at its tag, not at a
+// registry's port; --format reads docker's placeholders.
+func TestSystemDfNamesAndFormat(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	okAt(t, store, "tag", "busybox", "localhost:5000/x:v1")
+	out := okAt(t, store, "system", "df", "-v")
+	if !regexp.MustCompile(`(?m)^localhost:5000/x\s+v1\s`).MatchString(out) {
+		t.Errorf("system df -v splits localhost:5000/x:v1 wrongly:\n%s", out)
+	}
+	got := okAt(t, store, "system", "df", "--format", "{{.Type}}={{.TotalCount}}")
+	if got != "Images=1\nContainers=0\nLocal Volumes=0\nBuild Cache=0" {
+		t.Errorf("system df --format: %q", got)
+	}
+}
