@@ -41,7 +41,7 @@ func TestRunPullsMissingImage(t *testing.T) {
 
 	fresh := tempStore(t)
 	r = at(t, fresh, "", "", "run", "--pull", "never", "--rm", ref, "true")
-	if r.code != 125 || !strings.Contains(r.stderr, "no such image: "+ref) || strings.Contains(r.stderr, "Pulling") {
+	if r.code != 125 || !strings.Contains(r.stderr, `image "`+ref+`": not found`) || strings.Contains(r.stderr, "Pulling") {
 		t.Errorf("run --pull never of a missing image: %v", r)
 	}
 	r = at(t, fresh, "", "", "create", ref)

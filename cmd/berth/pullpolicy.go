@@ -49,7 +49,7 @@ func (p *pullFlags) ensureImage(e *engine.Engine, ref string, w io.Writer) error
 			return err
 		}
 		if p.policy == "never" {
-			return fmt.Errorf("no such image: %s", ref)
+			return err // `image "x": not found`
 		}
 		// An ID or a digest-less short ID cannot be pulled: say it is missing.
 		if _, nerr := layers.NormalizeRef(ref); nerr != nil {
