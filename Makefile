@@ -12,6 +12,10 @@ export CGO_ENABLED := 1
 GO   ?= go
 TAGS := seccomp
 BIN  := bin/berth
+# `berth version` reads these; a build outside git says "dev".
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: all deps build run test vet bench fmt clean
 
@@ -23,7 +27,7 @@ deps:
 # Always handed to go build: its cache knows what changed (including embedded
 # files, which a make prerequisite list would miss).
 build: deps
-	$(GO) build -tags $(TAGS) -trimpath -o $(BIN) ./cmd/berth
+	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/berth
 
 # Opens the workbench on the default store with the demo image ready.
 run: build

@@ -26,7 +26,7 @@ func TestRightAfterRun(t *testing.T) {
 // `run` starts its shim while it creates the container (prespawn.go); a
 // run that never gets to start one leaves no prepared shim behind.
 func TestPreparedShimEndsUnused(t *testing.T) {
-	fails(t, 125, []string{"not found"}, "run", "--rm", "--network", "none", "no-such-image-here", "true")
+	fails(t, 125, []string{"not found"}, "run", "--rm", "--pull", "never", "--network", "none", "no-such-image-here", "true")
 	eventually(t, 5*time.Second, "no prepared shim left", func() bool {
 		out, _ := exec.Command("pgrep", "-f", berthBin+" shim --prepared").Output()
 		return len(strings.TrimSpace(string(out))) == 0

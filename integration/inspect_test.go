@@ -164,10 +164,17 @@ func TestInspectLiveViews(t *testing.T) {
 	if got := ok(t, "stats", "--no-stream", "--format", "{{.MemUsage}}|{{.PIDs}}", n); !strings.Contains(got, "/ 64MiB|3") {
 		t.Errorf("stats of a --memory 64m container with 3 processes: %q", got)
 	}
+	// top is docker's: the host's ps -ef columns, only this container's rows.
 	top := ok(t, "top", n)
-	if !strings.Contains(top, "CPID") || !strings.Contains(top, fmt.Sprintf(" %d ", pid)) {
-		t.Errorf("top lacks host and container PIDs:\n%s", top)
+	if lines := strings.Split(top, "\n"); !strings.HasPrefix(lines[0], "UID ") || !strings.Contains(lines[0], " PID ") ||
+		!strings.HasSuffix(lines[0], "CMD") || !strings.Contains(top, fmt.Sprintf(" %d ", pid)) || strings.Contains(top, "/sbin/init") {
+		t.Errorf("top is not ps -ef of the container's processes:\n%s", top)
 	}
+	if top := ok(t, "top", n, "-o", "pid,comm"); strings.Join(strings.Fields(strings.Split(top, "\n")[0]), " ") != "PID COMMAND" ||
+		!strings.Contains(top, fmt.Sprintf("\n%d ", pid)) {
+		t.Errorf("top with ps options:\n%s", top)
+	}
+	fails(t, 1, []string{"no PID column"}, "top", n, "-o", "comm")
 
 	// Bad input: one line each.
 	ok(t, "stop", "-t", "0", n)
@@ -199,10 +206,15 @@ func TestStatsBusyLoop(t *testing.T) {
 	if row["PIDs"] != "1 / 20" || row["Throttled"] == "0" {
 		t.Errorf("stats of --pids-limit 20 --cpus 0.5: PIDs %q, throttled %q", row["PIDs"], row["Throttled"])
 	}
-	table := ok(t, "stats", "--no-stream")
+	// docker's columns by default, berth's with --extended.
+	header := strings.Split(ok(t, "stats", "--no-stream"), "\n")[0]
+	if got := strings.Join(strings.Fields(header), " "); got != "CONTAINER ID NAME CPU % MEM USAGE / LIMIT MEM % NET I/O BLOCK I/O PIDS" {
+		t.Errorf("stats header is not docker's: %q", header)
+	}
+	table := ok(t, "stats", "--no-stream", "--extended")
 	for _, col := range []string{"CONTAINER ID", "CPU %", "HOST CPU %", "MEM USAGE / LIMIT", "ANON / CACHE", "NET I/O", "BLOCK I/O", "PIDS", "THROTTLED", "OOM KILLS", n} {
 		if !strings.Contains(table, col) {
-			t.Errorf("stats table lacks %q:\n%s", col, table)
+			t.Errorf("stats --extended lacks %q:\n%s", col, table)
 		}
 	}
 }

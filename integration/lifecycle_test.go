@@ -75,7 +75,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "--rm", "busybox", "sh", "-c", "exit 3"}, 3, ""},
 		{[]string{"run", "--rm", "busybox", "no-such-command"}, 127, `"no-such-command": executable file not found`},
 		{[]string{"run", "--rm", "busybox", "/etc/passwd"}, 126, "permission denied"},
-		{[]string{"run", "--rm", "no-such-image:latest"}, 125, `"no-such-image:latest"`},
+		{[]string{"run", "--rm", "--pull", "never", "no-such-image:latest"}, 125, `"no-such-image:latest"`},
 		{[]string{"run", "--rm", "--memory", "lots", "busybox", "true"}, 125, "--memory"},
 		{[]string{"run", "--rm", "--cpus", "-1", "busybox", "true"}, 125, "--cpus"},
 		{[]string{"run", "--rm", "--no-such-flag", "busybox"}, 125, "unknown flag"},

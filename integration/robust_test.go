@@ -99,7 +99,7 @@ func TestBadInput(t *testing.T) {
 	// Nothing of a failed create is left: the store lists no extra container.
 	before := ok(t, "ps", "-aq", "--no-trunc")
 	berth(t, "create", "busybox") // no command? busybox has CMD sh: this works
-	berth(t, "create", "no-such-image")
+	berth(t, "create", "--pull", "never", "no-such-image")
 	after := ok(t, "ps", "-aq", "--no-trunc")
 	if strings.Count(after, "\n") > strings.Count(before, "\n")+1 {
 		t.Errorf("failed create left a container:\nbefore %s\nafter %s", before, after)

@@ -23,11 +23,16 @@ func newBuildCmd(c *cli) *cobra.Command {
 		quiet        bool
 	)
 	cmd := &cobra.Command{
-		Use:   "build [OPTIONS] PATH",
+		Use:   "build [OPTIONS] PATH | -",
 		Short: "Build an image from a Dockerfile",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			opts.ContextDir = pos[0]
+			cleanup, err := stdinBuildInputs(&opts, os.Stdin)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
 			opts.BuildArgs = map[string]string{}
 			for _, a := range args {
 				k, v, ok := strings.Cut(a, "=")
@@ -80,7 +85,7 @@ func newBuildCmd(c *cli) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.Tags, "tag", "t", nil, `Name and optionally a tag in the "name:tag" format`)
-	f.StringVarP(&opts.Dockerfile, "file", "f", "", `Name of the Dockerfile (default: "PATH/Dockerfile")`)
+	f.StringVarP(&opts.Dockerfile, "file", "f", "", `Name of the Dockerfile (default: "PATH/Dockerfile"; "-" reads it from stdin)`)
 	f.StringArrayVar(&args, "build-arg", nil, "Set build-time variables")
 	f.StringVar(&opts.Target, "target", "", "Set the target build stage to build")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "Do not use cache when building the image")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -10,6 +11,7 @@ func init() { commands = append(commands, newCreateCmd) }
 
 func newCreateCmd(c *cli) *cobra.Command {
 	var f createFlags
+	var pf pullFlags
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create a new container",
@@ -23,6 +25,9 @@ func newCreateCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return engineError(err)
 			}
+			if err := pf.ensureImage(e, opts.Image, os.Stderr); err != nil {
+				return engineError(err)
+			}
 			id, err := e.Create(opts)
 			if err != nil {
 				return engineError(err)
@@ -32,5 +37,6 @@ func newCreateCmd(c *cli) *cobra.Command {
 		},
 	}
 	f.register(cmd.Flags())
+	pf.register(cmd.Flags())
 	return cmd
 }

@@ -16,7 +16,7 @@ func newImageCmd(c *cli) *cobra.Command {
 	rm := newRmiCmd(c)
 	rm.Use, rm.Aliases = "rm [OPTIONS] IMAGE [IMAGE...]", []string{"remove"}
 	cmd.AddCommand(ls, rm, newImageInspectCmd(c), newTagCmd(c), newSaveCmd(c), newLoadCmd(c),
-		newImportCmd(c), newHistoryCmd(c))
+		newImportCmd(c), newHistoryCmd(c), newImagePruneCmd(c), newPullCmd(c), newPushCmd(c), newBuildCmd(c))
 	return cmd
 }
 

@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
+	"io"
+	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/berthdev/berth/layers"
 )
 
 func init() { commands = append(commands, newPullCmd) }
@@ -16,24 +15,13 @@ func newPullCmd(c *cli) *cobra.Command {
 	var platform string
 	cmd := newTransferCmd(c, "pull [OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", "pulling",
 		func(ctx context.Context, t *transfer) error {
-			if !t.quiet {
-				repo, tag := layers.SplitRef(t.full)
-				if !strings.ContainsAny(t.ref[strings.LastIndex(t.ref, "/")+1:], ":@") {
-					fmt.Println("Using default tag: latest")
-				}
-				fmt.Printf("%s: Pulling from %s\n", tag, layers.FamiliarName(repo))
+			var w io.Writer = os.Stdout
+			if t.quiet {
+				w = io.Discard
 			}
 			t.opts.Platform = platform
-			res, err := t.e.Pull(ctx, t.ref, t.opts)
-			if err != nil {
+			if err := pullTo(ctx, t.e, t.ref, t.opts, w, true); err != nil {
 				return err
-			}
-			if !t.quiet {
-				status := "Downloaded newer image for "
-				if res.UpToDate {
-					status = "Image is up to date for "
-				}
-				fmt.Printf("Digest: %s\nStatus: %s%s\n", res.Digest, status, res.Ref)
 			}
 			fmt.Println(t.full)
 			return nil

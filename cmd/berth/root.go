@@ -34,6 +34,8 @@ func newCLI() *cli {
 		SilenceErrors: true,
 		RunE:          func(cmd *cobra.Command, args []string) error { return c.runDefault(cmd) },
 	}
+	c.root.Version = version
+	c.root.SetVersionTemplate(versionLine())
 	c.root.PersistentFlags().StringVar(&c.rootDir, "root", "", "store directory (default $BERTH_ROOT or /var/lib/berth)")
 	c.root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return exitError{code: 125, msg: err.Error() + "\nSee '" + cmd.CommandPath() + " --help'."}

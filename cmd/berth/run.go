@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -11,6 +12,7 @@ func init() { commands = append(commands, newRunCmd) }
 
 func newRunCmd(c *cli) *cobra.Command {
 	var f createFlags
+	var pf pullFlags
 	var detach bool
 	var detachKeys string
 	cmd := &cobra.Command{
@@ -30,6 +32,9 @@ func newRunCmd(c *cli) *cobra.Command {
 			c.prepareStart = true // its start-up overlaps Create
 			e, err := c.engine()
 			if err != nil {
+				return engineError(err)
+			}
+			if err := pf.ensureImage(e, opts.Image, os.Stderr); err != nil {
 				return engineError(err)
 			}
 			id, err := e.Create(opts)
@@ -59,6 +64,7 @@ func newRunCmd(c *cli) *cobra.Command {
 		},
 	}
 	f.register(cmd.Flags())
+	pf.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
 	return cmd

@@ -17,7 +17,7 @@ import (
 func init() { commands = append(commands, newStatsCmd) }
 
 func newStatsCmd(c *cli) *cobra.Command {
-	var noStream bool
+	var noStream, extended bool
 	var format, serve string
 	cmd := &cobra.Command{
 		Use:   "stats [OPTIONS] [CONTAINER...]",
@@ -29,6 +29,9 @@ func newStatsCmd(c *cli) *cobra.Command {
 			}
 			if serve != "" {
 				return serveMetrics(e, serve)
+			}
+			if extended && format == "" {
+				format = statsExtended
 			}
 			interval := time.Second
 			if noStream {
@@ -77,6 +80,7 @@ func newStatsCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&noStream, "no-stream", false, "Disable streaming stats and only pull the first result")
 	cmd.Flags().StringVar(&format, "format", "", "Format output using a custom template, or json")
+	cmd.Flags().BoolVar(&extended, "extended", false, "Add berth's columns: host CPU %, anonymous/cache memory, throttling and OOM kills")
 	cmd.Flags().StringVar(&serve, "serve", "", "Serve the figures for Prometheus at http://ADDR/metrics")
 	return cmd
 }

@@ -9,15 +9,18 @@ import (
 	"github.com/berthdev/berth/engine"
 )
 
-// statsFormat is `berth stats`: docker's columns, then CPU % of the whole
-// machine, memory split into anonymous and page cache, and the throttling
-// and OOM-kill counts.
+// statsFormat is `berth stats`: docker's columns.
 var statsFormat = listFormat{
-	Table: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.HostCPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.MemSplit}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}\t{{.Throttled}}\t{{.OOMKills}}",
+	Table: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
 	Headers: map[string]string{"ID": "CONTAINER ID", "Container": "CONTAINER", "CPUPerc": "CPU %",
 		"HostCPUPerc": "HOST CPU %", "MemUsage": "MEM USAGE / LIMIT", "MemPerc": "MEM %",
 		"MemSplit": "ANON / CACHE", "NetIO": "NET I/O", "BlockIO": "BLOCK I/O", "OOMKills": "OOM KILLS"},
 }
+
+// statsExtended is `berth stats --extended`: docker's columns, then CPU %
+// of the whole machine, memory split into anonymous and page cache, and
+// the throttling and OOM-kill counts.
+const statsExtended = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.HostCPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.MemSplit}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}\t{{.Throttled}}\t{{.OOMKills}}"
 
 // statsRow is one container's line; its methods are the --format placeholders.
 type statsRow struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/engine"
+	"github.com/berthdev/berth/layers"
 )
 
 func init() { commands = append(commands, newSystemCmd) }
@@ -16,6 +17,7 @@ func init() { commands = append(commands, newSystemCmd) }
 func newSystemCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "system", Short: "Manage berth"}
 	var verbose bool
+	var format string
 	df := &cobra.Command{
 		Use:   "df [OPTIONS]",
 		Short: "Show berth disk usage",
@@ -29,7 +31,7 @@ func newSystemCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if verbose {
+			if verbose && format == "" {
 				writeDiskUsageVerbose(du)
 				return nil
 			}
@@ -57,19 +59,39 @@ func newSystemCmd(c *cli) *cobra.Command {
 					volFree += v.Size
 				}
 			}
-			tw := tabwriter.NewWriter(os.Stdout, 10, 1, 3, ' ', 0)
-			fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
-			fmt.Fprintf(tw, "Images\t%d\t%d\t%s\t%s\n", len(du.Images), activeImg, humanSize(du.LayersSize), percentOf(du.Reclaimable, du.LayersSize))
-			fmt.Fprintf(tw, "Containers\t%d\t%d\t%s\t%s\n", len(du.Containers), activeC, humanSize(sizeRw), percentOf(reclaimRw, sizeRw))
-			fmt.Fprintf(tw, "Local Volumes\t%d\t%d\t%s\t%s\n", len(du.Volumes), activeV, humanSize(vol), percentOf(volFree, vol))
-			fmt.Fprintf(tw, "Build Cache\t%d\t0\t%s\t%s\n", du.BuildCacheCount, humanSize(du.BuildCacheSize), humanSize(du.BuildCacheSize))
-			return tw.Flush()
+			rows := []any{
+				dfRow{"Images", len(du.Images), activeImg, humanSize(du.LayersSize), percentOf(du.Reclaimable, du.LayersSize)},
+				dfRow{"Containers", len(du.Containers), activeC, humanSize(sizeRw), percentOf(reclaimRw, sizeRw)},
+				dfRow{"Local Volumes", len(du.Volumes), activeV, humanSize(vol), percentOf(volFree, vol)},
+				dfRow{"Build Cache", du.BuildCacheCount, 0, humanSize(du.BuildCacheSize), humanSize(du.BuildCacheSize)},
+			}
+			return dfFormat.write(os.Stdout, format, rows)
 		},
 	}
 	df.Flags().BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
-	cmd.AddCommand(df)
+	df.Flags().StringVar(&format, "format", "", "Format output using a custom template, or json")
+	cmd.AddCommand(df, newSystemPruneCmd(c))
 	return cmd
 }
+
+// dfFormat is `system df`'s table, with docker's placeholders.
+var dfFormat = listFormat{
+	Table:   "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+	Headers: map[string]string{"TotalCount": "TOTAL"},
+}
+
+// dfRow is one line of `system df`; its methods are the --format placeholders.
+type dfRow struct {
+	typ               string
+	total, active     int
+	size, reclaimable string
+}
+
+func (r dfRow) Type() string        { return r.typ }
+func (r dfRow) TotalCount() int     { return r.total }
+func (r dfRow) Active() int         { return r.active }
+func (r dfRow) Size() string        { return r.size }
+func (r dfRow) Reclaimable() string { return r.reclaimable }
 
 func percentOf(n, total int64) string {
 	if total == 0 {
@@ -85,10 +107,13 @@ func writeDiskUsageVerbose(du *engine.DiskUsage) {
 	for _, i := range du.Images {
 		tags := i.RepoTags
 		if len(tags) == 0 {
-			tags = []string{"<none>:<none>"}
+			tags = []string{""}
 		}
 		for _, t := range tags {
-			repo, tag, _ := strings.Cut(t, ":")
+			repo, tag := layers.SplitRef(t)
+			if tag == "" {
+				repo, tag = "<none>", "<none>"
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", repo, tag, shortID(i.ID), timeAgo(i.Created),
 				humanSize(i.Size), humanSize(i.SharedSize), humanSize(i.UniqueSize), i.Containers)
 		}

@@ -26,9 +26,16 @@ type transferProgress struct {
 }
 
 func newTransferProgress(quiet bool) *transferProgress {
-	p := &transferProgress{w: os.Stdout, last: map[string]engine.TransferProgress{}, silent: quiet}
-	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
-		p.tty, p.width = true, w
+	return newTransferProgressTo(os.Stdout, quiet)
+}
+
+// newTransferProgressTo draws on w: redrawn bars when w is a terminal.
+func newTransferProgressTo(w io.Writer, quiet bool) *transferProgress {
+	p := &transferProgress{w: w, last: map[string]engine.TransferProgress{}, silent: quiet}
+	if f, ok := w.(*os.File); ok {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil {
+			p.tty, p.width = true, width
+		}
 	}
 	return p
 }
