@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/internal/atomicfile"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/layers"
@@ -143,10 +144,10 @@ func (e *Engine) writeNewContainer(r *record) error {
 			return err
 		}
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(tmp, "config.json"), r, 0o600); err != nil {
+	if err := container.WriteRecord(tmp, recordToSchema(r)); err != nil {
 		return err
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(tmp, "state.json"), &state{Status: StatusCreated}, 0o600); err != nil {
+	if err := container.WriteNewState(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, e.containerDir(r.ID)); err != nil {

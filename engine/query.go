@@ -12,6 +12,7 @@ import (
 
 	units "github.com/docker/go-units"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/inspect"
 )
 
@@ -58,7 +59,7 @@ func summary(r *record, st *state) ContainerSummary {
 	return ContainerSummary{
 		ID: r.ID, Names: []string{r.Name}, Image: r.Image, ImageID: r.ImageID,
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
-		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
+		Created: r.Created, State: string(st.Status), Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 	}
 }
@@ -67,21 +68,21 @@ func summary(r *record, st *state) ContainerSummary {
 func statusLine(st *state) string {
 	now := time.Now()
 	switch st.Status {
-	case StatusRunning:
+	case container.Running:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
-	case StatusPaused:
+	case container.Paused:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
-	case StatusRestarting:
+	case container.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
-	case StatusExited:
+	case container.Exited:
 		if st.FinishedAt.IsZero() {
 			return fmt.Sprintf("Exited (%d)", st.ExitCode)
 		}
 		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
-	case StatusCreated:
+	case container.Created:
 		return "Created"
 	}
-	return st.Status
+	return string(st.Status)
 }
 
 // ContainerInspect is `berth inspect` of a container, with docker's field names.
@@ -168,8 +169,8 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 	return &ContainerInspect{
 		ID: r.ID, Created: rfc3339(r.Created), Path: r.Path, Args: nonNil(r.Args),
 		State: InspectState{
-			Status: st.Status, Running: st.running(), Paused: st.Status == StatusPaused,
-			Restarting: st.Status == StatusRestarting, OOMKilled: st.OOMKilled, Dead: st.Status == StatusDead,
+			Status: string(st.Status), Running: st.running(), Paused: st.Status == container.Paused,
+			Restarting: st.Status == container.Restarting, OOMKilled: st.OOMKilled, Dead: st.Status == container.Dead,
 			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
 			StartedAt: rfc3339(st.StartedAt), FinishedAt: rfc3339(st.FinishedAt),
 		},
