@@ -43,6 +43,7 @@ type Config struct {
 	Labels       map[string]string   `json:"Labels"`
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 	Volumes      map[string]struct{} `json:"Volumes"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
 // HostConfig is what was asked about the host: limits, privileges,

@@ -37,6 +37,8 @@ type State struct {
 	// Endpoints and Ports are its network attachments while it runs.
 	Endpoints []Endpoint    `json:"endpoints,omitempty"`
 	Ports     []PortMapping `json:"ports,omitempty"`
+	// Health is set by the shim's health checks while it runs them.
+	Health *Health `json:"health,omitempty"`
 }
 
 // Endpoint is a container's attachment to a network.

@@ -50,6 +50,14 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	imageHealth, err := e.images.ImageHealthcheck(img)
+	if err != nil {
+		return "", err
+	}
+	health, err := effectiveHealth(imageHealth, opts.Healthcheck)
+	if err != nil {
+		return "", err
+	}
 	argv, entrypoint, cmd := commandLine(img.Config, opts)
 	if len(argv) == 0 {
 		return "", fmt.Errorf("image %q: no command specified: %w", opts.Image, errdefs.ErrInvalid)
@@ -80,6 +88,7 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			Labels:       mergeLabels(img.Config.Labels, opts.Labels),
 			ExposedPorts: img.Config.ExposedPorts,
 			Volumes:      img.Config.Volumes,
+			Healthcheck:  health,
 		},
 		StopSignal: firstNonEmpty(img.Config.StopSignal, "SIGTERM"),
 		StopTime:   10 * time.Second,

@@ -61,7 +61,20 @@ func summary(r *record, st *state) ContainerSummary {
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
 		Created: r.Created, State: string(st.Status), Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		Health: healthOf(r, st),
 	}
+}
+
+// healthOf is a container's health status for lists and filters: "" when
+// it has no check, else starting, healthy or unhealthy.
+func healthOf(r *record, st *state) string {
+	if !runsHealth(r.Config.Healthcheck) {
+		return ""
+	}
+	if st.Health == nil {
+		return HealthStarting
+	}
+	return st.Health.Status
 }
 
 // statusLine is docker's STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago".
@@ -69,7 +82,7 @@ func statusLine(st *state) string {
 	now := time.Now()
 	switch st.Status {
 	case container.Running:
-		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + healthSuffix(st.Health)
 	case container.Paused:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
 	case container.Restarting:
@@ -111,17 +124,18 @@ type ContainerInspect struct {
 
 // InspectState is the State object of docker's inspect.
 type InspectState struct {
-	Status     string `json:"Status"`
-	Running    bool   `json:"Running"`
-	Paused     bool   `json:"Paused"`
-	Restarting bool   `json:"Restarting"`
-	OOMKilled  bool   `json:"OOMKilled"`
-	Dead       bool   `json:"Dead"`
-	Pid        int    `json:"Pid"`
-	ExitCode   int    `json:"ExitCode"`
-	Error      string `json:"Error"`
-	StartedAt  string `json:"StartedAt"`
-	FinishedAt string `json:"FinishedAt"`
+	Status     string  `json:"Status"`
+	Running    bool    `json:"Running"`
+	Paused     bool    `json:"Paused"`
+	Restarting bool    `json:"Restarting"`
+	OOMKilled  bool    `json:"OOMKilled"`
+	Dead       bool    `json:"Dead"`
+	Pid        int     `json:"Pid"`
+	ExitCode   int     `json:"ExitCode"`
+	Error      string  `json:"Error"`
+	StartedAt  string  `json:"StartedAt"`
+	FinishedAt string  `json:"FinishedAt"`
+	Health     *Health `json:"Health,omitempty"`
 }
 
 // GraphDriver names the overlay directories of the container's root filesystem.
@@ -173,6 +187,7 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 			Restarting: st.Status == container.Restarting, OOMKilled: st.OOMKilled, Dead: st.Status == container.Dead,
 			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
 			StartedAt: rfc3339(st.StartedAt), FinishedAt: rfc3339(st.FinishedAt),
+			Health: st.Health,
 		},
 		Image: r.ImageID, Name: "/" + r.Name, RestartCount: st.RestartCount,
 		LogPath: filepath.Join(dir, "log.jsonl"), Driver: "overlay", Platform: "linux",

@@ -65,6 +65,7 @@ type recordConfig struct {
 	Labels       map[string]string   `json:"Labels"`
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 	Volumes      map[string]struct{} `json:"Volumes"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
 // state is what happened since, in the engine's API types; on disk it is
@@ -86,6 +87,7 @@ type state struct {
 	// Endpoints and Ports are its network attachments while it runs.
 	Endpoints []Endpoint    `json:"endpoints,omitempty"`
 	Ports     []PortMapping `json:"ports,omitempty"`
+	Health    *Health       `json:"health,omitempty"` // the shim's health checks
 }
 
 func (s *state) running() bool { return s.Status.Running() }

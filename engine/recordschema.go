@@ -14,7 +14,7 @@ func recordToSchema(r *record) *container.Record {
 		ID: r.ID, Name: r.Name, Created: r.Created,
 		Image: r.Image, ImageRef: r.ImageRef, ImageID: r.ImageID,
 		LowerDirs: r.LowerDirs, Path: r.Path, Args: r.Args,
-		Config:     container.Config(r.Config),
+		Config:     configToSchema(r.Config),
 		Host:       hostToSchema(r.Host),
 		StopSignal: r.StopSignal, StopTime: r.StopTime,
 		Mounts:   convertSlice(r.Mounts, func(m MountPoint) container.MountPoint { return container.MountPoint(m) }),
@@ -27,12 +27,46 @@ func recordFromSchema(c *container.Record) *record {
 		ID: c.ID, Name: c.Name, Created: c.Created,
 		Image: c.Image, ImageRef: c.ImageRef, ImageID: c.ImageID,
 		LowerDirs: c.LowerDirs, Path: c.Path, Args: c.Args,
-		Config:     recordConfig(c.Config),
+		Config:     configFromSchema(c.Config),
 		Host:       hostFromSchema(c.Host),
 		StopSignal: c.StopSignal, StopTime: c.StopTime,
 		Mounts:   convertSlice(c.Mounts, func(m container.MountPoint) MountPoint { return MountPoint(m) }),
 		Networks: convertMap(c.Networks, func(c container.EndpointConfig) EndpointConfig { return EndpointConfig(c) }),
 	}
+}
+
+func configToSchema(c recordConfig) container.Config {
+	return container.Config{
+		Hostname: c.Hostname, User: c.User, Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint,
+		WorkingDir: c.WorkingDir, Tty: c.Tty, OpenStdin: c.OpenStdin, Labels: c.Labels,
+		ExposedPorts: c.ExposedPorts, Volumes: c.Volumes,
+		Healthcheck: (*container.HealthConfig)(c.Healthcheck),
+	}
+}
+
+func configFromSchema(c container.Config) recordConfig {
+	return recordConfig{
+		Hostname: c.Hostname, User: c.User, Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint,
+		WorkingDir: c.WorkingDir, Tty: c.Tty, OpenStdin: c.OpenStdin, Labels: c.Labels,
+		ExposedPorts: c.ExposedPorts, Volumes: c.Volumes,
+		Healthcheck: (*HealthConfig)(c.Healthcheck),
+	}
+}
+
+func healthToSchema(h *Health) *container.Health {
+	if h == nil {
+		return nil
+	}
+	return &container.Health{Status: h.Status, FailingStreak: h.FailingStreak,
+		Log: convertSlice(h.Log, func(l HealthLog) container.HealthLog { return container.HealthLog(l) })}
+}
+
+func healthFromSchema(h *container.Health) *Health {
+	if h == nil {
+		return nil
+	}
+	return &Health{Status: h.Status, FailingStreak: h.FailingStreak,
+		Log: convertSlice(h.Log, func(l container.HealthLog) HealthLog { return HealthLog(l) })}
 }
 
 func hostToSchema(h HostConfig) container.HostConfig {
@@ -93,6 +127,7 @@ func stateToSchema(s *state) *container.State {
 		RestartCount: s.RestartCount, StopRequest: s.StopRequest, MemoryPeak: s.MemoryPeak,
 		Endpoints: convertSlice(s.Endpoints, func(ep Endpoint) container.Endpoint { return container.Endpoint(ep) }),
 		Ports:     convertSlice(s.Ports, func(p PortMapping) container.PortMapping { return container.PortMapping(p) }),
+		Health:    healthToSchema(s.Health),
 	}
 }
 
@@ -104,6 +139,7 @@ func stateFromSchema(s *container.State) *state {
 		RestartCount: s.RestartCount, StopRequest: s.StopRequest, MemoryPeak: s.MemoryPeak,
 		Endpoints: convertSlice(s.Endpoints, func(ep container.Endpoint) Endpoint { return Endpoint(ep) }),
 		Ports:     convertSlice(s.Ports, func(p container.PortMapping) PortMapping { return PortMapping(p) }),
+		Health:    healthFromSchema(s.Health),
 	}
 }
 

@@ -185,6 +185,7 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 	e.emit(containerEvent("start", r, nil))
+	health := s.startHealth(s.ctr, started)
 	s.say("ok %d", pid)
 	s.report.Close()
 	s.report = nil
@@ -217,6 +218,7 @@ func (s *shim) run(o ShimOptions) error {
 	recorded := true
 	for {
 		ps, _ := proc.Wait()
+		health.stop()
 		code = waitStatusCode(ps)
 		oom := s.oomKilled()
 		s.out.drain(2 * time.Second)
@@ -285,6 +287,7 @@ func (s *shim) run(o ShimOptions) error {
 			recorded = false
 		}
 		e.emit(containerEvent("start", r, nil))
+		health = s.startHealth(s.ctr, started)
 	}
 	signal.Stop(sigs)
 	if r.Host.AutoRemove {

@@ -22,6 +22,9 @@ type CreateOptions struct {
 	Host       HostConfig
 	// NetworkAliases are more names for the container on its user network.
 	NetworkAliases []string
+	// Healthcheck overrides the image's HEALTHCHECK field by field
+	// (--health-*); Test ["NONE"] turns it off (--no-healthcheck).
+	Healthcheck *HealthConfig
 }
 
 // HostConfig is the part of a container's configuration that is about the
@@ -78,6 +81,9 @@ type ContainerSummary struct {
 	Labels     map[string]string
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Health is its health check's status: starting, healthy or
+	// unhealthy; empty when it has none.
+	Health string
 }
 
 // Streams connects a caller's terminal or pipes to a container or an exec.

@@ -27,6 +27,7 @@ type createFlags struct {
 	env, envFile, capAdd, capDrop, securityOpt, labels []string
 	interactive, tty, rm, privileged                   bool
 	entrypointSet                                      bool
+	health                                             healthFlags
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -69,6 +70,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
 	fs.StringArrayVar(&f.links, "link", nil, "Add link to another container (NAME[:ALIAS])")
 	fs.StringArrayVar(&f.aliases, "network-alias", nil, "Add network-scoped alias for the container")
+	f.health.register(fs)
 }
 
 // options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
@@ -109,6 +111,9 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		o.Host.Tmpfs[dst] = opts
 	}
 	var err error
+	if o.Healthcheck, err = f.health.options(fs); err != nil {
+		return o, err
+	}
 	if o.Host.RestartPolicy, err = engine.ParseRestartPolicy(f.restart); err != nil {
 		return o, err
 	}
