@@ -81,7 +81,9 @@ func TestHealthChecks(t *testing.T) {
 	if s := status(none); strings.Contains(s, "health") {
 		t.Errorf("STATUS of %s: %q", none, s)
 	}
-	filter := func(v string) string { return ok(t, "ps", "--filter", "health="+v, "--filter", "name="+name(t, ""), "--format", "{{.Names}}") }
+	filter := func(v string) string {
+		return ok(t, "ps", "--filter", "health="+v, "--filter", "name="+name(t, ""), "--format", "{{.Names}}")
+	}
 	if got := filter("unhealthy"); !strings.Contains(got, bad) || !strings.Contains(got, slow) || strings.Contains(got, good) {
 		t.Errorf("ps --filter health=unhealthy: %q", got)
 	}
@@ -110,7 +112,9 @@ func TestHealthFromImage(t *testing.T) {
 	if got := okAt(t, store, "inspect", "-f", "{{json .Config.Healthcheck.Test}}", id); got != `["CMD-SHELL","test -e /ready"]` {
 		t.Errorf("Config.Healthcheck.Test = %s", got)
 	}
-	st := func(id string) string { return okAt(t, store, "inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", id) }
+	st := func(id string) string {
+		return okAt(t, store, "inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", id)
+	}
 	eventually(t, 30*time.Second, "the image's check fails", func() bool { return st(id) == "unhealthy" })
 	okAt(t, store, "exec", id, "touch", "/ready")
 	eventually(t, 30*time.Second, "the image's check passes", func() bool { return st(id) == "healthy" })
