@@ -390,7 +390,11 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 			cleanup()
 		}
 	}()
-	pspec, err := processSpec(merged, append([]string{r.Path}, r.Args...), r.Config.Env, r.Config.User, r.Config.WorkingDir, r.Config.Tty)
+	links, err := e.linkEnv(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	pspec, err := processSpec(merged, append([]string{r.Path}, r.Args...), withLinkEnv(links, r.Config.Env), r.Config.User, r.Config.WorkingDir, r.Config.Tty)
 	if err != nil {
 		return nil, nil, err
 	}
