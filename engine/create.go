@@ -46,7 +46,15 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	nets, err := e.resolveNetworking(&opts, img.Config.ExposedPorts)
+	exposed, err := exposedPorts(img.Config.ExposedPorts, opts.ExposedPorts, opts.Host.PortBindings)
+	if err != nil {
+		return "", err
+	}
+	stopSignal, stopTime, err := stopSettings(img.Config.StopSignal, opts.StopSignal, opts.StopTimeout)
+	if err != nil {
+		return "", err
+	}
+	nets, err := e.resolveNetworking(&opts, exposed)
 	if err != nil {
 		return "", err
 	}
@@ -86,12 +94,12 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			Tty:          opts.Tty,
 			OpenStdin:    opts.OpenStdin,
 			Labels:       mergeLabels(img.Config.Labels, opts.Labels),
-			ExposedPorts: img.Config.ExposedPorts,
+			ExposedPorts: exposed,
 			Volumes:      img.Config.Volumes,
 			Healthcheck:  health,
 		},
-		StopSignal: firstNonEmpty(img.Config.StopSignal, "SIGTERM"),
-		StopTime:   10 * time.Second,
+		StopSignal: stopSignal,
+		StopTime:   stopTime,
 		Networks:   nets,
 	}
 	if len(img.Names) > 0 {

@@ -182,7 +182,10 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout time.Duration) er
 		c.Signal(sig)
 		e.emit(containerEvent("kill", r, map[string]string{"signal": strconv.Itoa(int(sig))}))
 	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	wctx, cancel := context.WithCancel(ctx) // --stop-timeout -1: no SIGKILL
+	if timeout >= 0 {
+		wctx, cancel = context.WithTimeout(ctx, timeout)
+	}
 	_, werr := e.wait(wctx, r)
 	cancel()
 	if werr != nil && !gone(werr) && ctx.Err() == nil {

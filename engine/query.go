@@ -154,6 +154,7 @@ type InspectConfig struct {
 	StdinOnce    bool   `json:"StdinOnce"`
 	Domainname   string `json:"Domainname"`
 	StopSignal   string `json:"StopSignal,omitempty"`
+	StopTimeout  *int   `json:"StopTimeout,omitempty"` // seconds, when not docker's 10
 }
 
 const zeroTime = "0001-01-01T00:00:00Z"
@@ -200,7 +201,7 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 		}},
 		Mounts: inspectMounts(r.Mounts),
 		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
-			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal},
+			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal, StopTimeout: stopTimeoutSeconds(r.StopTime)},
 		NetworkSettings: e.networkSettings(r, st),
 	}, nil
 }

@@ -22,6 +22,13 @@ type CreateOptions struct {
 	Host       HostConfig
 	// NetworkAliases are more names for the container on its user network.
 	NetworkAliases []string
+	// ExposedPorts are --expose: "80", "53/udp", "8000-8010".
+	ExposedPorts []string
+	// StopSignal (--stop-signal) replaces the image's STOPSIGNAL.
+	StopSignal string
+	// StopTimeout (--stop-timeout) is the seconds stop waits before
+	// SIGKILL; nil is docker's 10, -1 waits for ever.
+	StopTimeout *int
 	// Healthcheck overrides the image's HEALTHCHECK field by field
 	// (--health-*); Test ["NONE"] turns it off (--no-healthcheck).
 	Healthcheck *HealthConfig

@@ -28,6 +28,7 @@ type createFlags struct {
 	interactive, tty, rm, privileged                   bool
 	entrypointSet                                      bool
 	health                                             healthFlags
+	extra                                              extraFlags
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -71,6 +72,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.links, "link", nil, "Add link to another container (NAME[:ALIAS])")
 	fs.StringArrayVar(&f.aliases, "network-alias", nil, "Add network-scoped alias for the container")
 	f.health.register(fs)
+	f.extra.register(fs)
 }
 
 // options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
@@ -111,6 +113,7 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		o.Host.Tmpfs[dst] = opts
 	}
 	var err error
+	f.extra.apply(fs, &o)
 	if o.Healthcheck, err = f.health.options(fs); err != nil {
 		return o, err
 	}
