@@ -73,6 +73,34 @@ type HostConfig struct {
 	PortBindings    map[string][]PortBinding `json:"PortBindings"`
 	PublishAllPorts bool                     `json:"PublishAllPorts"`
 	Links           []string                 `json:"Links"`
+	ExtraHosts      []string                 `json:"ExtraHosts,omitempty"`
+	DNS             []string                 `json:"Dns,omitempty"`
+	DNSSearch       []string                 `json:"DnsSearch,omitempty"`
+	DNSOptions      []string                 `json:"DnsOptions,omitempty"`
+
+	CPUShares         int64             `json:"CpuShares,omitempty"`
+	CpusetCpus        string            `json:"CpusetCpus,omitempty"`
+	CpusetMems        string            `json:"CpusetMems,omitempty"`
+	MemoryReservation int64             `json:"MemoryReservation,omitempty"`
+	OomKillDisable    bool              `json:"OomKillDisable,omitempty"`
+	ShmSize           int64             `json:"ShmSize,omitempty"`
+	Ulimits           []Ulimit          `json:"Ulimits,omitempty"`
+	Sysctls           map[string]string `json:"Sysctls,omitempty"`
+	Devices           []DeviceMapping   `json:"Devices,omitempty"`
+}
+
+// Ulimit is one --ulimit.
+type Ulimit struct {
+	Name string `json:"Name"`
+	Soft int64  `json:"Soft"`
+	Hard int64  `json:"Hard"`
+}
+
+// DeviceMapping is one --device.
+type DeviceMapping struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 // RestartPolicy is --restart.

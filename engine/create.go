@@ -58,6 +58,12 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := validateResources(opts.Host); err != nil {
+		return "", err
+	}
+	if err := validateEtcOptions(opts.Host); err != nil {
+		return "", err
+	}
 	imageHealth, err := e.images.ImageHealthcheck(img)
 	if err != nil {
 		return "", err

@@ -91,6 +91,12 @@ func hostToSchema(h HostConfig) container.HostConfig {
 			return convertSlice(bs, func(b PortBinding) container.PortBinding { return container.PortBinding(b) })
 		}),
 		PublishAllPorts: h.PublishAllPorts, Links: h.Links,
+		ExtraHosts: h.ExtraHosts, DNS: h.DNS, DNSSearch: h.DNSSearch, DNSOptions: h.DNSOptions,
+		CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, CpusetMems: h.CpusetMems,
+		MemoryReservation: h.MemoryReservation, OomKillDisable: h.OomKillDisable, ShmSize: h.ShmSize,
+		Ulimits: convertSlice(h.Ulimits, func(u Ulimit) container.Ulimit { return container.Ulimit(u) }),
+		Sysctls: h.Sysctls,
+		Devices: convertSlice(h.Devices, func(d DeviceMapping) container.DeviceMapping { return container.DeviceMapping(d) }),
 	}
 }
 
@@ -116,6 +122,12 @@ func hostFromSchema(h container.HostConfig) HostConfig {
 			return convertSlice(bs, func(b container.PortBinding) PortBinding { return PortBinding(b) })
 		}),
 		PublishAllPorts: h.PublishAllPorts, Links: h.Links,
+		ExtraHosts: h.ExtraHosts, DNS: h.DNS, DNSSearch: h.DNSSearch, DNSOptions: h.DNSOptions,
+		CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, CpusetMems: h.CpusetMems,
+		MemoryReservation: h.MemoryReservation, OomKillDisable: h.OomKillDisable, ShmSize: h.ShmSize,
+		Ulimits: convertSlice(h.Ulimits, func(u container.Ulimit) Ulimit { return Ulimit(u) }),
+		Sysctls: h.Sysctls,
+		Devices: convertSlice(h.Devices, func(d container.DeviceMapping) DeviceMapping { return DeviceMapping(d) }),
 	}
 }
 

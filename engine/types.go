@@ -67,6 +67,35 @@ type HostConfig struct {
 	PortBindings    map[string][]PortBinding `json:"PortBindings"`    // "80/tcp" -> host addresses
 	PublishAllPorts bool                     `json:"PublishAllPorts"` // -P
 	Links           []string                 `json:"Links"`           // NAME[:ALIAS]
+	ExtraHosts      []string                 `json:"ExtraHosts"`      // --add-host HOST:IP
+	DNS             []string                 `json:"Dns"`             // --dns
+	DNSSearch       []string                 `json:"DnsSearch"`       // --dns-search
+	DNSOptions      []string                 `json:"DnsOptions"`      // --dns-option
+
+	// resources beyond the limits above
+	CPUShares         int64             `json:"CpuShares"`         // relative weight, 2..262144
+	CpusetCpus        string            `json:"CpusetCpus"`        // "0-1", "0,2"
+	CpusetMems        string            `json:"CpusetMems"`        // NUMA nodes
+	MemoryReservation int64             `json:"MemoryReservation"` // soft limit, bytes
+	OomKillDisable    bool              `json:"OomKillDisable"`
+	ShmSize           int64             `json:"ShmSize"` // /dev/shm's size; 0 = docker's 64 MiB
+	Ulimits           []Ulimit          `json:"Ulimits"`
+	Sysctls           map[string]string `json:"Sysctls"`
+	Devices           []DeviceMapping   `json:"Devices"`
+}
+
+// Ulimit is one --ulimit NAME=SOFT[:HARD].
+type Ulimit struct {
+	Name string `json:"Name"`
+	Soft int64  `json:"Soft"`
+	Hard int64  `json:"Hard"`
+}
+
+// DeviceMapping is one --device HOST[:CONTAINER[:PERMISSIONS]].
+type DeviceMapping struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 // ContainerSummary is one row of `berth ps`.

@@ -61,3 +61,62 @@ func TestExposeAndCidfile(t *testing.T) {
 		t.Errorf("a failed create left its --cidfile: %v", err)
 	}
 }
+
+// TestResourceAndEtcFlags: docker's resource flags reach the cgroup and
+// the process, the /etc flags reach the container's files, and each bad
+// value is one line before anything is created.
+func TestResourceAndEtcFlags(t *testing.T) {
+	t.Parallel()
+	run := func(args ...string) string { return ok(t, append([]string{"run", "--rm"}, args...)...) }
+	if got := run("--ulimit", "nofile=512:1024", "busybox", "sh", "-c", "ulimit -n; ulimit -Hn"); got != "512\n1024" {
+		t.Errorf("--ulimit nofile=512:1024: %q", got)
+	}
+	if got := run("--shm-size", "8m", "busybox", "df", "-k", "/dev/shm"); !strings.Contains(got, " 8192 ") {
+		t.Errorf("--shm-size 8m: %q", got)
+	}
+	if got := run("--sysctl", "kernel.shmmax=123456789", "busybox", "cat", "/proc/sys/kernel/shmmax"); got != "123456789" {
+		t.Errorf("--sysctl kernel.shmmax: %q", got)
+	}
+	if cgroupV1() {
+		got := run("--cpu-shares", "512", "--cpuset-cpus", "0", "--memory-reservation", "32m", "-m", "64m", "--oom-kill-disable", "busybox", "sh", "-c",
+			"cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.soft_limit_in_bytes; grep oom_kill_disable /sys/fs/cgroup/memory/memory.oom_control")
+		if got != "512\n0\n33554432\noom_kill_disable 1" {
+			t.Errorf("cpu and memory flags in the cgroup: %q", got)
+		}
+	}
+	if got := run("--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "ls -l /dev/mynull; echo x > /dev/mynull && echo wrote"); !strings.HasPrefix(got, "crw") || !strings.Contains(got, "1,   3") || !strings.HasSuffix(got, "wrote") {
+		t.Errorf("--device /dev/null:/dev/mynull: %q", got)
+	}
+	got := run("--add-host", "db:10.1.2.3", "--dns", "10.213.0.1", "--dns-search", "example.test", "--dns-option", "ndots:2", "busybox", "cat", "/etc/hosts", "/etc/resolv.conf")
+	for _, want := range []string{"10.1.2.3\tdb\n", "nameserver 10.213.0.1\n", "search example.test\n", "options ndots:2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("--add-host/--dns*: no %q in\n%s", want, got)
+		}
+	}
+	before := ok(t, "ps", "-aq", "--filter", "name="+name(t, ""))
+	for _, bad := range []struct{ args, msg string }{
+		{"--ulimit nofile=1:99999999", "above this host's hard limit"},
+		{"--ulimit nofile=9:3", "soft limit must be less than or equal to hard limit"},
+		{"--ulimit nofiles=1", "invalid ulimit type"},
+		{"--cpuset-cpus 4096", "is not available on this host"},
+		{"-m 16m --memory-reservation 32m", "memory reservation"},
+		{"--sysctl kernel.hostname=x", "not namespaced"},
+		{"--network host --sysctl net.ipv4.ip_forward=1", "sharing another network namespace"},
+		{"--device /dev/nonexist", "/dev/nonexist"},
+		{"--dns bogus", "bogus is not an ip address"},
+		{"--add-host nocolon", "want HOST:IP"},
+		{"--cpu-shares 1", "between 2 and 262144"},
+	} {
+		fails(t, 125, []string{bad.msg}, append(append([]string{"create", "--name", name(t, "bad")}, strings.Fields(bad.args)...), "busybox")...)
+	}
+	if after := ok(t, "ps", "-aq", "--filter", "name="+name(t, "")); after != before {
+		t.Errorf("bad flags left containers: %q", after)
+	}
+}
+
+// cgroupV1 reports whether the host runs the v1 controllers (this host's
+// hybrid mode), where the cgroup files above are.
+func cgroupV1() bool {
+	_, err := os.Stat("/sys/fs/cgroup/cpu/cpu.shares")
+	return err == nil
+}

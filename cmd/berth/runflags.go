@@ -113,7 +113,9 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		o.Host.Tmpfs[dst] = opts
 	}
 	var err error
-	f.extra.apply(fs, &o)
+	if err := f.extra.apply(fs, &o); err != nil {
+		return o, err
+	}
 	if o.Healthcheck, err = f.health.options(fs); err != nil {
 		return o, err
 	}
