@@ -87,6 +87,13 @@ type HostConfig struct {
 	Ulimits           []Ulimit          `json:"Ulimits,omitempty"`
 	Sysctls           map[string]string `json:"Sysctls,omitempty"`
 	Devices           []DeviceMapping   `json:"Devices,omitempty"`
+	LogConfig         *LogConfig        `json:"LogConfig,omitempty"`
+}
+
+// LogConfig is --log-driver and --log-opt; nil is json-file without options.
+type LogConfig struct {
+	Type   string            `json:"Type"`
+	Config map[string]string `json:"Config,omitempty"`
 }
 
 // Ulimit is one --ulimit.

@@ -64,6 +64,9 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err := validateEtcOptions(opts.Host); err != nil {
 		return "", err
 	}
+	if _, err := parseLogConfig(opts.Host.LogConfig); err != nil {
+		return "", err
+	}
 	imageHealth, err := e.images.ImageHealthcheck(img)
 	if err != nil {
 		return "", err

@@ -94,9 +94,10 @@ func hostToSchema(h HostConfig) container.HostConfig {
 		ExtraHosts: h.ExtraHosts, DNS: h.DNS, DNSSearch: h.DNSSearch, DNSOptions: h.DNSOptions,
 		CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, CpusetMems: h.CpusetMems,
 		MemoryReservation: h.MemoryReservation, OomKillDisable: h.OomKillDisable, ShmSize: h.ShmSize,
-		Ulimits: convertSlice(h.Ulimits, func(u Ulimit) container.Ulimit { return container.Ulimit(u) }),
-		Sysctls: h.Sysctls,
-		Devices: convertSlice(h.Devices, func(d DeviceMapping) container.DeviceMapping { return container.DeviceMapping(d) }),
+		Ulimits:   convertSlice(h.Ulimits, func(u Ulimit) container.Ulimit { return container.Ulimit(u) }),
+		Sysctls:   h.Sysctls,
+		Devices:   convertSlice(h.Devices, func(d DeviceMapping) container.DeviceMapping { return container.DeviceMapping(d) }),
+		LogConfig: logConfigToSchema(h.LogConfig),
 	}
 }
 
@@ -125,9 +126,10 @@ func hostFromSchema(h container.HostConfig) HostConfig {
 		ExtraHosts: h.ExtraHosts, DNS: h.DNS, DNSSearch: h.DNSSearch, DNSOptions: h.DNSOptions,
 		CPUShares: h.CPUShares, CpusetCpus: h.CpusetCpus, CpusetMems: h.CpusetMems,
 		MemoryReservation: h.MemoryReservation, OomKillDisable: h.OomKillDisable, ShmSize: h.ShmSize,
-		Ulimits: convertSlice(h.Ulimits, func(u container.Ulimit) Ulimit { return Ulimit(u) }),
-		Sysctls: h.Sysctls,
-		Devices: convertSlice(h.Devices, func(d container.DeviceMapping) DeviceMapping { return DeviceMapping(d) }),
+		Ulimits:   convertSlice(h.Ulimits, func(u container.Ulimit) Ulimit { return Ulimit(u) }),
+		Sysctls:   h.Sysctls,
+		Devices:   convertSlice(h.Devices, func(d container.DeviceMapping) DeviceMapping { return DeviceMapping(d) }),
+		LogConfig: logConfigFromSchema(h.LogConfig),
 	}
 }
 
@@ -177,4 +179,20 @@ func convertMap[K comparable, T, U any](m map[K]T, f func(T) U) map[K]U {
 		out[k] = f(v)
 	}
 	return out
+}
+
+// The default log configuration is stored as nothing, so that records
+// without one read back the same.
+func logConfigToSchema(c LogConfig) *container.LogConfig {
+	if c.Type == "" && len(c.Config) == 0 {
+		return nil
+	}
+	return &container.LogConfig{Type: c.Type, Config: c.Config}
+}
+
+func logConfigFromSchema(c *container.LogConfig) LogConfig {
+	if c == nil {
+		return LogConfig{}
+	}
+	return LogConfig{Type: c.Type, Config: c.Config}
 }

@@ -141,12 +141,12 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 
-	logf, err := os.OpenFile(filepath.Join(e.containerDir(r.ID), "log.jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	logw, err := e.openContainerLog(r)
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	s.out = newBroadcaster(logf)
+	defer logw.Close()
+	s.out = newBroadcaster(logw)
 
 	sock := e.sockPath(r.ID)
 	os.Remove(sock)

@@ -82,6 +82,8 @@ type HostConfig struct {
 	Ulimits           []Ulimit          `json:"Ulimits"`
 	Sysctls           map[string]string `json:"Sysctls"`
 	Devices           []DeviceMapping   `json:"Devices"`
+
+	LogConfig LogConfig `json:"LogConfig"` // --log-driver, --log-opt
 }
 
 // Ulimit is one --ulimit NAME=SOFT[:HARD].

@@ -27,6 +27,8 @@ type extraFlags struct {
 	memoryReservation, shmSize         string
 	oomKillDisable                     bool
 	ulimits, sysctls, devices          []string
+	logDriver                          string
+	logOpts                            []string
 }
 
 func (x *extraFlags) register(fs *pflag.FlagSet) {
@@ -47,6 +49,8 @@ func (x *extraFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&x.ulimits, "ulimit", nil, "Ulimit options")
 	fs.StringArrayVar(&x.sysctls, "sysctl", nil, "Sysctl options")
 	fs.StringArrayVar(&x.devices, "device", nil, "Add a host device to the container")
+	fs.StringVar(&x.logDriver, "log-driver", "", "Logging driver for the container (json-file, local, none)")
+	fs.StringArrayVar(&x.logOpts, "log-opt", nil, "Log driver options (max-size, max-file, compress)")
 }
 
 func (x *extraFlags) apply(fs *pflag.FlagSet, o *engine.CreateOptions) error {
@@ -87,6 +91,17 @@ func (x *extraFlags) apply(fs *pflag.FlagSet, o *engine.CreateOptions) error {
 			h.Sysctls = map[string]string{}
 		}
 		h.Sysctls[k] = v
+	}
+	h.LogConfig.Type = x.logDriver
+	for _, lo := range x.logOpts {
+		k, v, ok := strings.Cut(lo, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("invalid argument %q for \"--log-opt\" flag: want KEY=VALUE", lo)
+		}
+		if h.LogConfig.Config == nil {
+			h.LogConfig.Config = map[string]string{}
+		}
+		h.LogConfig.Config[k] = v
 	}
 	for _, d := range x.devices {
 		dm, err := engine.ParseDevice(d)
