@@ -120,3 +120,20 @@ func cgroupV1() bool {
 	_, err := os.Stat("/sys/fs/cgroup/cpu/cpu.shares")
 	return err == nil
 }
+
+// TestRunAttachStreams: run -a names the streams the caller sees.
+func TestRunAttachStreams(t *testing.T) {
+	t.Parallel()
+	sh := []string{"busybox", "sh", "-c", "echo out; echo err >&2"}
+	if r := berth(t, append([]string{"run", "--rm", "-a", "stderr"}, sh...)...); r.code != 0 || r.stdout != "" || r.stderr != "err\n" {
+		t.Errorf("run -a stderr: %v", r)
+	}
+	if r := berth(t, append([]string{"run", "--rm", "-a", "STDOUT"}, sh...)...); r.code != 0 || r.stdout != "out\n" || r.stderr != "" {
+		t.Errorf("run -a STDOUT: %v", r)
+	}
+	if r := berth(t, append([]string{"run", "--rm", "-a", "stdout", "-a", "stderr"}, sh...)...); r.stdout != "out\n" || r.stderr != "err\n" {
+		t.Errorf("run -a stdout -a stderr: %v", r)
+	}
+	fails(t, 125, []string{"cannot specify both --attach and --detach"}, "run", "-d", "-a", "stdout", "busybox", "true")
+	fails(t, 125, []string{"valid streams are STDIN, STDOUT and STDERR"}, "run", "--rm", "-a", "stdlog", "busybox", "true")
+}

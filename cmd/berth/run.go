@@ -13,6 +13,7 @@ func newRunCmd(c *cli) *cobra.Command {
 	var f createFlags
 	var detach bool
 	var detachKeys string
+	var attach []string
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create and run a new container from an image",
@@ -21,6 +22,9 @@ func newRunCmd(c *cli) *cobra.Command {
 			opts, err := f.options(cmd.Flags(), args)
 			if err != nil {
 				return exitError{code: 125, msg: err.Error()}
+			}
+			if detach && len(attach) > 0 {
+				return exitError{code: 125, msg: "conflicting options: cannot specify both --attach and --detach"}
 			}
 			if !detach {
 				if err := checkTTY(f.interactive, f.tty); err != nil {
@@ -52,6 +56,10 @@ func newRunCmd(c *cli) *cobra.Command {
 				return nil
 			}
 			streams, restore := terminalStreams(f.interactive, f.tty)
+			if err := attachOnly(&streams, attach); err != nil {
+				restore()
+				return exitError{code: 125, msg: err.Error()}
+			}
 			streams.DetachKeys, err = parseDetachKeys(detachKeys)
 			if err != nil {
 				return exitError{code: 125, msg: err.Error()}
@@ -68,5 +76,6 @@ func newRunCmd(c *cli) *cobra.Command {
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	cmd.Flags().StringArrayVarP(&attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 	return cmd
 }

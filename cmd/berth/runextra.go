@@ -142,3 +142,30 @@ func writeCidfile(f *os.File, id string, createErr error) error {
 	}
 	return nil
 }
+
+// attachOnly keeps the streams -a names (docker's run -a STDIN|STDOUT|
+// STDERR, any case); without -a all of them stay.
+func attachOnly(s *engine.Streams, attach []string) error {
+	if len(attach) == 0 {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, a := range attach {
+		switch v := strings.ToLower(a); v {
+		case "stdin", "stdout", "stderr":
+			keep[v] = true
+		default:
+			return fmt.Errorf("invalid argument %q for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", a)
+		}
+	}
+	if !keep["stdin"] {
+		s.Stdin = nil
+	}
+	if !keep["stdout"] {
+		s.Stdout = nil
+	}
+	if !keep["stderr"] {
+		s.Stderr = nil
+	}
+	return nil
+}
