@@ -40,6 +40,10 @@ func (e *Engine) Attach(ctx context.Context, ref string, streams Streams) (int, 
 // the user detaches, or ctx ends.
 func (e *Engine) attachConn(ctx context.Context, id string, conn net.Conn, s Streams, tty bool) (int, error) {
 	defer conn.Close()
+	// Ends the reader's wait below when this returns (a detach, ctx), so
+	// that nothing of the session outlives it.
+	over, end := context.WithCancel(context.Background())
+	defer end()
 	w := stream.NewWriter(conn)
 	done := make(chan attachResult, 2)
 	go func() {
@@ -47,7 +51,7 @@ func (e *Engine) attachConn(ctx context.Context, id string, conn net.Conn, s Str
 			kind, p, err := stream.ReadFrame(conn)
 			if err != nil {
 				// The shim went away without an exit frame: ask the state.
-				code, werr := e.Wait(context.Background(), id)
+				code, werr := e.Wait(over, id)
 				done <- attachResult{code, werr}
 				return
 			}

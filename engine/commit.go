@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/layers"
 )
 
@@ -38,7 +39,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		return "", err
 	}
 	if o.Pause {
-		if st, err := e.loadState(r.ID); err == nil && st.Status == StatusRunning {
+		if st, err := e.loadState(r.ID); err == nil && st.Status == container.Running {
 			if err := e.Pause(r.ID); err != nil {
 				return "", err
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/internal/atomicfile"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/layers"
@@ -45,7 +46,32 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	nets, err := e.resolveNetworking(&opts, img.Config.ExposedPorts)
+	exposed, err := exposedPorts(img.Config.ExposedPorts, opts.ExposedPorts, opts.Host.PortBindings)
+	if err != nil {
+		return "", err
+	}
+	stopSignal, stopTime, err := stopSettings(img.Config.StopSignal, opts.StopSignal, opts.StopTimeout)
+	if err != nil {
+		return "", err
+	}
+	nets, err := e.resolveNetworking(&opts, exposed)
+	if err != nil {
+		return "", err
+	}
+	if err := validateResources(opts.Host); err != nil {
+		return "", err
+	}
+	if err := validateEtcOptions(opts.Host); err != nil {
+		return "", err
+	}
+	if _, err := parseLogConfig(opts.Host.LogConfig); err != nil {
+		return "", err
+	}
+	imageHealth, err := e.images.ImageHealthcheck(img)
+	if err != nil {
+		return "", err
+	}
+	health, err := effectiveHealth(imageHealth, opts.Healthcheck)
 	if err != nil {
 		return "", err
 	}
@@ -77,11 +103,12 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			Tty:          opts.Tty,
 			OpenStdin:    opts.OpenStdin,
 			Labels:       mergeLabels(img.Config.Labels, opts.Labels),
-			ExposedPorts: img.Config.ExposedPorts,
+			ExposedPorts: exposed,
 			Volumes:      img.Config.Volumes,
+			Healthcheck:  health,
 		},
-		StopSignal: firstNonEmpty(img.Config.StopSignal, "SIGTERM"),
-		StopTime:   10 * time.Second,
+		StopSignal: stopSignal,
+		StopTime:   stopTime,
 		Networks:   nets,
 	}
 	if len(img.Names) > 0 {
@@ -143,10 +170,10 @@ func (e *Engine) writeNewContainer(r *record) error {
 			return err
 		}
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(tmp, "config.json"), r, 0o600); err != nil {
+	if err := container.WriteRecord(tmp, recordToSchema(r)); err != nil {
 		return err
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(tmp, "state.json"), &state{Status: StatusCreated}, 0o600); err != nil {
+	if err := container.WriteNewState(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, e.containerDir(r.ID)); err != nil {

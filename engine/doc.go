@@ -19,6 +19,7 @@
 //	                              replaced whole, its last change not made durable
 //	    lock                      the container's lock for state changes
 //	    log.jsonl                 output, one JSON object per line: log, stream, time
+//	    log.jsonl.N[.gz]          rotated output (--log-opt max-size/max-file; .gz for local)
 //	    shim.log                  the shim's own stderr, for post-mortems
 //	    upper/ work/              the writable layer (overlay upper and work dirs)
 //	    init/                     the top lowerdir: mount points of the files below

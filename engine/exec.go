@@ -12,6 +12,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/utils"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/internal/errdefs"
 )
 
@@ -24,7 +25,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, s Streams)
 	if err != nil {
 		return 0, err
 	}
-	if st.Status == StatusPaused {
+	if st.Status == container.Paused {
 		return 0, fmt.Errorf("container %s is paused, unpause the container before exec: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}
 	if len(o.Cmd) == 0 {

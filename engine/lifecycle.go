@@ -13,6 +13,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/internal/stream"
@@ -45,7 +46,12 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	lockPath := filepath.Join(e.runDir(r.ID), "shim.lock")
+	return e.wait(ctx, r)
+}
+
+// wait is Wait for a container already resolved. A container removed
+// meanwhile is an errdefs.ErrNotFound.
+func (e *Engine) wait(ctx context.Context, r *record) (int, error) {
 	for {
 		st, err := e.loadState(r.ID)
 		if isNotExist(err) {
@@ -54,7 +60,7 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if !st.running() && !shimAlive(st) && st.Status != StatusCreated {
+		if !st.running() && !shimAlive(st) && st.Status != container.Created {
 			return st.ExitCode, nil
 		}
 		if shimAlive(st) {
@@ -65,9 +71,11 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 					return code, nil
 				}
 			}
-			// The shim holds its lock until it has recorded the exit.
-			waitForUnlock(ctx, lockPath)
+			// The shim records the exit before it ends.
+			waitExit(ctx, st.ShimPid, st.ShimStart)
 		} else {
+			// Created, and a shim is starting it (or a start failed and
+			// the state is not yet cleared).
 			select {
 			case <-ctx.Done():
 			case <-time.After(100 * time.Millisecond):
@@ -76,25 +84,6 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-	}
-}
-
-// waitForUnlock blocks until nobody holds an exclusive lock on path, or ctx ends.
-func waitForUnlock(ctx context.Context, path string) {
-	f, err := os.Open(path)
-	if err != nil {
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer f.Close()
-		unix.Flock(int(f.Fd()), unix.LOCK_SH)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	case <-time.After(time.Second): // re-check the state now and then
 	}
 }
 
@@ -128,13 +117,15 @@ func (e *Engine) Kill(ref string, sig unix.Signal) error {
 	if err != nil {
 		return err
 	}
-	if st.Status == StatusRestarting {
+	if st.Status == container.Restarting {
 		return fmt.Errorf("container %s is restarting, wait until the container is running (or stop it): %w", r.Name, errdefs.ErrFailedPrecondition)
 	}
 	// As docker's: a fatal signal from the user turns the restart policy
 	// off until the next start; SIGUSR1 and the like leave it on.
 	if stopSig, _ := ParseSignal(r.StopSignal); sig == stopSig || sig == unix.SIGKILL || sig == unix.SIGTERM || sig == unix.SIGINT || sig == unix.SIGQUIT {
-		e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil })
+		if _, err := e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil }); err != nil && !isNotExist(err) {
+			return fmt.Errorf("container %s: recording the stop: %w", r.Name, err)
+		}
 	}
 	c, err := e.libcontainer(r)
 	if err != nil {
@@ -149,14 +140,22 @@ func (e *Engine) Kill(ref string, sig unix.Signal) error {
 
 // Stop sends the container's stop signal (SIGTERM unless the image says
 // otherwise), waits up to timeout, then kills it. A negative timeout means
-// the container's own (10s by default).
+// the container's own (10s by default). A --rm container that is removed
+// as it ends has stopped: that is no error.
 func (e *Engine) Stop(ctx context.Context, ref string, timeout time.Duration) error {
 	r, err := e.resolve(ref)
 	if err != nil {
 		return err
 	}
+	// gone says whether err only means that r's shim removed it (--rm).
+	gone := func(err error) bool {
+		return r.Host.AutoRemove && (isNotExist(err) || errdefs.Is(err, errdefs.ErrNotFound))
+	}
 	st, err := e.loadState(r.ID)
 	if err != nil {
+		if gone(err) {
+			return nil
+		}
 		return err
 	}
 	if !st.running() {
@@ -165,28 +164,36 @@ func (e *Engine) Stop(ctx context.Context, ref string, timeout time.Duration) er
 	if timeout < 0 {
 		timeout = r.StopTime
 	}
-	e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil })
+	if _, err := e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil }); err != nil {
+		if gone(err) {
+			return nil
+		}
+		return fmt.Errorf("container %s: recording the stop: %w", r.Name, err)
+	}
 	sig, err := ParseSignal(r.StopSignal)
 	if err != nil {
 		sig = unix.SIGTERM
 	}
 	c, err := e.libcontainer(r)
 	if err == nil {
-		if st.Status == StatusPaused {
+		if st.Status == container.Paused {
 			c.Resume()
 		}
 		c.Signal(sig)
 		e.emit(containerEvent("kill", r, map[string]string{"signal": strconv.Itoa(int(sig))}))
 	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	_, werr := e.Wait(wctx, r.ID)
+	wctx, cancel := context.WithCancel(ctx) // --stop-timeout -1: no SIGKILL
+	if timeout >= 0 {
+		wctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	_, werr := e.wait(wctx, r)
 	cancel()
-	if werr != nil && ctx.Err() == nil {
+	if werr != nil && !gone(werr) && ctx.Err() == nil {
 		if c != nil {
 			c.Signal(unix.SIGKILL)
 			e.emit(containerEvent("kill", r, map[string]string{"signal": "9"}))
 		}
-		if _, err := e.Wait(ctx, r.ID); err != nil {
+		if _, err := e.wait(ctx, r); err != nil && !gone(err) {
 			return err
 		}
 	}
@@ -229,9 +236,11 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w", r.Name, st.Status, errdefs.ErrFailedPrecondition)
 		}
 		// No restart policy may bring it back meanwhile.
-		e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil })
+		if _, err := e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil }); err != nil && !isNotExist(err) {
+			return fmt.Errorf("container %s: recording the stop: %w", r.Name, err)
+		}
 		if c, err := e.libcontainer(r); err == nil {
-			if st.Status == StatusPaused {
+			if st.Status == container.Paused {
 				c.Resume()
 			}
 			c.Signal(unix.SIGKILL)
@@ -239,7 +248,7 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 	}
 	if st.running() || shimAlive(st) {
 		// Killed above, or exited and its shim still cleaning up.
-		if _, err := e.Wait(ctx, r.ID); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
+		if _, err := e.wait(ctx, r); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
 			return err
 		}
 	}
@@ -309,21 +318,21 @@ func (e *Engine) setPaused(ref string, pause bool) error {
 	if err != nil {
 		return err
 	}
-	if pause && st.Status == StatusPaused {
+	if pause && st.Status == container.Paused {
 		return fmt.Errorf("container %s is already paused: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}
-	if !pause && st.Status != StatusPaused {
+	if !pause && st.Status != container.Paused {
 		return fmt.Errorf("container %s is not paused: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}
 	c, err := e.libcontainer(r)
 	if err != nil {
 		return err
 	}
-	action, status := "pause", StatusPaused
+	action, status := "pause", container.Paused
 	if pause {
 		err = c.Pause()
 	} else {
-		action, status, err = "unpause", StatusRunning, c.Resume()
+		action, status, err = "unpause", container.Running, c.Resume()
 	}
 	if err != nil {
 		return fmt.Errorf("container %s: %s: %w", r.Name, action, err)

@@ -163,9 +163,10 @@ func nsFile(t specs.LinuxNamespaceType) string {
 // one: POSIX shared memory lives there, System V IPC in the namespace. The
 // shm mount is the last of the base mounts.
 func (e *Engine) specShm(s *specs.Spec, id, mode string, labels map[string]string) error {
-	shm := &s.Mounts[len(s.Mounts)-1]
+	shmMount := &s.Mounts[len(s.Mounts)-1]
+	shm := shmMount.Options[len(shmMount.Options)-1] // size=..., shmOption
 	bind := func(src string) {
-		*shm = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: src, Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
+		*shmMount = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: src, Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
 	}
 	switch ref, shared := modeContainer(mode); {
 	case mode == "none":
@@ -178,7 +179,7 @@ func (e *Engine) specShm(s *specs.Spec, id, mode string, labels map[string]strin
 			return err
 		}
 		unmount(dir)
-		if err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size=65536k"); err != nil {
+		if err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,"+shm); err != nil {
 			return fmt.Errorf("container %s: /dev/shm: %w", id[:12], err)
 		}
 		bind(dir)

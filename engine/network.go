@@ -222,7 +222,11 @@ func (e *Engine) writeEtcFiles(r *record, eps []Endpoint) {
 		network.WriteFile(e.etcPath(r.ID, "resolv.conf"), string(data))
 		return
 	}
-	network.WriteResolvConf(e.etcPath(r.ID, "resolv.conf"), "/etc/resolv.conf")
+	if custom, ok := customResolvConf(r.Host, "/etc/resolv.conf"); ok {
+		network.WriteFile(e.etcPath(r.ID, "resolv.conf"), custom)
+	} else {
+		network.WriteResolvConf(e.etcPath(r.ID, "resolv.conf"), "/etc/resolv.conf")
+	}
 	if len(eps) == 0 {
 		if st, err := e.loadState(r.ID); err == nil {
 			eps = st.Endpoints
@@ -239,6 +243,7 @@ func (e *Engine) writeEtcFiles(r *record, eps []Endpoint) {
 	if len(eps) == 0 && r.Host.NetworkMode == "none" {
 		self = append(self, network.HostEntry{IP: "127.0.0.1", Names: []string{hostname}})
 	}
+	self = append(self, extraHostEntries(r.Host, eps)...)
 	network.WriteHosts(e.etcPath(r.ID, "hosts"), self, e.peerEntries(r, eps))
 }
 

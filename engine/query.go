@@ -12,6 +12,7 @@ import (
 
 	units "github.com/docker/go-units"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/inspect"
 )
 
@@ -58,30 +59,43 @@ func summary(r *record, st *state) ContainerSummary {
 	return ContainerSummary{
 		ID: r.ID, Names: []string{r.Name}, Image: r.Image, ImageID: r.ImageID,
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
-		Created: r.Created, State: st.Status, Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
+		Created: r.Created, State: string(st.Status), Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		Health: healthOf(r, st),
 	}
+}
+
+// healthOf is a container's health status for lists and filters: "" when
+// it has no check, else starting, healthy or unhealthy.
+func healthOf(r *record, st *state) string {
+	if !runsHealth(r.Config.Healthcheck) {
+		return ""
+	}
+	if st.Health == nil {
+		return HealthStarting
+	}
+	return st.Health.Status
 }
 
 // statusLine is docker's STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago".
 func statusLine(st *state) string {
 	now := time.Now()
 	switch st.Status {
-	case StatusRunning:
-		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
-	case StatusPaused:
+	case container.Running:
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + healthSuffix(st.Health)
+	case container.Paused:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
-	case StatusRestarting:
+	case container.Restarting:
 		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
-	case StatusExited:
+	case container.Exited:
 		if st.FinishedAt.IsZero() {
 			return fmt.Sprintf("Exited (%d)", st.ExitCode)
 		}
 		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
-	case StatusCreated:
+	case container.Created:
 		return "Created"
 	}
-	return st.Status
+	return string(st.Status)
 }
 
 // ContainerInspect is `berth inspect` of a container, with docker's field names.
@@ -110,17 +124,18 @@ type ContainerInspect struct {
 
 // InspectState is the State object of docker's inspect.
 type InspectState struct {
-	Status     string `json:"Status"`
-	Running    bool   `json:"Running"`
-	Paused     bool   `json:"Paused"`
-	Restarting bool   `json:"Restarting"`
-	OOMKilled  bool   `json:"OOMKilled"`
-	Dead       bool   `json:"Dead"`
-	Pid        int    `json:"Pid"`
-	ExitCode   int    `json:"ExitCode"`
-	Error      string `json:"Error"`
-	StartedAt  string `json:"StartedAt"`
-	FinishedAt string `json:"FinishedAt"`
+	Status     string  `json:"Status"`
+	Running    bool    `json:"Running"`
+	Paused     bool    `json:"Paused"`
+	Restarting bool    `json:"Restarting"`
+	OOMKilled  bool    `json:"OOMKilled"`
+	Dead       bool    `json:"Dead"`
+	Pid        int     `json:"Pid"`
+	ExitCode   int     `json:"ExitCode"`
+	Error      string  `json:"Error"`
+	StartedAt  string  `json:"StartedAt"`
+	FinishedAt string  `json:"FinishedAt"`
+	Health     *Health `json:"Health,omitempty"`
 }
 
 // GraphDriver names the overlay directories of the container's root filesystem.
@@ -139,6 +154,7 @@ type InspectConfig struct {
 	StdinOnce    bool   `json:"StdinOnce"`
 	Domainname   string `json:"Domainname"`
 	StopSignal   string `json:"StopSignal,omitempty"`
+	StopTimeout  *int   `json:"StopTimeout,omitempty"` // seconds, when not docker's 10
 }
 
 const zeroTime = "0001-01-01T00:00:00Z"
@@ -168,10 +184,11 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 	return &ContainerInspect{
 		ID: r.ID, Created: rfc3339(r.Created), Path: r.Path, Args: nonNil(r.Args),
 		State: InspectState{
-			Status: st.Status, Running: st.running(), Paused: st.Status == StatusPaused,
-			Restarting: st.Status == StatusRestarting, OOMKilled: st.OOMKilled, Dead: st.Status == StatusDead,
+			Status: string(st.Status), Running: st.running(), Paused: st.Status == container.Paused,
+			Restarting: st.Status == container.Restarting, OOMKilled: st.OOMKilled, Dead: st.Status == container.Dead,
 			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
 			StartedAt: rfc3339(st.StartedAt), FinishedAt: rfc3339(st.FinishedAt),
+			Health: st.Health,
 		},
 		Image: r.ImageID, Name: "/" + r.Name, RestartCount: st.RestartCount,
 		LogPath: filepath.Join(dir, "log.jsonl"), Driver: "overlay", Platform: "linux",
@@ -184,7 +201,7 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 		}},
 		Mounts: inspectMounts(r.Mounts),
 		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
-			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal},
+			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal, StopTimeout: stopTimeoutSeconds(r.StopTime)},
 		NetworkSettings: e.networkSettings(r, st),
 	}, nil
 }

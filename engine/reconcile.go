@@ -10,6 +10,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/internal/lockfile"
 )
 
@@ -108,7 +109,7 @@ func (e *Engine) restartsAtBoot(id string) bool {
 		return false
 	}
 	st, err := e.loadState(id)
-	if err != nil || st.running() || st.Status == StatusCreated {
+	if err != nil || st.running() || st.Status == container.Created {
 		return false
 	}
 	switch r.Host.RestartPolicy.Name {
@@ -155,8 +156,8 @@ func (e *Engine) reconcileOne(id string) bool {
 	os.Remove(e.sockPath(id))
 	e.detachDead(r, st)
 	e.updateState(id, func(s *state) error {
-		if s.running() || s.Status == StatusCreated {
-			s.Status, s.ExitCode, s.Error, s.Pid = StatusExited, code, msg, 0
+		if s.running() || s.Status == container.Created {
+			s.Status, s.ExitCode, s.Error, s.Pid = container.Exited, code, msg, 0
 			s.FinishedAt = time.Now().UTC()
 		}
 		s.ShimPid, s.ShimStart = 0, 0

@@ -13,23 +13,25 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/atomicfile"
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/internal/errdefs"
-	"github.com/berthdev/berth/internal/lockfile"
 )
 
-// Container statuses, as docker names them.
+// Container statuses, as docker names them (container.Status has them
+// typed, with the table of legal changes).
 const (
-	StatusCreated    = "created"
-	StatusRunning    = "running"
-	StatusPaused     = "paused"
-	StatusRestarting = "restarting"
-	StatusExited     = "exited"
-	StatusDead       = "dead"
+	StatusCreated    = string(container.Created)
+	StatusRunning    = string(container.Running)
+	StatusPaused     = string(container.Paused)
+	StatusRestarting = string(container.Restarting)
+	StatusExited     = string(container.Exited)
+	StatusDead       = string(container.Dead)
 )
 
-// record is containers/<id>/config.json: what was asked for at create time.
-// It never changes after create, except Name (rename).
+// record is what was asked for at create time, in the engine's API types;
+// on disk it is containers/<id>/config.json, a container.Record
+// (recordschema.go converts). It never changes after create, except Name
+// (rename) and Networks (connect, disconnect).
 type record struct {
 	ID         string        `json:"id"`
 	Name       string        `json:"name"`
@@ -63,32 +65,32 @@ type recordConfig struct {
 	Labels       map[string]string   `json:"Labels"`
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 	Volumes      map[string]struct{} `json:"Volumes"`
+	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
 }
 
-// state is containers/<id>/state.json: what happened since. The shim and the
-// CLI both change it, each under the container's lock, each touching only
-// the fields it owns.
+// state is what happened since, in the engine's API types; on disk it is
+// containers/<id>/state.json, a container.State. The shim and the CLI both
+// change it through updateState, each touching only the fields it owns.
 type state struct {
-	Status       string    `json:"status"`
-	Pid          int       `json:"pid,omitempty"`
-	ShimPid      int       `json:"shimPid,omitempty"`
-	ShimStart    uint64    `json:"shimStart,omitempty"` // start time in clock ticks, against pid reuse
-	ExitCode     int       `json:"exitCode"`
-	OOMKilled    bool      `json:"oomKilled"`
-	Error        string    `json:"error,omitempty"`
-	StartedAt    time.Time `json:"startedAt"`
-	FinishedAt   time.Time `json:"finishedAt"`
-	RestartCount int       `json:"restartCount"`
-	StopRequest  bool      `json:"stopRequested,omitempty"`
-	MemoryPeak   uint64    `json:"memoryPeak,omitempty"` // of the last run, read as it ended
+	Status       container.Status `json:"status"`
+	Pid          int              `json:"pid,omitempty"`
+	ShimPid      int              `json:"shimPid,omitempty"`
+	ShimStart    uint64           `json:"shimStart,omitempty"` // start time in clock ticks, against pid reuse
+	ExitCode     int              `json:"exitCode"`
+	OOMKilled    bool             `json:"oomKilled"`
+	Error        string           `json:"error,omitempty"`
+	StartedAt    time.Time        `json:"startedAt"`
+	FinishedAt   time.Time        `json:"finishedAt"`
+	RestartCount int              `json:"restartCount"`
+	StopRequest  bool             `json:"stopRequested,omitempty"`
+	MemoryPeak   uint64           `json:"memoryPeak,omitempty"` // of the last run, read as it ended
 	// Endpoints and Ports are its network attachments while it runs.
 	Endpoints []Endpoint    `json:"endpoints,omitempty"`
 	Ports     []PortMapping `json:"ports,omitempty"`
+	Health    *Health       `json:"health,omitempty"` // the shim's health checks
 }
 
-func (s *state) running() bool {
-	return s.Status == StatusRunning || s.Status == StatusPaused || s.Status == StatusRestarting
-}
+func (s *state) running() bool { return s.Status.Running() }
 
 func (e *Engine) containerDir(id string) string { return filepath.Join(e.containersDir(), id) }
 
@@ -100,45 +102,42 @@ func (e *Engine) runDir(id string) string { return filepath.Join(e.runRoot, "c",
 func (e *Engine) sockPath(id string) string { return filepath.Join(e.sockDir(), id[:32]) }
 
 func (e *Engine) loadRecord(id string) (*record, error) {
-	var r record
-	if err := readJSON(filepath.Join(e.containerDir(id), "config.json"), &r); err != nil {
+	r, err := container.ReadRecord(e.containerDir(id))
+	if err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return recordFromSchema(r), nil
 }
 
 func (e *Engine) saveRecord(r *record) error {
-	return atomicfile.WriteJSON(filepath.Join(e.containerDir(r.ID), "config.json"), r, 0o600)
+	return container.WriteRecord(e.containerDir(r.ID), recordToSchema(r))
 }
 
 func (e *Engine) loadState(id string) (*state, error) {
-	var s state
-	if err := readJSON(filepath.Join(e.containerDir(id), "state.json"), &s); err != nil {
+	s, err := container.ReadState(e.containerDir(id))
+	if err != nil {
 		return nil, err
 	}
-	return &s, nil
+	return stateFromSchema(s), nil
 }
 
-// updateState changes a container's state under its lock.
+// updateState changes a container's state under its lock. A change of
+// status the transition table forbids is a *container.TransitionError, and
+// nothing is written.
 func (e *Engine) updateState(id string, change func(*state) error) (*state, error) {
-	l, err := lockfile.Acquire(filepath.Join(e.containerDir(id), "lock"), e.lockTimeout)
+	var out *state
+	_, err := container.UpdateState(e.containerDir(id), e.lockTimeout, func(cs *container.State) error {
+		s := stateFromSchema(cs)
+		if err := change(s); err != nil {
+			return err
+		}
+		*cs, out = *stateToSchema(s), s
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer l.Unlock()
-	s, err := e.loadState(id)
-	if err != nil {
-		return nil, err
-	}
-	if err := change(s); err != nil {
-		return nil, err
-	}
-	// The state's last change may be undone by a crash (reconcile corrects
-	// what a crash leaves): whole, not durable.
-	if err := atomicfile.ReplaceJSON(filepath.Join(e.containerDir(id), "state.json"), s, 0o600); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return out, nil
 }
 
 func readJSON(path string, v any) error {

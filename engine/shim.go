@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -15,6 +16,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/internal/lockfile"
@@ -39,13 +41,15 @@ type ShimOptions struct {
 }
 
 type shim struct {
-	e      *Engine
-	r      *record
-	report *os.File
-	mu     sync.Mutex // ctr, which is nil between restarts
-	ctr    *libcontainer.Container
-	out    *broadcaster
-	merged string
+	e        *Engine
+	r        *record
+	report   *os.File
+	mu       sync.Mutex // ctr, which is nil between restarts
+	ctr      *libcontainer.Container
+	out      *broadcaster
+	merged   string
+	log      io.Writer     // the shim's own log (shim.log); nil: none
+	patience time.Duration // of record; 0 is recordPatience
 }
 
 // RunShim is the body of the shim process. It returns when the container has
@@ -53,7 +57,7 @@ type shim struct {
 func RunShim(o ShimOptions) error {
 	e := &Engine{root: o.Root, runRoot: o.RunRoot, lockTimeout: 30 * time.Second}
 	report := os.NewFile(3, "report")
-	s := &shim{e: e, report: report}
+	s := &shim{e: e, report: report, log: os.Stderr}
 	err := s.run(o)
 	if err != nil {
 		s.fail(err)
@@ -76,22 +80,19 @@ func (s *shim) fail(err error) {
 	}
 	msg := strings.ReplaceAll(strings.TrimSpace(errdefs.Text(err)), "\n", "; ")
 	if s.r != nil {
-		// As docker: a container that never ran stays "created", with the
-		// exit code and the reason recorded.
-		// Another shim's running container (a start that lost a race)
-		// is left alone.
-		mine := false
-		s.e.updateState(s.r.ID, func(st *state) error {
+		// As docker: a container that never ran stays "created", one
+		// that ran before stays "exited", with the exit code and the
+		// reason recorded. Another shim's running container (a start that
+		// lost a race) is left alone.
+		err := s.record("start failure", func(st *state) error {
 			if st.running() {
 				return errAlreadyRunning
 			}
-			mine = true
-			st.Status = StatusCreated
 			st.ExitCode, st.Error, st.Pid = code, msg, 0
 			st.ShimPid, st.ShimStart = 0, 0
 			return nil
 		})
-		if mine {
+		if err == nil {
 			s.e.unmarkLive(s.r.ID)
 		}
 	}
@@ -140,12 +141,12 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 
-	logf, err := os.OpenFile(filepath.Join(e.containerDir(r.ID), "log.jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	logw, err := e.openContainerLog(r)
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	s.out = newBroadcaster(logf)
+	defer logw.Close()
+	s.out = newBroadcaster(logw)
 
 	sock := e.sockPath(r.ID)
 	os.Remove(sock)
@@ -173,7 +174,7 @@ func (s *shim) run(o ShimOptions) error {
 	pid, _ := proc.Pid()
 	started := time.Now().UTC()
 	if _, err := e.updateState(r.ID, func(st *state) error {
-		st.Status, st.Pid, st.StartedAt = StatusRunning, pid, started
+		st.Status, st.Pid, st.StartedAt = container.Running, pid, started
 		st.ExitCode, st.Error, st.OOMKilled, st.FinishedAt, st.StopRequest = 0, "", false, time.Time{}, false
 		st.RestartCount, st.MemoryPeak = 0, 0
 		return nil
@@ -184,6 +185,7 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 	e.emit(containerEvent("start", r, nil))
+	health := s.startHealth(s.ctr, started)
 	s.say("ok %d", pid)
 	s.report.Close()
 	s.report = nil
@@ -211,26 +213,32 @@ func (s *shim) run(o ShimOptions) error {
 
 	var bo backoff
 	code, exitSent := 0, false
+	// recorded stays true while every change of the state was written;
+	// if one was not, the live registry keeps the container for reconcile.
+	recorded := true
 	for {
 		ps, _ := proc.Wait()
+		health.stop()
 		code = waitStatusCode(ps)
 		oom := s.oomKilled()
 		s.out.drain(2 * time.Second)
 		finished, restart := time.Now().UTC(), false
 		if !r.Host.AutoRemove { // a --rm container is removed next (below)
 			peak := s.memoryPeak()
-			e.updateState(r.ID, func(st *state) error {
+			if err := s.record("exit", func(st *state) error {
 				restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
 				st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt, st.MemoryPeak = 0, code, oom, finished, peak
 				// The shim stays recorded until it has cleaned up: Wait,
 				// rm and a new shim wait for it.
-				st.Status = StatusExited
+				st.Status = container.Exited
 				if restart {
-					st.Status = StatusRestarting
+					st.Status = container.Restarting
 					st.RestartCount++
 				}
 				return nil
-			})
+			}); err != nil {
+				recorded = false
+			}
 		}
 		if oom {
 			e.emit(containerEvent("oom", r, nil))
@@ -252,35 +260,47 @@ func (s *shim) run(o ShimOptions) error {
 			break
 		}
 		if !s.restartDelay(bo.next(finished.Sub(started)), wake) {
-			e.updateState(r.ID, func(st *state) error {
-				st.Status, st.ShimPid, st.ShimStart = StatusExited, 0, 0
+			if err := s.record("stop while restarting", func(st *state) error {
+				st.Status, st.ShimPid, st.ShimStart = container.Exited, 0, 0
 				return nil
-			})
+			}); err != nil {
+				recorded = false
+			}
 			break
 		}
 		s.out.reset()
 		if proc, cleanup, err = s.start(); err != nil {
-			e.updateState(r.ID, func(st *state) error {
-				st.Status, st.ShimPid, st.ShimStart, st.Error = StatusExited, 0, 0, "restart: "+oneLineErr(err)
+			if err := s.record("failed restart", func(st *state) error {
+				st.Status, st.ShimPid, st.ShimStart, st.Error = container.Exited, 0, 0, "restart: "+oneLineErr(err)
 				return nil
-			})
+			}); err != nil {
+				recorded = false
+			}
 			break
 		}
 		pid, _ = proc.Pid()
 		started = time.Now().UTC()
-		e.updateState(r.ID, func(st *state) error {
-			st.Status, st.Pid, st.StartedAt, st.OOMKilled = StatusRunning, pid, started, false
+		if err := s.record("restart", func(st *state) error {
+			st.Status, st.Pid, st.StartedAt, st.OOMKilled = container.Running, pid, started, false
 			return nil
-		})
+		}); err != nil {
+			recorded = false
+		}
 		e.emit(containerEvent("start", r, nil))
+		health = s.startHealth(s.ctr, started)
 	}
 	signal.Stop(sigs)
 	if r.Host.AutoRemove {
 		// docker's `run --rm` returns once the container is gone (its
 		// name and anonymous volumes free); its mounts, cgroups and files
 		// go after that.
-		purge, _ := e.unlinkContainer(r, true)
-		e.unmarkLive(r.ID)
+		purge, err := e.unlinkContainer(r, true)
+		if err != nil {
+			// Still listed: the next Open removes it (reconcile).
+			s.logf("container %s: removing (--rm): %v", r.ID[:12], err)
+		} else {
+			e.unmarkLive(r.ID)
+		}
 		s.out.exit(code)
 		s.mu.Lock()
 		cleanup()
@@ -289,11 +309,12 @@ func (s *shim) run(o ShimOptions) error {
 		purge()
 		return nil
 	}
-	e.updateState(r.ID, func(st *state) error {
+	if err := s.record("shim end", func(st *state) error {
 		st.ShimPid, st.ShimStart = 0, 0
 		return nil
-	})
-	e.unmarkLive(r.ID)
+	}); err == nil && recorded {
+		e.unmarkLive(r.ID)
+	}
 	if !exitSent {
 		s.out.exit(code)
 	}
@@ -369,7 +390,11 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 			cleanup()
 		}
 	}()
-	pspec, err := processSpec(merged, append([]string{r.Path}, r.Args...), r.Config.Env, r.Config.User, r.Config.WorkingDir, r.Config.Tty)
+	links, err := e.linkEnv(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	pspec, err := processSpec(merged, append([]string{r.Path}, r.Args...), withLinkEnv(links, r.Config.Env), r.Config.User, r.Config.WorkingDir, r.Config.Tty)
 	if err != nil {
 		return nil, nil, err
 	}

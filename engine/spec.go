@@ -153,7 +153,7 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", noexec, "nodev", "ro"}},
 			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", noexec, "nodev"}},
 			{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", noexec, "nodev"}},
-			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", noexec, "nodev", "mode=1777", "size=65536k"}},
+			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", noexec, "nodev", "mode=1777", shmOption(r.Host)}},
 		},
 		Linux: &specs.Linux{
 			CgroupsPath: "berth/" + r.ID,
@@ -210,6 +210,9 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 		p := h.PidsLimit
 		res.Pids = &specs.LinuxPids{Limit: &p}
 	}
+	if err := specResources(s, h); err != nil {
+		return nil, err
+	}
 	if h.Privileged {
 		res.Devices = []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
 		hostDevs, err := devices.HostDevices()
@@ -258,6 +261,15 @@ func libcontainerConfig(id string, s *specs.Spec) (*configs.Config, error) {
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{CgroupName: id, Spec: s})
 	if err != nil {
 		return nil, fmt.Errorf("container %s: runtime config: %w", id[:12], err)
+	}
+	// runc's CLI copies the process's rlimits itself; on the config they
+	// reach the container's init and every exec.
+	for _, rl := range s.Process.Rlimits {
+		t, ok := rlimitTypes[rl.Type]
+		if !ok {
+			return nil, fmt.Errorf("container %s: rlimit %s: %w", id[:12], rl.Type, errdefs.ErrInvalid)
+		}
+		cfg.Rlimits = append(cfg.Rlimits, configs.Rlimit{Type: t, Soft: rl.Soft, Hard: rl.Hard})
 	}
 	return cfg, nil
 }

@@ -22,6 +22,16 @@ type CreateOptions struct {
 	Host       HostConfig
 	// NetworkAliases are more names for the container on its user network.
 	NetworkAliases []string
+	// ExposedPorts are --expose: "80", "53/udp", "8000-8010".
+	ExposedPorts []string
+	// StopSignal (--stop-signal) replaces the image's STOPSIGNAL.
+	StopSignal string
+	// StopTimeout (--stop-timeout) is the seconds stop waits before
+	// SIGKILL; nil is docker's 10, -1 waits for ever.
+	StopTimeout *int
+	// Healthcheck overrides the image's HEALTHCHECK field by field
+	// (--health-*); Test ["NONE"] turns it off (--no-healthcheck).
+	Healthcheck *HealthConfig
 }
 
 // HostConfig is the part of a container's configuration that is about the
@@ -57,6 +67,37 @@ type HostConfig struct {
 	PortBindings    map[string][]PortBinding `json:"PortBindings"`    // "80/tcp" -> host addresses
 	PublishAllPorts bool                     `json:"PublishAllPorts"` // -P
 	Links           []string                 `json:"Links"`           // NAME[:ALIAS]
+	ExtraHosts      []string                 `json:"ExtraHosts"`      // --add-host HOST:IP
+	DNS             []string                 `json:"Dns"`             // --dns
+	DNSSearch       []string                 `json:"DnsSearch"`       // --dns-search
+	DNSOptions      []string                 `json:"DnsOptions"`      // --dns-option
+
+	// resources beyond the limits above
+	CPUShares         int64             `json:"CpuShares"`         // relative weight, 2..262144
+	CpusetCpus        string            `json:"CpusetCpus"`        // "0-1", "0,2"
+	CpusetMems        string            `json:"CpusetMems"`        // NUMA nodes
+	MemoryReservation int64             `json:"MemoryReservation"` // soft limit, bytes
+	OomKillDisable    bool              `json:"OomKillDisable"`
+	ShmSize           int64             `json:"ShmSize"` // /dev/shm's size; 0 = docker's 64 MiB
+	Ulimits           []Ulimit          `json:"Ulimits"`
+	Sysctls           map[string]string `json:"Sysctls"`
+	Devices           []DeviceMapping   `json:"Devices"`
+
+	LogConfig LogConfig `json:"LogConfig"` // --log-driver, --log-opt
+}
+
+// Ulimit is one --ulimit NAME=SOFT[:HARD].
+type Ulimit struct {
+	Name string `json:"Name"`
+	Soft int64  `json:"Soft"`
+	Hard int64  `json:"Hard"`
+}
+
+// DeviceMapping is one --device HOST[:CONTAINER[:PERMISSIONS]].
+type DeviceMapping struct {
+	PathOnHost        string `json:"PathOnHost"`
+	PathInContainer   string `json:"PathInContainer"`
+	CgroupPermissions string `json:"CgroupPermissions"`
 }
 
 // ContainerSummary is one row of `berth ps`.
@@ -78,6 +119,9 @@ type ContainerSummary struct {
 	Labels     map[string]string
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Health is its health check's status: starting, healthy or
+	// unhealthy; empty when it has none.
+	Health string
 }
 
 // Streams connects a caller's terminal or pipes to a container or an exec.

@@ -28,7 +28,14 @@ func newCreateCmd(c *cli) *cobra.Command {
 			if err := pf.ensureImage(e, opts.Image, os.Stderr); err != nil {
 				return engineError(err)
 			}
+			cidfile, err := f.extra.openCidfile()
+			if err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
 			id, err := e.Create(opts)
+			if err := writeCidfile(cidfile, id, err); err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
 			if err != nil {
 				return engineError(err)
 			}

@@ -127,6 +127,8 @@ func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
 			return fmt.Errorf("invalid filter 'status=%s': one of created, restarting, running, removing, paused, exited, dead", v)
 		case "name", "id", "label", "exited", "ancestor":
 			return nil
+		case "health":
+			return engine.ParseHealthStatus(v)
 		}
 		return fmt.Errorf("invalid filter %q", k)
 	}
@@ -144,6 +146,8 @@ func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
 			return ok && (!hasV || got == lv)
 		case "exited":
 			return s.State == "exited" && strconv.Itoa(s.ExitCode) == v
+		case "health":
+			return s.Health == v || (v == "none" && s.Health == "")
 		case "ancestor":
 			return s.Image == v || strings.HasPrefix(strings.TrimPrefix(s.ImageID, "sha256:"), strings.TrimPrefix(v, "sha256:"))
 		}

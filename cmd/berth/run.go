@@ -15,6 +15,7 @@ func newRunCmd(c *cli) *cobra.Command {
 	var pf pullFlags
 	var detach bool
 	var detachKeys string
+	var attach []string
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create and run a new container from an image",
@@ -23,6 +24,9 @@ func newRunCmd(c *cli) *cobra.Command {
 			opts, err := f.options(cmd.Flags(), args)
 			if err != nil {
 				return exitError{code: 125, msg: err.Error()}
+			}
+			if detach && len(attach) > 0 {
+				return exitError{code: 125, msg: "conflicting options: cannot specify both --attach and --detach"}
 			}
 			if !detach {
 				if err := checkTTY(f.interactive, f.tty); err != nil {
@@ -37,7 +41,14 @@ func newRunCmd(c *cli) *cobra.Command {
 			if err := pf.ensureImage(e, opts.Image, os.Stderr); err != nil {
 				return engineError(err)
 			}
+			cidfile, err := f.extra.openCidfile()
+			if err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
 			id, err := e.Create(opts)
+			if err := writeCidfile(cidfile, id, err); err != nil {
+				return exitError{code: 125, msg: err.Error()}
+			}
 			if err != nil {
 				return engineError(err)
 			}
@@ -50,6 +61,10 @@ func newRunCmd(c *cli) *cobra.Command {
 				return nil
 			}
 			streams, restore := terminalStreams(f.interactive, f.tty)
+			if err := attachOnly(&streams, attach); err != nil {
+				restore()
+				return exitError{code: 125, msg: err.Error()}
+			}
 			streams.DetachKeys, err = parseDetachKeys(detachKeys)
 			if err != nil {
 				return exitError{code: 125, msg: err.Error()}
@@ -67,5 +82,6 @@ func newRunCmd(c *cli) *cobra.Command {
 	pf.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	cmd.Flags().StringArrayVarP(&attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 	return cmd
 }

@@ -27,6 +27,8 @@ type createFlags struct {
 	env, envFile, capAdd, capDrop, securityOpt, labels []string
 	interactive, tty, rm, privileged                   bool
 	entrypointSet                                      bool
+	health                                             healthFlags
+	extra                                              extraFlags
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -69,6 +71,8 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
 	fs.StringArrayVar(&f.links, "link", nil, "Add link to another container (NAME[:ALIAS])")
 	fs.StringArrayVar(&f.aliases, "network-alias", nil, "Add network-scoped alias for the container")
+	f.health.register(fs)
+	f.extra.register(fs)
 }
 
 // options turns the flags and the positional IMAGE [COMMAND [ARG...]] into
@@ -109,6 +113,12 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		o.Host.Tmpfs[dst] = opts
 	}
 	var err error
+	if err := f.extra.apply(fs, &o); err != nil {
+		return o, err
+	}
+	if o.Healthcheck, err = f.health.options(fs); err != nil {
+		return o, err
+	}
 	if o.Host.RestartPolicy, err = engine.ParseRestartPolicy(f.restart); err != nil {
 		return o, err
 	}
