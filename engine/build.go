@@ -25,6 +25,10 @@ type BuildOptions struct {
 	NoCache    bool
 	Labels     map[string]string
 	Network    string // --network: none, host or bridge; default the engine's default
+	// Pull is when a FROM image is fetched from its registry: "missing"
+	// (the default: only when not in the store), "always" (--pull) or
+	// "never".
+	Pull string
 }
 
 // BuildEvent is one step of a build's progress, for the CLI and the TUI.

@@ -42,6 +42,7 @@ type stageState struct {
 	miss    bool   // a step missed: every later step runs
 	cfg     layers.ImageConfig
 	hc      *layers.Healthcheck
+	cmdSet  bool              // a CMD of this stage: ENTRYPOINT keeps it
 	args    map[string]string // ARGs declared in the stage, with values
 	argKeys []string
 }
@@ -87,9 +88,9 @@ func (b *builder) runStage(ctx context.Context, i int, final bool) error {
 	if j, ok := b.df.Stage(base); ok && j < i {
 		s.id = b.built[j]
 	} else if base != "scratch" {
-		img, err := b.e.images.Resolve(base)
+		img, err := b.baseImage(ctx, base)
 		if err != nil {
-			return b.fail(text, fmt.Errorf("image %q: not found (pull it first)", base))
+			return b.fail(text, err)
 		}
 		s.id = img.ID
 	}
@@ -223,8 +224,12 @@ func (b *builder) runCommand(ctx context.Context, s *stageState, c instructions.
 		s.cfg.WorkingDir = wd
 	case *instructions.CmdCommand:
 		s.cfg.Cmd = b.shellForm(s, c.CmdLine, c.PrependShell)
+		s.cmdSet = true
 	case *instructions.EntrypointCommand:
 		s.cfg.Entrypoint = b.shellForm(s, c.CmdLine, c.PrependShell)
+		if !s.cmdSet { // docker: an ENTRYPOINT drops the CMD it inherited
+			s.cfg.Cmd = nil
+		}
 	case *instructions.ShellCommand:
 		s.cfg.Shell = append([]string(nil), c.Shell...)
 	case *instructions.StopSignalCommand:

@@ -94,7 +94,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"FROM busybox\nCOPY --chown=nosuchuser a.txt /a\n", "--chown=nosuchuser:"},
 	} {
 		write(tc.df)
-		fails(t, 1, []string{tc.want}, "build", "-q", "--network", "none", "-t", tag, dir)
+		fails(t, 1, []string{tc.want}, "build", "-q", "--pull=never", "--network", "none", "-t", tag, dir)
 	}
 	write("FROM busybox\n")
 	fails(t, 1, []string{`target stage "nope": not found`}, "build", "-q", "--target", "nope", dir)

@@ -137,3 +137,25 @@ func TestSystemDfNamesAndFormat(t *testing.T) {
 		t.Errorf("system df --format: %q", got)
 	}
 }
+
+// TestBuildEntrypointResetsCmd: an ENTRYPOINT drops the CMD the stage
+// inherited (docker and buildkit), but keeps one set earlier in the stage.
+func TestBuildEntrypointResetsCmd(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	for _, tt := range []struct{ dockerfile, cmd, out string }{
+		{"FROM busybox\nENTRYPOINT [\"echo\", \"entry\"]\n", "null", "entry"},
+		{"FROM busybox\nCMD [\"kept\"]\nENTRYPOINT [\"echo\"]\n", `["kept"]`, "kept"},
+		{"FROM busybox\nENTRYPOINT [\"echo\"]\nCMD [\"after\"]\n", `["after"]`, "after"},
+	} {
+		ctx := t.TempDir()
+		writeFile(t, ctx+"/Dockerfile", tt.dockerfile)
+		id := okAt(t, store, "build", "-q", ctx)
+		if got := okAt(t, store, "image", "inspect", "-f", "{{json .Config.Cmd}}", id); got != tt.cmd {
+			t.Errorf("%q: Config.Cmd = %s, want %s", tt.dockerfile, got, tt.cmd)
+		}
+		if got := okAt(t, store, "run", "--rm", id); got != tt.out {
+			t.Errorf("%q runs %q, want %q", tt.dockerfile, got, tt.out)
+		}
+	}
+}

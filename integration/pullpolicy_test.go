@@ -49,6 +49,23 @@ func TestRunPullsMissingImage(t *testing.T) {
 		t.Errorf("create of a missing image: %v", r)
 	}
 
+	// A Dockerfile's FROM is pulled the same way; --pull=never refuses.
+	ctx := t.TempDir()
+	writeFile(t, ctx+"/Dockerfile", "FROM "+ref+"\nRUN echo built > /b\n")
+	built := tempStore(t)
+	if r := at(t, built, "", "", "build", "--pull=never", "-q", ctx); r.code == 0 || !strings.Contains(r.stderr, `image "`+ref+`": not found`) {
+		t.Errorf("build --pull=never of a missing base: %v", r)
+	}
+	if r := at(t, built, "", "", "build", "--progress", "plain", "-t", "fromregistry", ctx); r.code != 0 || !strings.Contains(r.stderr, "pulling "+ref) {
+		t.Errorf("build FROM a missing base: %v", r)
+	}
+	if out := okAt(t, built, "run", "--rm", "fromregistry", "cat", "/b"); out != "built" {
+		t.Errorf("the image built on a pulled base runs %q", out)
+	}
+	if r := at(t, built, "", "", "build", "--pull", "never", ctx); r.code == 0 || !strings.Contains(r.stderr, "write --pull=never") {
+		t.Errorf("build --pull never (a space): %v", r)
+	}
+
 	down := freePort(t)
 	r = at(t, fresh, "", "", "run", "--rm", down+"/nothing:v1", "true")
 	if r.code != 125 || !strings.Contains(r.stderr, "not reachable") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 1 || strings.Contains(r.stderr, "Pulling") {

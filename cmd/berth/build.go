@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,7 +26,14 @@ func newBuildCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build [OPTIONS] PATH | -",
 		Short: "Build an image from a Dockerfile",
-		Args:  cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			// --pull takes its value after "=" (a bare --pull is docker's
+			// "always"): say so rather than count arguments.
+			if len(args) == 2 && cmd.Flags().Changed("pull") && slices.Contains([]string{"always", "missing", "never"}, args[0]) {
+				return fmt.Errorf("--pull %s: write --pull=%s (a bare --pull means always)", args[0], args[0])
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			opts.ContextDir = pos[0]
 			cleanup, err := stdinBuildInputs(&opts, os.Stdin)
@@ -93,6 +101,8 @@ func newBuildCmd(c *cli) *cobra.Command {
 	f.StringVar(&opts.Network, "network", "", "Set the networking mode for the RUN instructions during build")
 	f.StringVar(&progress, "progress", "auto", "Set type of progress output (auto, plain, tty)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
+	f.StringVar(&opts.Pull, "pull", "missing", `Pull FROM images: "missing" (when not in the store), "always" (--pull alone) or "never"`)
+	f.Lookup("pull").NoOptDefVal = "always"
 	return cmd
 }
 
