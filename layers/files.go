@@ -191,7 +191,6 @@ func walkTar(r io.Reader, fn func(hdr *tar.Header, name string, tr *tar.Reader) 
 	}
 }
 
-
 // readLayerFiles reads the file list of one layer; with digests, regular
 // files' contents are hashed on the way (and otherwise skipped).
 func (s *Store) readLayerFiles(l Layer, index int, digests bool) (*layerFiles, error) {
