@@ -130,7 +130,7 @@ func checkTar(r io.Reader) error {
 			return err
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
-			return fmt.Errorf("%s: %w", hdr.Name, invalidIfCorrupt(err))
+			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
 		}
 	}
 }
