@@ -39,6 +39,14 @@ type Options struct {
 	// about to create and start (`berth run`): its start-up then overlaps
 	// the rest of Open and Create (prespawn.go).
 	PrepareStart bool
+	// MaxLayerSize is the most bytes one layer may unpack to (its
+	// uncompressed tarball), wherever layer content enters the store. The
+	// default is layers.DefaultMaxLayerSize.
+	MaxLayerSize int64
+	// MaxLayerRatio is how many times its compressed size a layer may
+	// expand to past its first layers.RatioFloor bytes. The default is
+	// layers.DefaultMaxLayerRatio.
+	MaxLayerRatio int64
 }
 
 // Engine is berth's one public API: the CLI and the TUI call nothing else.
@@ -95,7 +103,8 @@ func Open(opts Options) (*Engine, error) {
 	if err := e.checkVersion(); err != nil {
 		return nil, err
 	}
-	if e.images, err = layers.Open(root); err != nil {
+	limits := layers.WithLimits(layers.Limits{MaxSize: opts.MaxLayerSize, MaxRatio: opts.MaxLayerRatio})
+	if e.images, err = layers.Open(root, limits); err != nil {
 		return nil, err
 	}
 	if err := e.reconcile(booted); err != nil {

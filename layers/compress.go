@@ -64,7 +64,7 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); retur
 // blob. Every entry is read and checked as it streams through: a corrupt,
 // truncated or hostile tarball fails naming what, and adds nothing.
 func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
-	src, closeSrc, err := decompress(r)
+	src, closeSrc, err := t.s.decompressBounded(r, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -130,7 +130,7 @@ func checkTar(r io.Reader) error {
 			return err
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
-			return fmt.Errorf("%s: %w", hdr.Name, invalidIfCorrupt(err))
+			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/internal/errdefs"
 )
 
 // A container's writable layer is an overlayfs upper directory: changed
@@ -174,7 +176,9 @@ func hiddenByOpaque(full string, lowers []string, rel string) []FileEntry {
 // tarball: overlayfs whiteouts become .wh.<name> entries and opaque
 // directories a .wh..wh..opq entry, so that the layer holds exactly the
 // container's changes. Names are relative, in lexical order; owners are
-// numeric; hard links within the layer are kept; sockets are skipped.
+// numeric; hard links within the layer are kept; sockets are skipped. A
+// file whose name starts with ".wh." is refused: the layer would read it
+// as a whiteout.
 func WriteUpperTar(w io.Writer, upper string) error {
 	tw := tar.NewWriter(w)
 	links := map[[2]uint64]string{}
@@ -193,6 +197,10 @@ func WriteUpperTar(w io.Writer, upper string) error {
 		}
 		if fi.Mode()&fs.ModeSocket != 0 {
 			return nil
+		}
+		if strings.HasPrefix(path.Base(rel), whiteoutPrefix) {
+			return fmt.Errorf("path %q: a name starting with %q has no representation in an OCI layer (it would read as a whiteout): %w",
+				"/"+rel, whiteoutPrefix, errdefs.ErrInvalid)
 		}
 		if isWhiteout(fi) {
 			return tw.WriteHeader(&tar.Header{Name: path.Join(path.Dir(rel), whiteoutPrefix+path.Base(rel)),

@@ -143,7 +143,11 @@ func (s *Store) openLayer(l Layer) (io.Reader, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("layer %s: %w", l.Digest, err)
 	}
-	r, closeR, err := decompress(f)
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	r, closeR, err := s.decompressBounded(f, size)
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("layer %s: %w", l.Digest, err)
@@ -171,16 +175,12 @@ func walkTar(r io.Reader, fn func(hdr *tar.Header, name string, tr *tar.Reader) 
 			return invalidIfCorrupt(err)
 		}
 		last = hdr.Name
-		prev, dup := seen[cleanOrEmpty(hdr.Name)]
 		name, err := checkEntry(hdr, seen)
 		if err != nil {
 			return err
 		}
 		if name == "" || name == "." {
 			continue
-		}
-		if dup && !(prev == tar.TypeDir && hdr.Typeflag == tar.TypeDir) {
-			return fmt.Errorf("tar entry %q: duplicate entry: %w", hdr.Name, errdefs.ErrInvalid)
 		}
 		if err := fn(hdr, name, tr); err != nil {
 			if errors.Is(err, errFound) {
@@ -189,14 +189,6 @@ func walkTar(r io.Reader, fn func(hdr *tar.Header, name string, tr *tar.Reader) 
 			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
 		}
 	}
-}
-
-func cleanOrEmpty(n string) string {
-	c, err := cleanName(n)
-	if err != nil {
-		return ""
-	}
-	return c
 }
 
 // readLayerFiles reads the file list of one layer; with digests, regular

@@ -31,7 +31,7 @@ func (s *Store) Load(r io.Reader) ([]string, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(spool)
-	if err := spoolArchive(r, spool); err != nil {
+	if err := s.spoolArchive(r, spool); err != nil {
 		return nil, fmt.Errorf("loading archive: %w", err)
 	}
 	t := &txn{s: s}
@@ -69,13 +69,21 @@ func (s *Store) Load(r io.Reader) ([]string, error) {
 }
 
 // spoolArchive unpacks the archive's regular files into dir, so they can be
-// read in any order. Only plain files and directories are accepted.
-func spoolArchive(r io.Reader, dir string) error {
-	src, closeSrc, err := decompress(r)
+// read in any order. Only plain files and directories are accepted, and
+// are written by an unpacker confined to dir; each member is bounded by
+// the per-layer size limit, a compressed archive by the expansion limit,
+// and a sparse member is refused.
+func (s *Store) spoolArchive(r io.Reader, dir string) error {
+	src, closeSrc, err := s.decompressBounded(r, 0)
 	if err != nil {
 		return err
 	}
 	defer closeSrc()
+	u, err := newUnpacker(dir, modeFiles)
+	if err != nil {
+		return err
+	}
+	defer u.Close()
 	tr := tar.NewReader(src)
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
@@ -88,29 +96,8 @@ func spoolArchive(r io.Reader, dir string) error {
 		if err != nil {
 			return invalidIfCorrupt(err)
 		}
-		name, err := cleanName(hdr.Name)
-		if err != nil {
-			return fmt.Errorf("archive entry %q: %v: %w", hdr.Name, err, errdefs.ErrInvalid)
-		}
-		p := filepath.Join(dir, name)
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := mkParents(dir, name); err != nil {
-				return err
-			}
-		case tar.TypeReg, tar.TypeRegA:
-			if err := mkParents(dir, filepath.Dir(name)); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o600)
-			if err != nil {
-				return fmt.Errorf("archive entry %q: %w", hdr.Name, err)
-			}
-			_, err = io.Copy(f, tr)
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("archive entry %q: %w", hdr.Name, invalidIfCorrupt(err))
-			}
+		if err := u.spool(hdr, tr, s.limits.MaxSize); err != nil {
+			return fmt.Errorf("archive entry %q: %w", hdr.Name, invalidIfCorrupt(err))
 		}
 	}
 }
@@ -271,7 +258,11 @@ func (t *txn) addLayerFile(p string, digest v1.Hash, size int64, diffID v1.Hash)
 		}
 		return l.desc, nil
 	}
-	r, closeR, err := decompress(f)
+	var fsize int64
+	if fi, err := f.Stat(); err == nil {
+		fsize = fi.Size()
+	}
+	r, closeR, err := t.s.decompressBounded(f, fsize)
 	if err != nil {
 		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, err)
 	}

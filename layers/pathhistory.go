@@ -143,37 +143,23 @@ func (s *Store) ExtractLayer(img *Image, layer int, dest string) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return err
 	}
+	u, err := newUnpacker(dest, modeFiles)
+	if err != nil {
+		return err
+	}
+	defer u.Close()
 	r, closeR, err := s.openLayer(img.Layers[layer])
 	if err != nil {
 		return err
 	}
 	defer closeR()
 	err = walkTar(r, func(hdr *tar.Header, name string, tr *tar.Reader) error {
-		base := path.Base(name)
-		if len(base) >= len(whiteoutPrefix) && base[:len(whiteoutPrefix)] == whiteoutPrefix {
-			return nil
-		}
-		if hdr.Typeflag == tar.TypeChar || hdr.Typeflag == tar.TypeBlock {
-			return fmt.Errorf("device node: refusing to create one outside a snapshot: %w", errdefs.ErrInvalid)
-		}
-		if err := mkParents(dest, filepath.Dir(name)); err != nil {
-			return err
-		}
-		p := filepath.Join(dest, name)
-		if err := replace(p, hdr.Typeflag == tar.TypeDir); err != nil {
-			return err
-		}
-		if err := create(dest, p, hdr, tr); err != nil {
-			return err
-		}
-		if hdr.Typeflag != tar.TypeDir {
-			return setTimes(p, hdr)
-		}
-		return nil
+		return u.apply(hdr, name, tr)
 	})
 	if err != nil {
 		return fmt.Errorf("layer %d (%s): %w", layer, shortDigest(img.Layers[layer].Digest), err)
 	}
+	u.finish()
 	return nil
 }
 

@@ -225,7 +225,7 @@ func (s *Store) fetchLayerOnce(ctx context.Context, img v1.Image, p *Pulled, pl 
 	done := make(chan diffResult, 1)
 	go func() {
 		res := diffResult{}
-		zr, closeZ, err := decompress(pr)
+		zr, closeZ, err := s.decompressBounded(pr, d.Size)
 		if err == nil {
 			hw := sha256.New()
 			res.n, err = io.Copy(hw, zr)

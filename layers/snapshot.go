@@ -93,7 +93,11 @@ func (s *Store) unpack(l Layer, dir string) error {
 		return fmt.Errorf("layer %s: %w", l.Digest, err)
 	}
 	defer f.Close()
-	r, closeR, err := decompress(f)
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", l.Digest, err)
+	}
+	r, closeR, err := s.decompressBounded(f, fi.Size())
 	if err != nil {
 		return fmt.Errorf("layer %s: %w", l.Digest, err)
 	}

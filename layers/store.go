@@ -35,17 +35,24 @@ type Store struct {
 	ingest    string // partial writes
 	snapshots string // unpacked layers, by chain ID
 	layerInfo string // uncompressed layer sizes, by diff ID
+	limits    Limits // what one layer may expand to (limits.go)
 }
 
 // Open opens (creating if needed) the image store under root, and removes
 // what an interrupted write left in ingest/.
-func Open(root string) (*Store, error) {
+func Open(root string, opts ...Option) (*Store, error) {
 	s := &Store{
 		root:      root,
 		oci:       filepath.Join(root, "oci"),
 		ingest:    filepath.Join(root, "ingest"),
 		snapshots: filepath.Join(root, "snapshots"),
 		layerInfo: filepath.Join(root, "layerinfo"),
+		limits:    Limits{}.withDefaults(),
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
 	}
 	for _, d := range []string{filepath.Join(s.oci, "blobs", "sha256"), s.ingest, s.snapshots, s.layerInfo} {
 		if err := os.MkdirAll(d, 0o700); err != nil {

@@ -20,6 +20,9 @@ var commands []func(*cli) *cobra.Command
 type cli struct {
 	root    *cobra.Command
 	rootDir string
+	// layer expansion limits: flag values, else $BERTH_MAX_LAYER_SIZE and
+	// $BERTH_MAX_LAYER_RATIO (limits.go)
+	maxLayerSize, maxLayerRatio string
 	eng     *engine.Engine
 	// prepareStart opens the engine with a shim started ahead (run).
 	prepareStart bool
@@ -37,6 +40,8 @@ func newCLI() *cli {
 	c.root.Version = version
 	c.root.SetVersionTemplate(versionLine())
 	c.root.PersistentFlags().StringVar(&c.rootDir, "root", "", "store directory (default $BERTH_ROOT or /var/lib/berth)")
+	c.root.PersistentFlags().StringVar(&c.maxLayerSize, "max-layer-size", "", "most bytes one image layer may unpack to (default $BERTH_MAX_LAYER_SIZE or 16GiB)")
+	c.root.PersistentFlags().StringVar(&c.maxLayerRatio, "max-layer-ratio", "", "how many times its compressed size a layer may expand to past 64MiB (default $BERTH_MAX_LAYER_RATIO or 100)")
 	c.root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return exitError{code: 125, msg: err.Error() + "\nSee '" + cmd.CommandPath() + " --help'."}
 	})
@@ -56,6 +61,9 @@ func (c *cli) engine() (*engine.Engine, error) {
 		root = os.Getenv("BERTH_ROOT")
 	}
 	opts := engine.Options{Root: root, PrepareStart: c.prepareStart}
+	if err := c.layerLimits(&opts); err != nil {
+		return nil, err
+	}
 	if s := os.Getenv("BERTH_LOCK_TIMEOUT"); s != "" {
 		if d, err := time.ParseDuration(s); err == nil {
 			opts.LockTimeout = d
