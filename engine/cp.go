@@ -32,7 +32,7 @@ func (e *Engine) CopyFromContainer(ref, src, dst string, o CopyOptions) error {
 	if err != nil {
 		return err
 	}
-	return e.withRootfs(r, false, func(root string) error {
+	return e.withContainerFiles(r, func(root string) error {
 		rt, name, err := containerPath(root, src)
 		if err != nil {
 			return fmt.Errorf("container %s: %w", r.Name, err)
@@ -66,7 +66,7 @@ func (e *Engine) CopyToContainer(ref, src, dst string, o CopyOptions) error {
 	if o.Archive {
 		owner = -1
 	}
-	return e.withRootfs(r, true, func(root string) error {
+	return e.withContainerFiles(r, func(root string) error {
 		rt, err := os.OpenRoot(root)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ func init() { commands = append(commands, newCpCmd) }
 func newCpCmd(c *cli) *cobra.Command {
 	var opts engine.CopyOptions
 	cmd := &cobra.Command{
-		Use:   "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH\n  berth cp [OPTIONS] SRC_PATH CONTAINER:DEST_PATH",
+		Use:   "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n  berth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
 		Short: "Copy files/folders between a container and the local filesystem",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -28,8 +29,13 @@ func newCpCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if srcIn {
+			switch {
+			case srcIn && dstPath == "-": // a tar stream on stdout
+				return e.CopyFromContainerTar(from, srcPath, os.Stdout)
+			case srcIn:
 				return e.CopyFromContainer(from, srcPath, dstPath, opts)
+			case srcPath == "-": // a tar stream from stdin, extracted into a directory
+				return e.CopyToContainerTar(to, os.Stdin, dstPath)
 			}
 			return e.CopyToContainer(to, srcPath, dstPath, opts)
 		},

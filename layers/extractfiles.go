@@ -1,0 +1,52 @@
+package layers
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+
+	"golang.org/x/sys/unix"
+)
+
+// ExtractFiles unpacks the (possibly compressed) tar stream r beneath the
+// open directory dirfd, as `berth cp - CONTAINER:DIR` does: entries are
+// checked as layer entries are (traversal, absolute names, links out,
+// whiteout look-alikes, duplicates) and written by an unpacker that the
+// kernel confines beneath dirfd; owners and modes are the archive's;
+// device nodes are refused. dirfd stays open; the caller closes it.
+func ExtractFiles(r io.Reader, dirfd int) error {
+	src, closeSrc, err := decompress(r)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	fd, err := unix.Dup(dirfd)
+	if err != nil {
+		return err
+	}
+	u := &unpacker{root: fd, mode: modeFiles}
+	defer u.Close()
+	tr := tar.NewReader(src)
+	seen := newEntrySet()
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return invalidIfCorrupt(err)
+		}
+		name, err := checkEntry(hdr, seen)
+		if err != nil {
+			return err
+		}
+		if name == "" {
+			continue
+		}
+		if err := u.apply(hdr, name, tr); err != nil {
+			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
+		}
+	}
+	u.finish()
+	return nil
+}
