@@ -32,6 +32,7 @@ func init() {
 
 func main() {
 	c := newCLI()
+	c.root.SetArgs(composeArgs(os.Args[1:]))
 	err := c.root.Execute()
 	if err == nil {
 		os.Exit(0)

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/compose"
+	"github.com/berthdev/berth/engine"
+)
+
+func init() { commands = append(commands, newComposeCmd) }
+
+// composeCLI is the state of `berth compose`: the global flags, and the
+// project, loaded on first use.
+type composeCLI struct {
+	c    *cli
+	load compose.LoadOptions
+}
+
+// project loads the compose file(s) and opens the store.
+func (cc *composeCLI) project(ctx context.Context) (*compose.Runner, error) {
+	p, err := compose.Load(ctx, cc.load)
+	if err != nil {
+		return nil, err
+	}
+	e, err := cc.c.engine()
+	if err != nil {
+		return nil, err
+	}
+	return &compose.Runner{E: e, P: p, Out: os.Stderr}, nil
+}
+
+// containers are the project's containers of the services named (all when
+// none); an unknown service is an error.
+func (cc *composeCLI) containers(r *compose.Runner, services []string, oneoff bool) ([]engine.ContainerSummary, error) {
+	for _, s := range services {
+		if _, err := r.P.GetService(s); err != nil {
+			return nil, err
+		}
+	}
+	cs, err := compose.Containers(r.E, r.P.Name, oneoff)
+	if err != nil || len(services) == 0 {
+		return cs, err
+	}
+	var out []engine.ContainerSummary
+	for _, c := range cs {
+		for _, s := range services {
+			if c.Labels[compose.LabelService] == s {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+func newComposeCmd(c *cli) *cobra.Command {
+	cc := &composeCLI{c: c}
+	cmd := &cobra.Command{Use: "compose", Short: "Define and run multi-container applications", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
+	pf := cmd.PersistentFlags()
+	// -f and -p are written before the verb (composeArgs makes them the
+	// long flags there), so that `logs -f` can follow and `port -p`...
+	// mean what docker compose's do.
+	pf.StringArrayVar(&cc.load.Files, "file", nil, "Compose configuration files (-f before the verb)")
+	pf.StringVar(&cc.load.Name, "project-name", "", "Project name (-p before the verb)")
+	pf.StringVar(&cc.load.WorkingDir, "project-directory", "", "Specify an alternate working directory (default: the path of the first compose file)")
+	pf.StringArrayVar(&cc.load.Profiles, "profile", nil, "Specify a profile to enable")
+	pf.StringArrayVar(&cc.load.EnvFiles, "env-file", nil, "Specify an alternate environment file")
+	cmd.AddCommand(composeUp(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
+	cmd.AddCommand(composeVerbs(cc)...)
+	return cmd
+}
+
+func composeUp(cc *composeCLI) *cobra.Command {
+	var o compose.UpOptions
+	var detach bool
+	var scale []string
+	var timeout int
+	cmd := &cobra.Command{Use: "up [OPTIONS] [SERVICE...]", Short: "Create and start containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			r, err := cc.project(ctx)
+			if err != nil {
+				return err
+			}
+			o.Services, o.Scale = args, map[string]int{}
+			for _, s := range scale {
+				k, v, ok := strings.Cut(s, "=")
+				n, err := strconv.Atoi(v)
+				if !ok || err != nil || n < 0 {
+					return fmt.Errorf("--scale %q: want SERVICE=NUMBER", s)
+				}
+				o.Scale[k] = n
+			}
+			o.Timeout = composeTimeout(cmd, timeout)
+			if err := r.Up(ctx, o); err != nil {
+				return err
+			}
+			if detach || o.Wait {
+				return nil
+			}
+			// Attached: follow the services' output until they all end or
+			// the user interrupts, then stop them, as docker compose does.
+			cs, err := cc.containers(r, args, false)
+			if err != nil {
+				return err
+			}
+			err = followLogs(ctx, r.E, cs, engine.LogOptions{Follow: true, Tail: 0}, false)
+			if ctx.Err() != nil {
+				fmt.Fprintln(os.Stderr, "Gracefully stopping... (press Ctrl+C again to force)")
+				stop()
+				for _, c := range cs {
+					r.E.Stop(context.Background(), c.ID, o.Timeout)
+				}
+				return nil
+			}
+			return err
+		}}
+	f := cmd.Flags()
+	f.BoolVarP(&detach, "detach", "d", false, "Detached mode: Run containers in the background")
+	f.BoolVar(&o.Build, "build", false, "Build images before starting containers")
+	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "Recreate containers even if their configuration hasn't changed")
+	f.BoolVar(&o.NoDeps, "no-deps", false, "Don't start linked services")
+	f.StringArrayVar(&scale, "scale", nil, "Scale SERVICE to NUM instances")
+	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.BoolVar(&o.Wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
+	f.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "Maximum duration to wait for the project to be running|healthy")
+	f.IntVarP(&timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown")
+	return cmd
+}
+
+// composeTimeout is -t in seconds when given, else each container's own.
+func composeTimeout(cmd *cobra.Command, secs int) time.Duration {
+	if cmd.Flags().Changed("timeout") {
+		return time.Duration(secs) * time.Second
+	}
+	return -1
+}
+
+func composeDown(cc *composeCLI) *cobra.Command {
+	var o compose.DownOptions
+	var timeout int
+	cmd := &cobra.Command{Use: "down [OPTIONS]", Short: "Stop and remove containers, networks", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := cc.project(cmd.Context())
+			if err != nil {
+				return err
+			}
+			o.Timeout = composeTimeout(cmd, timeout)
+			return r.Down(context.Background(), o)
+		}}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Volumes, "volumes", "v", false, "Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers")
+	f.StringVar(&o.RemoveImages, "rmi", "", `Remove images used by services. "local" remove only images that don't have a custom tag ("local"|"all")`)
+	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
+	return cmd
+}
+
+// composePsFormat is docker compose ps's table.
+var composePsFormat = listFormat{
+	Table:   "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}",
+	Headers: map[string]string{"RunningFor": "CREATED"},
+}
+
+type composePsRow struct{ psRow }
+
+func (r composePsRow) Name() string    { return compose.Name(r.s) }
+func (r composePsRow) Service() string { return r.s.Labels[compose.LabelService] }
+func (r composePsRow) Project() string { return r.s.Labels[compose.LabelProject] }
+
+func composePs(cc *composeCLI) *cobra.Command {
+	var all, quiet, services bool
+	var format string
+	cmd := &cobra.Command{Use: "ps [OPTIONS] [SERVICE...]", Short: "List containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := cc.project(cmd.Context())
+			if err != nil {
+				return err
+			}
+			cs, err := cc.containers(r, args, false)
+			if err != nil {
+				return err
+			}
+			var rows []any
+			seen := map[string]bool{}
+			for _, c := range cs {
+				if !all && c.State != "running" && c.State != "restarting" && c.State != "paused" {
+					continue
+				}
+				if services {
+					if svc := c.Labels[compose.LabelService]; !seen[svc] {
+						seen[svc] = true
+						fmt.Println(svc)
+					}
+					continue
+				}
+				rows = append(rows, composePsRow{psRow{c, false}})
+			}
+			if services {
+				return nil
+			}
+			if quiet {
+				format = "{{.ID}}"
+			}
+			return composePsFormat.write(os.Stdout, format, rows)
+		}}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Show all stopped containers")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
+	cmd.Flags().BoolVar(&services, "services", false, "Display services")
+	cmd.Flags().StringVar(&format, "format", "", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
+	return cmd
+}
+
+func composeConfig(cc *composeCLI) *cobra.Command {
+	var format string
+	var services, volumes, quiet bool
+	cmd := &cobra.Command{Use: "config [OPTIONS] [SERVICE...]", Short: "Parse, resolve and render compose file in canonical format",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := compose.Load(cmd.Context(), cc.load)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				if p, err = p.WithSelectedServices(args); err != nil {
+					return err
+				}
+			}
+			switch {
+			case quiet:
+				return nil
+			case services:
+				for _, s := range p.ServiceNames() {
+					fmt.Println(s)
+				}
+				return nil
+			case volumes:
+				for _, v := range p.VolumeNames() {
+					fmt.Println(v)
+				}
+				return nil
+			}
+			var b []byte
+			switch format {
+			case "", "yaml":
+				b, err = p.MarshalYAML()
+			case "json":
+				b, err = p.MarshalJSON()
+			default:
+				return fmt.Errorf("unsupported format %q (yaml, json)", format)
+			}
+			if err != nil {
+				return err
+			}
+			os.Stdout.Write(b)
+			return nil
+		}}
+	cmd.Flags().StringVar(&format, "format", "yaml", "Format the output. Values: [yaml | json]")
+	cmd.Flags().BoolVar(&services, "services", false, "Print the service names, one per line")
+	cmd.Flags().BoolVar(&volumes, "volumes", false, "Print the volume names, one per line")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
+	return cmd
+}
+
+func composeLs(cc *composeCLI) *cobra.Command {
+	var all, quiet bool
+	var format string
+	cmd := &cobra.Command{Use: "ls [OPTIONS]", Short: "List running compose projects", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := cc.c.engine()
+			if err != nil {
+				return err
+			}
+			ps, err := compose.Projects(e, all)
+			if err != nil {
+				return err
+			}
+			var rows []any
+			for _, p := range ps {
+				rows = append(rows, projectRow{p})
+			}
+			if quiet {
+				format = "{{.Name}}"
+			}
+			return projectFormat.write(os.Stdout, format, rows)
+		}}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Show all stopped Compose projects")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display project names")
+	cmd.Flags().StringVar(&format, "format", "", "Format the output")
+	return cmd
+}
+
+var projectFormat = listFormat{Table: "table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}", Headers: map[string]string{"ConfigFiles": "CONFIG FILES"}}
+
+type projectRow struct{ p compose.ProjectSummary }
+
+func (r projectRow) Name() string        { return r.p.Name }
+func (r projectRow) Status() string      { return r.p.Status }
+func (r projectRow) ConfigFiles() string { return r.p.ConfigFiles }
+
+// composeArgs rewrites `compose -f FILE -p NAME VERB ...` into the long
+// flags: docker compose's -f and -p are the group's, while its verbs use
+// the same letters for their own flags (logs -f is --follow).
+func composeArgs(args []string) []string {
+	out := append([]string(nil), args...)
+	i := slices.Index(out, "compose")
+	if i < 0 {
+		return out
+	}
+	for j := i + 1; j < len(out); j++ {
+		a := out[j]
+		switch {
+		case a == "-f":
+			out[j] = "--file"
+			j++
+		case a == "-p":
+			out[j] = "--project-name"
+			j++
+		case strings.HasPrefix(a, "-f") && len(a) > 2 && !strings.HasPrefix(a, "--"):
+			out[j] = "--file=" + a[2:]
+		case strings.HasPrefix(a, "-p") && len(a) > 2 && !strings.HasPrefix(a, "--"):
+			out[j] = "--project-name=" + a[2:]
+		case a == "--file" || a == "--project-name" || a == "--project-directory" || a == "--profile" || a == "--env-file":
+			j++
+		case strings.HasPrefix(a, "-"):
+		default:
+			return out // the verb: its flags are its own
+		}
+	}
+	return out
+}
