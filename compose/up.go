@@ -594,7 +594,6 @@ func (r *Runner) Down(ctx context.Context, o DownOptions) error {
 	return nil
 }
 
-
 // Build builds the images of the services named (all with a build
 // section when none).
 func (r *Runner) Build(ctx context.Context, services []string) error {
