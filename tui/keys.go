@@ -20,7 +20,7 @@ type KeyMap struct {
 	// The Layers view (Layers opens it from the images).
 	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
 	// Lessons (Lessons opens the picker and closes the pane).
-	Lessons, LessonPrev, LessonNext, LessonZoom key.Binding
+	Lessons, LessonPrev, LessonNext, LessonZoom, LessonCopy key.Binding
 	// Prompts.
 	Confirm, Cancel key.Binding
 }
@@ -102,6 +102,7 @@ func DefaultKeyMap() *KeyMap {
 		LessonPrev: b("[", "previous step", "["),
 		LessonNext: b("]", "next step", "]"),
 		LessonZoom: b("Z", "zoom the pane", "Z"),
+		LessonCopy: b("y", "copy the commands", "y"),
 
 		Confirm: b("y", "yes", "y", "Y"),
 		Cancel:  b("n/esc", "no", "n", "N", "esc"),
@@ -128,7 +129,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
-		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.Lessons},
+		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},
 	}
 }
 

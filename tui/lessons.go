@@ -144,6 +144,16 @@ func (a *App) lessonKey(k string) (tea.Cmd, bool) {
 		ls.zoom = !ls.zoom
 		a.setSize(a.c.Width, a.c.Height)
 		return nil, true
+	case matches(k, km.LessonCopy) && ls.step < len(ls.cur.Steps):
+		// OSC 52: the terminal puts the commands, whole, on the
+		// clipboard, however the pane cut them.
+		cmds := ls.cur.Steps[ls.step].Commands
+		if len(cmds) == 0 {
+			ls.note = "this step has no commands to copy"
+			return nil, true
+		}
+		ls.note = fmt.Sprintf("copied %d command(s) to the clipboard", len(cmds))
+		return tea.SetClipboard(strings.Join(cmds, "\n") + "\n"), true
 	}
 	return nil, false
 }

@@ -63,7 +63,7 @@ func TestFlowLesson(t *testing.T) {
 	h.press(h.km.LessonPrev, h.km.LessonNext, h.km.LessonNext)
 	h.waitFor("step 3/6", "✗ you opened the Processes tab of first")
 	h.press(h.km.LessonNext) // skips step 3: remembered as reached
-	h.waitFor("step 4/6", "`hostname` ran in first (exec)")
+	h.waitFor("step 4/6", "a command ran in first (exec)")
 	h.press(h.km.LessonZoom)
 	h.waitFor("`berth exec` starts another process in the running container")
 	h.press(h.km.LessonZoom, h.km.Lessons)

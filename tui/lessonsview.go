@@ -88,13 +88,9 @@ func (a *App) lessonPane(w, h int) string {
 	top = append(top, s.Header.Render(cell(st.Title, w)))
 	var cmds []string
 	for _, c := range st.Commands {
-		for i, line := range strings.Split(ansi.Wrap(c, w-2, " "), "\n") {
-			lead := "$ "
-			if i > 0 {
-				lead = "  "
-			}
-			cmds = append(cmds, s.Key.Render(cell(lead+line, w)))
-		}
+		// A command is never wrapped: a pasted command must be the one
+		// written. One too long is cut with "…"; y copies it whole.
+		cmds = append(cmds, s.Key.Render(cell("$ "+ansi.Truncate(c, w-2, "…"), w)))
 	}
 	if len(cmds) > 0 {
 		cmds = append([]string{""}, cmds...)
@@ -145,8 +141,14 @@ func (a *App) checkLine(c tutorials.Check, i, w int) []string {
 		}
 	}
 	line := c.Describe()
+	if c.Keep {
+		line = "still: " + line
+	}
 	if why != "" {
 		line += " — " + why
+	}
+	if i < len(ls.results) && ls.results[i].Hint != "" {
+		line += " · hint: " + ls.results[i].Hint
 	}
 	var out []string
 	for j, l := range strings.Split(ansi.Wrap(line, w-2, " "), "\n") {
@@ -194,7 +196,7 @@ func (a *App) lessonPicker(w, h int) string {
 func (a *App) lessonKeys() string {
 	km := a.c.KeyMap
 	return keyHint(km.LessonPrev) + " prev  " + keyHint(km.LessonNext) + " next  " +
-		keyHint(km.LessonZoom) + " zoom  " + keyHint(km.Lessons) + " close"
+		keyHint(km.LessonZoom) + " zoom  " + keyHint(km.LessonCopy) + " copy  " + keyHint(km.Lessons) + " close"
 }
 
 // rule is a pane's title line: "── title ─────".

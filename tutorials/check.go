@@ -14,6 +14,24 @@ import (
 type Check struct {
 	Kind string
 	Args []string
+	// Hints are what to tell the learner when the check fails: the
+	// "hint:" lines under it. Hints[""] is for any failure; a hint keyed
+	// by a reason (Reasons) is for that failure only.
+	Hints map[string]string
+	// Keep marks an invariant ("keep:" line): a condition the step needs
+	// to stay true, shown as such (a container that must still run).
+	Keep bool
+}
+
+// Reasons are the failure reasons a "hint REASON:" line can name.
+var Reasons = []string{"missing", "stopped", "running", "wrong", "unknown"}
+
+// Hint is the hint for a failure with reason, or the general one.
+func (c Check) Hint(reason string) string {
+	if h, ok := c.Hints[reason]; ok {
+		return h
+	}
+	return c.Hints[""]
 }
 
 func (c Check) String() string { return strings.Join(append([]string{c.Kind}, c.Args...), " ") }
@@ -59,6 +77,14 @@ var kinds = map[string]kind{
 			}
 			return "a command ran in " + a[0] + " (exec)"
 		}},
+	"changed": {args: []string{"CONTAINER", "PATH"},
+		validate: func(a []string) error {
+			if !strings.HasPrefix(a[1], "/") {
+				return fmt.Errorf("path %q: want an absolute path", a[1])
+			}
+			return nil
+		},
+		describe: func(a []string) string { return a[0] + "'s writable layer has " + a[1] + " (berth diff " + a[0] + ")" }},
 	"image":   {args: []string{"IMAGE"}, describe: func(a []string) string { return "image " + a[0] + " exists" }},
 	"layers":  {args: []string{"IMAGE", "N"}, validate: minInt(1), describe: func(a []string) string { return a[0] + " has " + a[1] + " layers or more" }},
 	"volume":  {args: []string{"NAME"}, describe: func(a []string) string { return "volume " + a[0] + " exists" }},

@@ -4,9 +4,14 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/berthdev/berth/internal/userconfig"
 )
 
 // Lesson is one guided lesson: steps the learner does in order.
@@ -25,14 +30,71 @@ type Step struct {
 	Text     []string // paragraphs; a paragraph starting "- " is a list item
 	Commands []string
 	Checks   []Check
+	// Solution is the reference solution when the commands shown are not
+	// all of it ("solution:" lines); else the commands are.
+	Solution []string
+}
+
+// Replay is what `lessons solve` runs for the step.
+func (s Step) Replay() []string {
+	if len(s.Solution) > 0 {
+		return s.Solution
+	}
+	return s.Commands
 }
 
 //go:embed lessons/*.md
 var files embed.FS
 
-// All is every embedded lesson, in file-name order. A lesson file that
-// does not parse is a bug the tests catch; All reports it too.
+// LessonsDir is where a teacher's own lessons are read from, beside the
+// embedded ones: $BERTH_LESSONS_DIR, else $XDG_CONFIG_HOME/berth/lessons
+// (~/.config/berth/lessons). `berth lessons --lessons-dir DIR` sets the
+// variable for its run.
+func LessonsDir() string {
+	if d := os.Getenv("BERTH_LESSONS_DIR"); d != "" {
+		return d
+	}
+	return userconfig.Path("lessons")
+}
+
+// All is every embedded lesson, in file-name order, then a teacher's
+// lessons (LessonsDir, *.md in file-name order). A lesson file that does
+// not parse is reported with its file and line; a teacher's lesson named
+// like an embedded one replaces it.
 func All() ([]*Lesson, error) {
+	out, err := embedded()
+	if err != nil {
+		return nil, err
+	}
+	dir := LessonsDir()
+	if dir == "" {
+		return out, nil
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		l, err := Parse(n, b)
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(out, func(o *Lesson) bool { return o.Name == l.Name }); i >= 0 {
+			out[i] = l
+		} else {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// embedded is every lesson shipped in the binary.
+func embedded() ([]*Lesson, error) {
 	names, err := fs.Glob(files, "lessons/*.md")
 	if err != nil {
 		return nil, err
@@ -127,7 +189,7 @@ func Parse(file string, b []byte) (*Lesson, error) {
 			continue
 		}
 		if err := st.line(line); err != nil {
-			return nil, errf("%v", err)
+			return nil, errf("line %d: %v", lineNo, err)
 		}
 	}
 	if st == nil {
@@ -176,13 +238,40 @@ func (p *stepParser) line(line string) error {
 		}
 		p.flush()
 		p.inCode = true
-	case strings.HasPrefix(trimmed, "check:"):
+	case strings.HasPrefix(trimmed, "check:"), strings.HasPrefix(trimmed, "keep:"):
 		p.flush()
-		c, err := parseCheck(strings.TrimSpace(strings.TrimPrefix(trimmed, "check:")))
+		kw, rest, _ := strings.Cut(trimmed, ":")
+		c, err := parseCheck(strings.TrimSpace(rest))
 		if err != nil {
 			return fmt.Errorf("%s: %v", p.where(), err)
 		}
+		c.Keep = kw == "keep"
 		p.s.Checks = append(p.s.Checks, c)
+	case strings.HasPrefix(trimmed, "hint:") || strings.HasPrefix(trimmed, "hint "):
+		p.flush()
+		head, text, ok := strings.Cut(trimmed, ":")
+		reason := strings.TrimSpace(strings.TrimPrefix(head, "hint"))
+		text = strings.TrimSpace(text)
+		switch {
+		case !ok || text == "":
+			return fmt.Errorf("%s: a hint line is \"hint: TEXT\" or \"hint REASON: TEXT\"", p.where())
+		case len(p.s.Checks) == 0:
+			return fmt.Errorf("%s: a hint follows the check: line it is for", p.where())
+		case reason != "" && !slices.Contains(Reasons, reason):
+			return fmt.Errorf("%s: hint reason %q: want one of %s", p.where(), reason, strings.Join(Reasons, ", "))
+		}
+		c := &p.s.Checks[len(p.s.Checks)-1]
+		if c.Hints == nil {
+			c.Hints = map[string]string{}
+		}
+		c.Hints[reason] = text
+	case strings.HasPrefix(trimmed, "solution:"):
+		p.flush()
+		cmd := strings.TrimSpace(strings.TrimPrefix(trimmed, "solution:"))
+		if cmd == "" {
+			return fmt.Errorf("%s: solution: needs a command", p.where())
+		}
+		p.s.Solution = append(p.s.Solution, cmd)
 	case trimmed == "":
 		p.flush()
 	case strings.HasPrefix(trimmed, "- "):
@@ -214,4 +303,44 @@ func (p *stepParser) finish() error {
 		return fmt.Errorf("%s: no check: lines", p.where())
 	}
 	return nil
+}
+
+// Objects are what a lesson's checks name: the containers, images,
+// volumes and networks it makes (what `lessons reset` removes).
+type Objects struct {
+	Containers, Images, Volumes, Networks []string
+}
+
+// Objects lists what the lesson's checks name, each once, in order.
+func (l *Lesson) Objects() Objects {
+	var o Objects
+	add := func(list *[]string, n string) {
+		if !slices.Contains(*list, n) {
+			*list = append(*list, n)
+		}
+	}
+	for _, s := range l.Steps {
+		for _, c := range s.Checks {
+			switch c.Kind {
+			case "image", "layers":
+				add(&o.Images, c.Args[0])
+			case "volume":
+				add(&o.Volumes, c.Args[0])
+			case "network":
+				add(&o.Networks, c.Args[0])
+			case "opened":
+				if c.Args[0] == "layers" {
+					add(&o.Images, c.Args[1])
+				} else {
+					add(&o.Containers, c.Args[1])
+				}
+			case "shares":
+				add(&o.Containers, c.Args[0])
+				add(&o.Containers, c.Args[2])
+			default:
+				add(&o.Containers, c.Args[0])
+			}
+		}
+	}
+	return o
 }

@@ -24,6 +24,8 @@ type State interface {
 	// Events is read without Follow: the exec check looks for an
 	// exec_start since the container was created.
 	Events(ctx context.Context, f engine.EventFilter, fn func(engine.Event) error) error
+	// ContainerChanges is what the changed check reads (berth diff).
+	ContainerChanges(ref string) ([]engine.Change, error)
 }
 
 // Opened is what the learner opened in the workbench: "namespaces web",
@@ -57,11 +59,33 @@ const (
 	Unknown
 )
 
-// Result is one check's outcome; Why says what was found when it fails.
+// Result is one check's outcome; Why says what was found when it fails,
+// Reason classifies it (Reasons) and Hint is the lesson's hint for it.
 type Result struct {
 	Check  Check
 	Status Status
 	Why    string
+	Reason string
+	Hint   string
+}
+
+// reasonOf classifies a failed check for its hints: the thing is missing,
+// a container is stopped (or still running where it should be gone), or
+// some value is wrong; a state that could not be read is unknown.
+func reasonOf(c Check, status Status, why string) string {
+	switch {
+	case status == Pass:
+		return ""
+	case status == Unknown:
+		return "unknown"
+	case strings.HasPrefix(why, "no ") || why == "not yet":
+		return "missing"
+	case c.Kind == "absent":
+		return "running"
+	case c.Kind == "running" || c.Kind == "exec" || c.Kind == "shares" && strings.HasPrefix(why, "it is"):
+		return "stopped"
+	}
+	return "wrong"
 }
 
 // Done reports whether every result passed.
@@ -82,7 +106,11 @@ func (s Step) Evaluate(ctx context.Context, st State, opened Opened) []Result {
 	var out []Result
 	for _, c := range s.Checks {
 		status, why := r.check(c, opened)
-		out = append(out, Result{Check: c, Status: status, Why: why})
+		res := Result{Check: c, Status: status, Why: why, Reason: reasonOf(c, status, why)}
+		if status != Pass {
+			res.Hint = c.Hint(res.Reason)
+		}
+		out = append(out, res)
 	}
 	return out
 }
@@ -262,6 +290,17 @@ func (r *reader) containerCheck(c Check, in *engine.ContainerInspect) (Status, s
 		return ok(on || in.HostConfig.NetworkMode == a[1], "its network mode is "+shortMode(in.HostConfig.NetworkMode))
 	case "exec":
 		return r.execCheck(in, strings.Join(a[1:], " "))
+	case "changed":
+		changes, err := r.st.ContainerChanges(a[0])
+		if err != nil {
+			return Unknown, oneLine(err)
+		}
+		for _, ch := range changes {
+			if ch.Path == a[1] {
+				return Pass, ""
+			}
+		}
+		return Fail, "its writable layer has no " + a[1]
 	}
 	return Unknown, "unknown check " + c.Kind
 }

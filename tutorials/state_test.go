@@ -21,8 +21,11 @@ type fakeState struct {
 	volumes    []engine.VolumeSummary
 	networks   []engine.NetworkSummary
 	events     []engine.Event
+	changes    map[string][]engine.Change
 	reads      map[string]int
 }
+
+func (f *fakeState) ContainerChanges(ref string) ([]engine.Change, error) { return f.changes[ref], nil }
 
 func (f *fakeState) read(what string) { f.reads[what]++ }
 
@@ -196,6 +199,56 @@ func TestEvaluateReadsOnce(t *testing.T) {
 	for what, n := range f.reads {
 		if n != 1 {
 			t.Errorf("read %s %d times, want once", what, n)
+		}
+	}
+}
+
+// TestHintsKeepAndChanged: a failing check shows the hint for its
+// reason, else the general one; keep: lines are checks that stay in force;
+// changed passes only for a path in the container's writable layer.
+func TestHintsKeepAndChanged(t *testing.T) {
+	l, err := Parse("lessons/x.md", []byte(`---
+title: T
+summary: S
+---
+
+## Change a file
+
+Text.
+
+check: running web
+hint stopped: start it again: berth start web
+hint: run it first: berth run -d --name web busybox sleep 3600
+keep: exists web
+check: changed web /hello
+hint: write it: berth exec web touch /hello
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := l.Steps[0]
+	if !st.Checks[1].Keep || st.Checks[0].Keep {
+		t.Errorf("keep: %+v", st.Checks)
+	}
+	f := &fakeState{containers: map[string]*engine.ContainerInspect{}, reads: map[string]int{}, changes: map[string][]engine.Change{}}
+	rs := st.Evaluate(context.Background(), f, nil)
+	if rs[0].Reason != "missing" || rs[0].Hint != "run it first: berth run -d --name web busybox sleep 3600" {
+		t.Errorf("missing container: %+v", rs[0])
+	}
+	in := &engine.ContainerInspect{ID: "abc", State: engine.InspectState{Status: "exited"}}
+	f.containers["web"] = in
+	rs = st.Evaluate(context.Background(), f, nil)
+	if rs[0].Reason != "stopped" || rs[0].Hint != "start it again: berth start web" || rs[2].Status != Fail || rs[2].Hint != "write it: berth exec web touch /hello" {
+		t.Errorf("stopped container, no change: %+v", rs)
+	}
+	f.changes["web"] = []engine.Change{{Path: "/hello"}}
+	in.State.Status = "running"
+	if rs = st.Evaluate(context.Background(), f, nil); !Done(rs) {
+		t.Errorf("all should pass: %+v", rs)
+	}
+	for _, bad := range []string{"hint: before any check", "check: exists x\nhint sleepy: x", "check: changed x relative"} {
+		if _, err := Parse("lessons/b.md", []byte("---\ntitle: T\nsummary: S\n---\n\n## S\n\nText.\n\n"+bad+"\n")); err == nil {
+			t.Errorf("Parse accepted %q", bad)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -38,7 +39,15 @@ func newLessonsCmd(c *cli) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.AddCommand(&cobra.Command{
+	var lessonsDir string
+	cmd.PersistentFlags().StringVar(&lessonsDir, "lessons-dir", "", "Read a teacher's lessons (*.md) from DIR too (default $BERTH_LESSONS_DIR or ~/.config/berth/lessons)")
+	cmd.PersistentPreRun = func(cmd *cobra.Command, args []string) {
+		if lessonsDir != "" {
+			os.Setenv("BERTH_LESSONS_DIR", lessonsDir)
+		}
+	}
+	var asJSON bool
+	check := &cobra.Command{
 		Use:   "check NAME",
 		Short: "Check your current step of a lesson against the store; exit 0 once the lesson is complete",
 		Args:  cobra.ExactArgs(1),
@@ -58,6 +67,30 @@ func newLessonsCmd(c *cli) *cobra.Command {
 			}
 			from := p.Step(l)
 			n, rs := l.Advance(context.Background(), e, nil, from)
+			if asJSON {
+				// For grading: every step up to the current one, and its
+				// checks; the exit status says whether the lesson is done.
+				var steps []stepReport
+				for i := range l.Steps {
+					switch {
+					case i < n:
+						steps = append(steps, stepReport{Step: i + 1, Title: l.Steps[i].Title, Status: "pass"})
+					case i == n:
+						steps = append(steps, reportOf(i, l.Steps[i], rs))
+					default:
+						steps = append(steps, stepReport{Step: i + 1, Title: l.Steps[i].Title, Status: "pending"})
+					}
+				}
+				if n != from {
+					p[l.Name] = n
+					p.Save(path)
+				}
+				json.NewEncoder(os.Stdout).Encode(map[string]any{"lesson": l.Name, "complete": n == len(l.Steps), "step": n + 1, "steps": steps})
+				if n == len(l.Steps) {
+					return nil
+				}
+				return exitError{code: 1}
+			}
 			for i := from; i < n; i++ {
 				fmt.Printf("✓ step %d done: %s\n", i+1, l.Steps[i].Title)
 			}
@@ -76,17 +109,12 @@ func newLessonsCmd(c *cli) *cobra.Command {
 			for _, c := range s.Commands {
 				fmt.Println("  $ " + c)
 			}
-			for _, r := range rs {
-				mark := map[tutorials.Status]string{tutorials.Pass: "✓", tutorials.Fail: "✗", tutorials.Unknown: "?"}[r.Status]
-				line := mark + " " + r.Check.Describe()
-				if r.Why != "" {
-					line += " — " + r.Why
-				}
-				fmt.Println(line)
-			}
+			printResults(rs)
 			return exitError{code: 1}
 		},
-	})
+	}
+	check.Flags().BoolVar(&asJSON, "json", false, "Print a JSON report of every step (for grading)")
+	cmd.AddCommand(check, newLessonsSolveCmd(c), newLessonsResetCmd(c))
 	return cmd
 }
 
