@@ -51,7 +51,7 @@ func ParsePublish(spec string, bindings map[string][]PortBinding) error {
 		hostPort, ctrPort = parts[0], parts[1]
 	case 3:
 		hostIP, hostPort, ctrPort = parts[0], parts[1], parts[2]
-		if ip := net.ParseIP(hostIP); ip == nil || ip.To4() == nil {
+		if net.ParseIP(hostIP) == nil { // without a colon, so IPv4 if any
 			return bad("host address must be IPv4")
 		}
 	default:
