@@ -83,6 +83,9 @@ func (e *Engine) resolveNetworking(o *CreateOptions, exposed map[string]struct{}
 		}
 		return nil, nil
 	}
+	if err := network.ValidateBindings(h.PortBindings); err != nil {
+		return nil, err
+	}
 	n, err := e.networks().Get(h.NetworkMode)
 	if err != nil {
 		return nil, err
@@ -118,6 +121,7 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 	ns := e.networks()
 	var attached []*network.Network
 	var ports []PortMapping
+	var held *network.Held
 	undo := func() {
 		for i := len(attached) - 1; i >= 0; i-- {
 			var p []PortMapping
@@ -127,6 +131,7 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 			ns.Detach(ctx, attached[i], r.ID, path, ifname(i), p)
 		}
 		attached = nil
+		held.Release() // after the mappings are gone
 		network.RemoveNetns(path)
 		e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil })
 		e.refreshPeers(r)
@@ -135,14 +140,9 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 	if err := network.LoopbackUp(path); err != nil {
 		return fail(fmt.Errorf("loopback: %w", err))
 	}
-	if len(r.Host.PortBindings) > 0 { // what others publish needs every container read
-		taken, err := e.publishedPorts(r.ID)
-		if err != nil {
-			return fail(err)
-		}
-		if ports, err = network.Mappings(r.Host.PortBindings, taken); err != nil {
-			return fail(err)
-		}
+	var err error
+	if ports, held, err = e.holdPorts(r); err != nil {
+		return fail(err)
 	}
 	var eps []Endpoint
 	for i, name := range r.networkNames() {
@@ -182,26 +182,6 @@ func (r *record) networkNames() []string {
 	}
 	sort.Strings(more)
 	return append(out, more...)
-}
-
-// publishedPorts are the host ports other running containers publish.
-func (e *Engine) publishedPorts(except string) (map[string]bool, error) {
-	ids, err := e.containerIDs()
-	if err != nil {
-		return nil, err
-	}
-	taken := map[string]bool{}
-	for _, id := range ids {
-		if id == except {
-			continue
-		}
-		if st, err := e.loadState(id); err == nil && st.running() {
-			for _, p := range st.Ports {
-				taken[fmt.Sprintf("%d/%s", p.HostPort, p.Protocol)] = true
-			}
-		}
-	}
-	return taken, nil
 }
 
 func (e *Engine) etcPath(id, name string) string { return filepath.Join(e.containerDir(id), name) }
@@ -453,6 +433,7 @@ func (e *Engine) detachDead(r *record, st *state) {
 		ns.Detach(ctx, n, r.ID, e.netnsPath(r.ID), ep.Interface, p)
 	}
 	network.RemoveNetns(e.netnsPath(r.ID))
+	e.forgetPorts(r)
 	if len(st.Endpoints) > 0 {
 		e.updateState(r.ID, func(s *state) error { s.Endpoints, s.Ports = nil, nil; return nil })
 		e.refreshPeers(r)

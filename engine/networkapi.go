@@ -50,7 +50,7 @@ func (e *Engine) Networks() ([]NetworkSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, err := e.networkMembers()
+	members, err := e.networkMembers(true)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (e *Engine) InspectNetwork(ref string) (*NetworkSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, err := e.networkMembers()
+	members, err := e.networkMembers(true)
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +82,12 @@ func (e *Engine) InspectNetwork(ref string) (*NetworkSummary, error) {
 	return &NetworkSummary{Network: *n, Containers: m}, nil
 }
 
-// networkMembers maps network names to the containers (any state) that
-// join them; running ones come with their addresses.
-func (e *Engine) networkMembers() (map[string]map[string]NetworkMember, error) {
+// networkMembers maps network names to the containers that join them,
+// with their addresses: only the running ones when running is set (what
+// docker's network inspect and ls list: a stopped container has no
+// endpoint), else also those that will join at their next start (which
+// keep a network from being removed).
+func (e *Engine) networkMembers(running bool) (map[string]map[string]NetworkMember, error) {
 	ids, err := e.containerIDs()
 	if err != nil {
 		return nil, err
@@ -96,6 +99,9 @@ func (e *Engine) networkMembers() (map[string]map[string]NetworkMember, error) {
 			continue
 		}
 		st, _ := e.loadState(id)
+		if running && (st == nil || !st.running()) {
+			continue
+		}
 		for _, name := range r.networkNames() {
 			m := NetworkMember{Name: r.Name}
 			if st != nil && st.running() {
@@ -123,7 +129,7 @@ func (e *Engine) RemoveNetwork(ref string) error {
 		if n, err = e.networks().Get(ref); err != nil {
 			return err
 		}
-		members, err := e.networkMembers()
+		members, err := e.networkMembers(false)
 		if err != nil {
 			return err
 		}
@@ -151,7 +157,7 @@ func (e *Engine) PruneNetworks() ([]string, error) {
 		if err != nil {
 			return err
 		}
-		members, err := e.networkMembers()
+		members, err := e.networkMembers(false)
 		if err != nil {
 			return err
 		}

@@ -111,14 +111,14 @@ func TestPublishedPorts(t *testing.T) {
 		t.Errorf("-P: %q", got)
 	}
 
-	s.fails(125, "already allocated to another container", "run", "--rm", "-p", fmt.Sprintf("%d:80", hp), "busybox", "true")
+	s.fails(125, fmt.Sprintf(`port 0.0.0.0:%d/tcp is already used by container "fixed"`, hp), "run", "--rm", "-p", fmt.Sprintf("%d:80", hp), "busybox", "true")
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	taken := l.Addr().(*net.TCPAddr).Port
-	s.fails(125, fmt.Sprintf("host port %d/tcp", taken), "run", "--rm", "-p", fmt.Sprintf("127.0.0.1:%d:80", taken), "busybox", "true")
+	s.fails(125, fmt.Sprintf("port 127.0.0.1:%d/tcp is already used by a host process", taken), "run", "--rm", "-p", fmt.Sprintf("127.0.0.1:%d:80", taken), "busybox", "true")
 }
 
 // TestUserNetwork: two containers on a user network: one serves, the other

@@ -26,6 +26,15 @@
 // network gets a new one, and a user network is refused rather than routed
 // twice.
 //
+// A published port is held on the host by the shim of its container, a
+// socket bound on HostIP:HostPort for as long as the port mapping exists
+// (as docker's proxy and conmon hold theirs), so a host process or another
+// store cannot bind it meanwhile. Who holds which port is recorded in the
+// host-wide register /run/berth-ports/, written under its flock
+// (/run/berth-ports/lock), so that a container refused a port is told the
+// holder: a container, with its store when another, or a host process
+// (see hold.go).
+//
 // Published ports answer on 127.0.0.1 because the portmap plugin (snat on)
 // sets route_localnet on the network's bridge only. A container's
 // resolv.conf keeps the host's search and options lines but no nameserver:

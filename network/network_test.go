@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,51 +14,6 @@ import (
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/internal/testutil"
 )
-
-func TestParsePublish(t *testing.T) {
-	for spec, want := range map[string]map[string][]PortBinding{
-		"80":                {"80/tcp": {{}}},
-		"8080:80":           {"80/tcp": {{HostPort: "8080"}}},
-		"53:53/udp":         {"53/udp": {{HostPort: "53"}}},
-		"127.0.0.1::80":     {"80/tcp": {{HostIP: "127.0.0.1"}}},
-		"127.0.0.1:9000:80": {"80/tcp": {{HostIP: "127.0.0.1", HostPort: "9000"}}},
-		"8000-8001:80-81":   {"80/tcp": {{HostPort: "8000"}}, "81/tcp": {{HostPort: "8001"}}},
-	} {
-		got := map[string][]PortBinding{}
-		if err := ParsePublish(spec, got); err != nil {
-			t.Errorf("%s: %v", spec, err)
-		} else if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %v, want %v", spec, got, want)
-		}
-	}
-	for _, spec := range []string{"", "0", "99999:80", "80/icmp", "a:b:c:d", "x:80:80", "8000-8002:80-81", "[::1]:80:80", "80-79"} {
-		err := ParsePublish(spec, map[string][]PortBinding{})
-		if !errors.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), "invalid port specification") {
-			t.Errorf("%q: %v", spec, err)
-		}
-	}
-}
-
-func TestMappingsTakenPort(t *testing.T) {
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	port := l.Addr().(*net.TCPAddr).Port
-	b := map[string][]PortBinding{"80/tcp": {{HostIP: "127.0.0.1", HostPort: strconv.Itoa(port)}}}
-	if _, err := Mappings(b, map[string]bool{}); err == nil || !strings.Contains(err.Error(), "host port "+strconv.Itoa(port)+"/tcp") {
-		t.Errorf("a taken port: %v", err)
-	}
-	if _, err := Mappings(map[string][]PortBinding{"80/tcp": {{HostPort: "8081"}}}, map[string]bool{"8081/tcp": true}); err == nil ||
-		!strings.Contains(err.Error(), "already allocated") {
-		t.Errorf("a port of another container: %v", err)
-	}
-	m, err := Mappings(map[string][]PortBinding{"80/udp": {{HostIP: "127.0.0.1"}}}, map[string]bool{})
-	if err != nil || len(m) != 1 || m[0].HostPort == 0 || m[0].ContainerPort != 80 || m[0].Protocol != "udp" {
-		t.Errorf("a chosen port: %v %v", m, err)
-	}
-}
 
 // TestPlanSubnets: subnets are chosen clear of each other and of the
 // host's routes; a network's bridge is made with it and claimed.

@@ -141,8 +141,12 @@ func reclaimOrphans() {
 // planning at once would otherwise pick the same free subnet.
 const hostLock = "/run/berth-networks.lock"
 
-func lockHost() (func(), error) {
-	f, err := os.OpenFile(hostLock, os.O_RDWR|os.O_CREATE, 0o600)
+func lockHost() (func(), error) { return lockFile(hostLock) }
+
+// lockFile takes an exclusive flock on path, waiting for it; the returned
+// func releases it. The kernel releases it when the holder dies.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // Go opens with O_CLOEXEC
 	if err != nil {
 		return nil, err
 	}
