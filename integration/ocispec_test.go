@@ -18,8 +18,8 @@ import (
 func TestOCISpecChangesNothing(t *testing.T) {
 	t.Parallel()
 	n, c, vol := name(t, "shm"), name(t, "created"), name(t, "vol")
+	t.Cleanup(func() { berth(t, "volume", "rm", "-f", vol) }) // after the containers (cleanups run last first)
 	cleanup(t, n, c)
-	t.Cleanup(func() { berth(t, "volume", "rm", "-f", vol) })
 	id := ok(t, "run", "-d", "--ipc", "shareable", "--name", n, "busybox", "sleep", "300")
 	shm := filepath.Join(engine.RunRootFor(storeRoot), "c", id, "shm")
 	before := mountsAt(t, shm)
