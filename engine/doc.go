@@ -1,6 +1,9 @@
 // Package engine is berth's one public API: the CLI and the TUI call nothing
-// else. It owns the store lock, the container state machine, the shims,
-// events and logs, and delegates images to package layers.
+// else. It owns opening the store and its lock, reconcile, the container
+// verbs, the shims, events and logs. It delegates: images to package
+// layers, one container's record, state and status transitions to package
+// container, networks to package network, running containers' figures to
+// package stats, Dockerfile builds to package build.
 //
 // # On disk (schema version in VERSION; bump SchemaVersion on any change)
 //
@@ -14,8 +17,8 @@
 //	  containers/.names/<name>    symlink to the ID of the container with that
 //	                              name (nameindex.go); new in schema version 2
 //	  containers/<id>/
-//	    config.json               what was asked at create time (record)
-//	    state.json                what happened since (state), changed under ./lock;
+//	    config.json               what was asked at create time (container.Record)
+//	    state.json                what happened since (container.State), changed under ./lock;
 //	                              replaced whole, its last change not made durable
 //	    lock                      the container's lock for state changes
 //	    log.jsonl                 output, one JSON object per line: log, stream, time
@@ -48,6 +51,8 @@
 //	  live/<id>                   containers whose shim is recorded: what reconcile
 //	                              reads between reboots (reconcile.go)
 //	  booted                      made at the first Open after boot (restart policies)
+//	  root                        the store's path: Open removes the run directories
+//	                              of deleted stores (runsweep.go)
 //	  sock/<id[:32]>              the shim's attach socket
 //
 // Every file is written by temp file, fsync, rename, fsync of the directory
@@ -61,6 +66,17 @@
 //	created --Start--> running --(exit)--> exited --Start--> running
 //	             running <--Pause/Unpause--> paused
 //	any state not running --Remove--> gone; running --Remove(force)--> killed, gone
+//
+// The statuses and the one table of legal changes are package container's
+// (container.Status); every write of a state goes through updateState,
+// which refuses an illegal change with a *container.TransitionError. The
+// shim retries a failed write (shim.record) and logs it to shim.log; one
+// it cannot make leaves the container in live/ for reconcile.
+//
+// Building a container's OCI spec (spec.go, ociSpec) only translates the
+// record and reads files; what a start changes on the host (the overlay,
+// a shareable /dev/shm, copying the image into empty volumes, networks)
+// is done by the shim's start path (shim.start).
 //
 // Start runs `berth shim` (see RunShim) in a new session, or hands the
 // container to the shim Open started ahead with Options.PrepareStart

@@ -110,6 +110,10 @@ func Open(opts Options) (*Engine, error) {
 	if err := e.reconcile(booted); err != nil {
 		return nil, err
 	}
+	if err := e.nameStore(); err != nil {
+		return nil, err
+	}
+	sweepRunDirs(filepath.Dir(e.runRoot), e.runRoot)
 	if booted {
 		if err := atomicfile.WriteFile(bootMark, nil, 0o644); err != nil {
 			return nil, err

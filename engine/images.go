@@ -215,9 +215,16 @@ func (e *Engine) Save(w io.Writer, refs []string, format string) error {
 // Load stores every image of a docker-archive or oci-archive and returns
 // their names (or IDs, "sha256:...", for untagged ones).
 func (e *Engine) Load(r io.Reader) ([]string, error) {
+	// Read first, lock after: the writer of a pipe may be a berth that
+	// needs the lock to open the store (`berth save X | berth load`).
+	a, err := e.images.Spool(r)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
 	var loaded []string
-	err := e.withLock(func() (err error) {
-		loaded, err = e.images.Load(r)
+	err = e.withLock(func() (err error) {
+		loaded, err = a.Load()
 		return err
 	})
 	for _, n := range loaded {

@@ -224,10 +224,23 @@ func mkdirAllRecord(dir string) ([]string, error) {
 	return made, nil
 }
 
+// copyUpVolumes gives each of a container's volumes that is still empty
+// the image's content at its path (docker's copy-up), unless nocopy. Only
+// the start path calls it, before the spec is built.
+func copyUpVolumes(r *record, rootfs string) error {
+	for _, mp := range r.Mounts {
+		if mp.Type == "volume" && !mp.NoCopy {
+			if err := copyUp(rootfs, mp.Destination, mp.Source); err != nil {
+				return fmt.Errorf("volume %s: copying the image's %s into it: %v", short(mp.Name), mp.Destination, err)
+			}
+		}
+	}
+	return nil
+}
+
 // specMounts adds a container's volumes, binds and tmpfs mounts to its
-// spec. A volume still empty receives the image's content at its path
-// first (docker's copy-up), unless nocopy.
-func (e *Engine) specMounts(s *specs.Spec, r *record, rootfs string) error {
+// spec. It only translates (copyUpVolumes fills the volumes).
+func (e *Engine) specMounts(s *specs.Spec, r *record) error {
 	for _, mp := range r.Mounts {
 		switch mp.Type {
 		case "tmpfs":
@@ -237,12 +250,6 @@ func (e *Engine) specMounts(s *specs.Spec, r *record, rootfs string) error {
 			}
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: mp.Destination, Type: "tmpfs", Source: "tmpfs", Options: opts})
 			continue
-		case "volume":
-			if !mp.NoCopy {
-				if err := copyUp(rootfs, mp.Destination, mp.Source); err != nil {
-					return fmt.Errorf("volume %s: copying the image's %s into it: %v", short(mp.Name), mp.Destination, err)
-				}
-			}
 		case "bind":
 			if _, err := os.Stat(mp.Source); err != nil {
 				return fmt.Errorf("bind source %s: %v", mp.Source, err)

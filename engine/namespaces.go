@@ -161,10 +161,10 @@ func nsFile(t specs.LinuxNamespaceType) string {
 // "shareable" container's tmpfs is mounted on the host side (in its run
 // directory) so that a container with "container:<id>" can bind the same
 // one: POSIX shared memory lives there, System V IPC in the namespace. The
-// shm mount is the last of the base mounts.
+// shm mount is the last of the base mounts. It only translates: the tmpfs
+// of a shareable container is mounted by mountShm when the shim starts it.
 func (e *Engine) specShm(s *specs.Spec, id, mode string, labels map[string]string) error {
 	shmMount := &s.Mounts[len(s.Mounts)-1]
-	shm := shmMount.Options[len(shmMount.Options)-1] // size=..., shmOption
 	bind := func(src string) {
 		*shmMount = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: src, Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
 	}
@@ -174,15 +174,7 @@ func (e *Engine) specShm(s *specs.Spec, id, mode string, labels map[string]strin
 	case mode == "host":
 		bind("/dev/shm")
 	case mode == "shareable":
-		dir := e.shmDir(id)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		unmount(dir)
-		if err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,"+shm); err != nil {
-			return fmt.Errorf("container %s: /dev/shm: %w", id[:12], err)
-		}
-		bind(dir)
+		bind(e.shmDir(id)) // mounted by mountShm, in the start path
 	case shared:
 		t, err := e.resolve(ref)
 		if err != nil {
@@ -195,6 +187,24 @@ func (e *Engine) specShm(s *specs.Spec, id, mode string, labels map[string]strin
 			return fmt.Errorf("cannot join the IPC namespace of container %s: its IPC mode is %q, not shareable (start it with --ipc shareable)", t.Name, t.Host.IpcMode)
 		}
 		bind(e.shmDir(t.ID))
+	}
+	return nil
+}
+
+// mountShm mounts a shareable container's /dev/shm tmpfs in its run
+// directory, fresh for each run. Only the start path calls it: building a
+// spec (`berth oci-spec`) must not touch a running container's mounts.
+func (e *Engine) mountShm(r *record) error {
+	if r.Host.IpcMode != "shareable" {
+		return nil
+	}
+	dir := e.shmDir(r.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	unmount(dir)
+	if err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,"+shmOption(r.Host)); err != nil {
+		return fmt.Errorf("container %s: /dev/shm: %w", r.ID[:12], err)
 	}
 	return nil
 }

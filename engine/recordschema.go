@@ -5,9 +5,13 @@ import "github.com/berthdev/berth/container"
 // The engine works on record and state, which hold its API types; the
 // disk holds container.Record and container.State, the schema types. These
 // are the only conversions between the two. Structs of the same fields
-// convert with T(x), so a field added to an API type fails to compile here
-// until someone decides whether the disk keeps it (and bumps SchemaVersion
-// if it does).
+// convert with T(x), so a field added to one of those fails to compile
+// here; the others are copied field by field, and
+// TestSchemaConversionsComplete fails when a field of the API types is not
+// carried to the disk and back. Adding a field to the disk is a schema
+// change: an added field that reads as its zero value when absent keeps
+// older records readable; anything else bumps SchemaVersion with an
+// upgrade step.
 
 func recordToSchema(r *record) *container.Record {
 	return &container.Record{

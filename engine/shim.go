@@ -402,6 +402,12 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		detach = func() {}
 		return nil, nil, err
 	}
+	if err := copyUpVolumes(r, merged); err != nil {
+		return nil, nil, err
+	}
+	if err := e.mountShm(r); err != nil {
+		return nil, nil, err
+	}
 	spec, err := e.ociSpec(r, merged, pspec)
 	if err != nil {
 		return nil, nil, err

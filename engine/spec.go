@@ -127,7 +127,10 @@ func capabilities(add, drop []string, privileged bool) ([]string, error) {
 	return out, nil
 }
 
-// ociSpec builds the OCI runtime spec of a container, with docker's defaults.
+// ociSpec builds the OCI runtime spec of a container, with docker's
+// defaults. It translates the record and reads files (the image's
+// /etc/passwd, bind sources), and changes nothing: the mounts and volume
+// contents a start needs are made by the start path (shim.start) first.
 func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.Spec, error) {
 	h := r.Host
 	caps, err := capabilities(h.CapAdd, h.CapDrop, h.Privileged)
@@ -173,7 +176,7 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 		return nil, err
 	}
 	s.Root.Readonly = h.ReadonlyRootfs
-	if err := e.specMounts(s, r, rootfs); err != nil {
+	if err := e.specMounts(s, r); err != nil {
 		return nil, err
 	}
 	if err := e.specNetwork(s, r); err != nil {

@@ -24,16 +24,47 @@ import (
 // r, which may be a pipe, and stores every image in it with its names. It
 // returns what it loaded: familiar names ("busybox:latest"), or the image
 // ID ("sha256:...") of an untagged image. A bad archive fails with
-// ErrInvalid and leaves the store as it was.
+// ErrInvalid and leaves the store as it was. It is Spool, then
+// Archive.Load.
 func (s *Store) Load(r io.Reader) ([]string, error) {
+	a, err := s.Spool(r)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	return a.Load()
+}
+
+// Archive is an image archive unpacked into the store's ingest directory
+// and not yet stored.
+type Archive struct {
+	s   *Store
+	dir string
+}
+
+// Spool reads a docker-archive or an oci-archive from r into the store's
+// ingest directory. It changes nothing the store shows, so it needs no
+// lock: a caller that locks the store for Load spools first, and the
+// writer of a pipe (`berth save | berth load`) never waits for that lock.
+func (s *Store) Spool(r io.Reader) (*Archive, error) {
 	spool, err := os.MkdirTemp(s.ingest, "load-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(spool)
 	if err := s.spoolArchive(r, spool); err != nil {
+		os.RemoveAll(spool)
 		return nil, fmt.Errorf("loading archive: %w", err)
 	}
+	return &Archive{s: s, dir: spool}, nil
+}
+
+// Close removes the spooled archive.
+func (a *Archive) Close() error { return os.RemoveAll(a.dir) }
+
+// Load stores every image of the archive with its names (see Store.Load).
+func (a *Archive) Load() ([]string, error) {
+	s, spool := a.s, a.dir
+	var err error
 	t := &txn{s: s}
 	var pending []namedDesc
 	var loaded []string

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"text/template"
 	"time"
 
 	units "github.com/docker/go-units"
@@ -64,8 +63,8 @@ type listFormat struct {
 // write prints rows with format: "" or "table" (the default table),
 // "table TEMPLATE" (a header row, then aligned columns), "json" (one JSON
 // object per row: every no-argument method of the row), or any Go template,
-// one line per row. Templates see the rows' methods ({{.ID}}) and the
-// helpers json, upper, lower, join, title, truncate.
+// one line per row. Templates see the rows' methods ({{.ID}}) and docker's
+// functions (parseTemplate).
 func (lf listFormat) write(w io.Writer, format string, rows []any) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
@@ -81,7 +80,7 @@ func (lf listFormat) write(w io.Writer, format string, rows []any) error {
 	}
 	body, table := strings.CutPrefix(format, "table ")
 	body = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(body)
-	tmpl, err := template.New("format").Funcs(templateFuncs).Parse(body)
+	tmpl, err := parseTemplate("format", body)
 	if err != nil {
 		return fmt.Errorf("invalid --format template: %v", err)
 	}

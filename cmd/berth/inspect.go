@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/template"
 
 	"github.com/spf13/cobra"
 
@@ -104,7 +103,7 @@ func printInspect(objs []any, format string) error {
 		fmt.Println(string(data))
 		return nil
 	}
-	tmpl, err := template.New("inspect").Funcs(templateFuncs).Parse(format)
+	tmpl, err := parseTemplate("inspect", format)
 	if err != nil {
 		return fmt.Errorf("invalid --format template: %v", err)
 	}

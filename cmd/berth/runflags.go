@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/docker/cli/pkg/kvfile"
 	units "github.com/docker/go-units"
 	"github.com/spf13/pflag"
 
@@ -180,24 +180,14 @@ func expandEnv(kv string) []string {
 	return nil
 }
 
-// readEnvFile reads docker's env-file format: KEY=VALUE lines, # comments.
+// readEnvFile reads an --env-file with docker's rules (docker/cli's
+// kvfile): KEY=VALUE lines kept as written (trailing spaces included),
+// KEY alone takes the caller's value or is dropped, # comments, a UTF-8
+// BOM skipped; a key with whitespace or a line not UTF-8 is an error.
 func readEnvFile(path string) ([]string, error) {
-	f, err := os.Open(path)
+	env, err := kvfile.Parse(path, os.LookupEnv)
 	if err != nil {
 		return nil, fmt.Errorf("env file %s: %w", path, err)
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if strings.ContainsAny(strings.SplitN(line, "=", 2)[0], " \t") {
-			return nil, fmt.Errorf("env file %s line %d: variable name %q contains whitespace", path, n, strings.SplitN(line, "=", 2)[0])
-		}
-		out = append(out, expandEnv(line)...)
-	}
-	return out, sc.Err()
+	return env, nil
 }

@@ -1,29 +1,17 @@
 package main
 
 import (
-	"encoding/json"
 	"reflect"
-	"strings"
 	"text/template"
+
+	"github.com/docker/cli/templates"
 )
 
-var templateFuncs = template.FuncMap{
-	"json":  func(v any) string { b, _ := json.Marshal(v); return string(b) },
-	"upper": strings.ToUpper,
-	"lower": strings.ToLower,
-	"join":  strings.Join,
-	"title": func(s string) string {
-		if s == "" {
-			return s
-		}
-		return strings.ToUpper(s[:1]) + s[1:]
-	},
-	"truncate": func(s string, n int) string {
-		if len(s) > n {
-			return s[:n]
-		}
-		return s
-	},
+// parseTemplate parses a --format template with docker's functions (json,
+// split, join, title, lower, upper, pad, truncate), from docker/cli's
+// templates package, so that they behave exactly as in docker.
+func parseTemplate(name, format string) (*template.Template, error) {
+	return templates.New(name).Parse(format)
 }
 
 // rowMap turns a row's exported no-argument methods into a JSON object.

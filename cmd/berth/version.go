@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/docker/cli/templates"
 	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 )
@@ -90,7 +91,7 @@ func newVersionCmd(c *cli) *cobra.Command {
 			if format != "" {
 				tmpl = format + "\n"
 			}
-			t, err := template.New("version").Funcs(templateFuncs).Parse(tmpl)
+			t, err := parseTemplate("version", tmpl)
 			if err != nil {
 				return fmt.Errorf("template parsing error: %v", err)
 			}
@@ -127,7 +128,7 @@ func newInfoCmd(c *cli) *cobra.Command {
 			if format != "" {
 				tmpl = format + "\n"
 			}
-			t, err := template.New("info").Funcs(templateFuncs).Funcs(template.FuncMap{"bytes": humanBinary}).Parse(tmpl)
+			t, err := templates.New("info").Funcs(template.FuncMap{"bytes": humanBinary}).Parse(tmpl)
 			if err != nil {
 				return fmt.Errorf("template parsing error: %v", err)
 			}

@@ -1,4 +1,4 @@
-package engine
+package stats
 
 import (
 	"sync"
@@ -10,12 +10,12 @@ import (
 // and only while at least one is watched: each round reads a few cgroup
 // files per container (paths are found once per container, not per round).
 //
-//	s := e.NewSampler(time.Second, 60)
+//	s := stats.NewSampler(locate, time.Second, 60)  // e.NewSampler(time.Second, 60)
 //	stop, err := s.Watch("web")
 //	defer stop()
 //	for range s.C() { draw(s.Samples(id)) }
 type Sampler struct {
-	e        *Engine
+	locate   Locate
 	interval time.Duration
 	size     int
 	notify   chan struct{}
@@ -28,7 +28,7 @@ type Sampler struct {
 
 type series struct {
 	watchers int
-	src      *statSource
+	src      *Target
 	ring     []ContainerStats // len <= size; next is the oldest once full
 	next     int
 	err      error
@@ -36,14 +36,14 @@ type series struct {
 
 // NewSampler makes a sampler that reads every interval (the default is one
 // second) and keeps size readings per container (the default is 60).
-func (e *Engine) NewSampler(interval time.Duration, size int) *Sampler {
+func NewSampler(locate Locate, interval time.Duration, size int) *Sampler {
 	if interval <= 0 {
 		interval = time.Second
 	}
 	if size <= 0 {
 		size = 60
 	}
-	return &Sampler{e: e, interval: interval, size: size, notify: make(chan struct{}, 1), series: map[string]*series{}}
+	return &Sampler{locate: locate, interval: interval, size: size, notify: make(chan struct{}, 1), series: map[string]*series{}}
 }
 
 // C receives after each round of sampling (it holds at most one pending
@@ -54,14 +54,14 @@ func (s *Sampler) C() <-chan struct{} { return s.notify }
 // once, and returns its ID and a func that stops watching. Watching the
 // same container twice shares one series.
 func (s *Sampler) Watch(ref string) (id string, stop func(), err error) {
-	r, _, err := s.e.running(ref)
+	r, err := s.locate(ref)
 	if err != nil {
 		return "", nil, err
 	}
 	s.mu.Lock()
 	se, ok := s.series[r.ID]
 	if !ok {
-		se = &series{}
+		se = &series{src: &r}
 		s.series[r.ID] = se
 	}
 	se.watchers++
@@ -141,10 +141,10 @@ func (s *Sampler) sampleOne(id string, se *series) {
 		src, err = s.sourceFor(id)
 	}
 	if err == nil {
-		if cur, err = src.read(); err != nil {
+		if cur, err = Read(*src); err != nil {
 			// The container may have restarted with new cgroup paths.
 			if src, err = s.sourceFor(id); err == nil {
-				cur, err = src.read()
+				cur, err = Read(*src)
 			}
 		}
 	}
@@ -178,12 +178,12 @@ func (se *series) ordered() []ContainerStats {
 	return append(out, se.ring[:se.next]...)
 }
 
-func (s *Sampler) sourceFor(id string) (*statSource, error) {
-	r, _, err := s.e.running(id)
+func (s *Sampler) sourceFor(id string) (*Target, error) {
+	t, err := s.locate(id)
 	if err != nil {
 		return nil, err
 	}
-	return s.e.statSource(r)
+	return &t, nil
 }
 
 func (se *series) latest() (ContainerStats, bool) {

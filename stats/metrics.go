@@ -1,4 +1,4 @@
-package engine
+package stats
 
 import (
 	"bufio"
@@ -10,28 +10,28 @@ import (
 	"strings"
 )
 
-// MetricsHandler serves the running containers' figures for Prometheus,
-// with cAdvisor's container_* metric names and its id, name and image
-// labels, so dashboards made for cAdvisor work. Every scrape reads the
-// cgroups afresh: nothing is sampled between scrapes. It writes
-// Prometheus's text exposition format (version 0.0.4) itself: the client
-// library's package initialisation alone cost every berth process, a
-// container's init included, most of a millisecond.
-func (e *Engine) MetricsHandler() http.Handler {
+// Handler serves the running containers' figures for Prometheus, with
+// cAdvisor's container_* metric names and its id, name and image labels,
+// so dashboards made for cAdvisor work. Every scrape reads the cgroups
+// afresh (running lists the containers): nothing is sampled between
+// scrapes. It writes Prometheus's text exposition format (version 0.0.4)
+// itself: the client library's package initialisation alone cost every
+// berth process, a container's init included, most of a millisecond.
+func Handler(running func() ([]Target, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		list, err := e.List(false)
+		list, err := running()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		var rows []metricRow
-		for _, cs := range list {
-			s, err := e.Stats(cs.ID)
+		for _, t := range list {
+			s, err := Read(t)
 			if err != nil {
 				continue // stopped meanwhile
 			}
-			rows = append(rows, metricRow{labels: labelSet("/berth/"+cs.ID, s.Name, cs.Image), s: s})
+			rows = append(rows, metricRow{labels: labelSet("/berth/"+t.ID, s.Name, t.Image), s: s})
 		}
 		writeMetrics(w, rows)
 	})

@@ -1,0 +1,73 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/engine"
+)
+
+// TestRunDirOfDeletedStore: when a store is deleted, the next Open of any
+// store removes its run directory (/run/berth-<hash>), but never one of a
+// store that exists, one with something mounted under it, or an unnamed
+// one that holds files.
+func TestRunDirOfDeletedStore(t *testing.T) {
+	t.Parallel()
+	mk := func() string {
+		d, err := os.MkdirTemp("", "berth-rundir-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	gone, mounted, live := mk(), mk(), tempStore(t)
+	ok(t, "--root", gone, "bootstrap")
+	ok(t, "--root", gone, "run", "--rm", "busybox", "true")
+	ok(t, "--root", mounted, "ps")
+	ok(t, "--root", live, "ps")
+	runGone, runMounted, runLive := engine.RunRootFor(gone), engine.RunRootFor(mounted), engine.RunRootFor(live)
+	if _, err := os.Stat(filepath.Join(runGone, "root")); err != nil {
+		t.Fatalf("run directory does not name its store: %v", err)
+	}
+	// Something of a deleted store still mounted: a sweep must not descend.
+	shm := filepath.Join(runMounted, "c", "x", "shm")
+	os.MkdirAll(shm, 0o700)
+	if err := unix.Mount("tmpfs", shm, "tmpfs", 0, "size=64k"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(shm, unix.MNT_DETACH); os.RemoveAll(runMounted) })
+	os.WriteFile(filepath.Join(shm, "keep"), []byte("x"), 0o600)
+	// Run directories that name no store: only empty directories, and
+	// with a file.
+	empty, full := "/run/berth-0000000e3e3e", "/run/berth-0000000f1f1f"
+	for _, d := range []string{empty, full} {
+		os.MkdirAll(filepath.Join(d, "c", "cni"), 0o700)
+		t.Cleanup(func() { os.RemoveAll(d) })
+	}
+	os.WriteFile(filepath.Join(full, "c", "alloc"), []byte("10.0.0.2"), 0o600)
+	old := time.Now().Add(-2 * time.Hour)
+	for _, d := range []string{empty, full} {
+		os.Chtimes(d, old, old)
+	}
+	os.RemoveAll(gone)
+	os.RemoveAll(mounted)
+
+	ok(t, "--root", live, "ps") // any Open sweeps
+
+	if _, err := os.Stat(runGone); !os.IsNotExist(err) {
+		t.Errorf("run directory of the deleted store is still there: %v", err)
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Errorf("empty unnamed run directory is still there: %v", err)
+	}
+	for _, p := range []string{filepath.Join(runLive, "root"), filepath.Join(shm, "keep"), filepath.Join(full, "c", "alloc")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("sweep removed %s: %v", p, err)
+		}
+	}
+}
