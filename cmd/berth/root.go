@@ -23,7 +23,7 @@ type cli struct {
 	// layer expansion limits: flag values, else $BERTH_MAX_LAYER_SIZE and
 	// $BERTH_MAX_LAYER_RATIO (limits.go)
 	maxLayerSize, maxLayerRatio string
-	eng     *engine.Engine
+	eng                         *engine.Engine
 	// prepareStart opens the engine with a shim started ahead (run).
 	prepareStart bool
 }

@@ -252,7 +252,7 @@ func cases() []Case {
 		{Name: "f", Typeflag: tar.TypeReg, Mode: 0o755, Size: 1, Format: tar.FormatPAX, PAXRecords: map[string]string{
 			"SCHILY.xattr.security.selinux": "system_u:object_r:shadow_t:s0", "SCHILY.xattr.trusted.overlay.metacopy": "",
 			"SCHILY.xattr.security.capability": "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
-			"SCHILY.xattr.user.note": "kept"}},
+			"SCHILY.xattr.user.note":           "kept"}},
 	}, "x")
 	out = append(out, Case{Name: "pax-overlay-xattrs", Blob: xa, DiffID: Digest(xa), Check: "xattrs"})
 	dev := Tar([]*tar.Header{dir("dev/"), {Name: "dev/sda", Typeflag: tar.TypeBlock, Devmajor: 8, Devminor: 0, Mode: 0o600}})
