@@ -130,4 +130,3 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
-
