@@ -5,6 +5,7 @@
 #   make test    build, go vet, every test (unit and integration, real containers)
 #   make bench   build, the benchmark peers, bench/start/run.sh
 #   make fmt     fail if any Go file is not gofmt'ed
+#   make fuzz    each fuzz target for FUZZTIME (default 60s); make test runs their seeds
 #   make clean   remove build output
 export PATH := /usr/local/go/bin:$(PATH)
 export CGO_ENABLED := 1
@@ -17,7 +18,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all deps build run test vet bench fmt clean
+.PHONY: all deps build run test vet bench fmt fuzz clean
 
 all: build
 
@@ -47,6 +48,17 @@ vet:
 bench: build
 	@scripts/deps.sh bench
 	BERTH=$(CURDIR)/$(BIN) bench/start/run.sh
+
+# Each fuzz target for FUZZTIME; `make test` runs only their seed corpora.
+# Findings land in the package's testdata/fuzz/ and then run as seeds.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./layers:FuzzWhiteoutTarget ./layers:FuzzCheckEntry ./layers:FuzzExtract
+fuzz: deps
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t#*:}; \
+		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 fmt:
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -print0 | xargs -0 gofmt -l); \

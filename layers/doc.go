@@ -23,6 +23,16 @@
 //	                       whiteouts converted to overlayfs form (0/0 character
 //	                       devices and trusted.overlay.opaque), via a temporary
 //	                       directory renamed into place.
+//	                       Every write of layer content (snapshots, layers
+//	                       extract, the load spool) goes through the one
+//	                       unpacker (unpack.go): entries checked by
+//	                       checkEntry (entry.go: OCI whiteout names exactly,
+//	                       no traversal, links, sparse members), then made
+//	                       by *at calls beneath a directory descriptor opened
+//	                       with openat2 RESOLVE_BENEATH|NO_SYMLINKS. Each
+//	                       decompression of untrusted content is bounded by
+//	                       Limits (limits.go). layers/hostiletest is the
+//	                       corpus of hostile layers the tests run.
 //	Remove                 drops names from index.json; blobs and snapshots no
 //	                       longer reachable from any name are deleted.
 //

@@ -37,6 +37,8 @@ import (
 // kernel-side confinement is what holds if it ever does not.
 
 // resolveBeneath is how every path below an unpacker's root is resolved.
+// RESOLVE_NO_SYMLINKS refuses a symlink anywhere, the last element
+// included, with ELOOP (O_NOFOLLOW with O_DIRECTORY would say ENOTDIR).
 const resolveBeneath = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV
 
 // unpackMode says what an unpacker makes of whiteouts and device nodes.
@@ -79,7 +81,7 @@ func (u *unpacker) Close() error { return unix.Close(u.root) }
 // would) when create is set. A symlink or a non-directory on the way is
 // refused, naming the element.
 func (u *unpacker) openDir(rel string, create bool) (int, error) {
-	how := &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: resolveBeneath}
+	how := &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolveBeneath}
 	fd, err := openat2(u.root, rel, how)
 	if err == nil || !create || !errors.Is(err, unix.ENOENT) {
 		return fd, dirError(rel, err)
@@ -211,7 +213,7 @@ func (u *unpacker) create(pfd int, base string, hdr *tar.Header, r io.Reader) er
 		if err := unix.Mkdirat(pfd, base, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 			return err
 		}
-		fd, err := openat2(pfd, base, &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: resolveBeneath})
+		fd, err := openat2(pfd, base, &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolveBeneath})
 		if err != nil {
 			return err
 		}
@@ -331,7 +333,7 @@ func removeAt(dfd int, base string) error {
 	if !errors.Is(err, unix.EISDIR) {
 		return err
 	}
-	fd, err := openat2(dfd, base, &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: resolveBeneath})
+	fd, err := openat2(dfd, base, &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolveBeneath})
 	if err != nil {
 		return err
 	}
