@@ -16,6 +16,7 @@ type CreateOptions struct {
 	WorkingDir string
 	User       string
 	Hostname   string
+	StopSignal string // replaces the image's STOPSIGNAL when set
 	Tty        bool
 	OpenStdin  bool
 	Labels     map[string]string
@@ -46,6 +47,7 @@ type HostConfig struct {
 	Init           bool          `json:"Init"`           // tini as PID 1
 	ReadonlyRootfs bool          `json:"ReadonlyRootfs"` // --read-only
 	GroupAdd       []string      `json:"GroupAdd"`       // supplementary groups, names or GIDs
+	Ulimits        []Ulimit      `json:"Ulimits"`        // --ulimit
 
 	// storage
 	Binds       []string          `json:"Binds"`       // -v

@@ -20,7 +20,7 @@ func newRunCmd(c *cli) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := f.options(cmd.Flags(), args)
 			if err != nil {
-				return exitError{code: 125, msg: err.Error()}
+				return exitError{code: 125, msg: oneLine(err)}
 			}
 			if !detach {
 				if err := checkTTY(f.interactive, f.tty); err != nil {
@@ -47,7 +47,7 @@ func newRunCmd(c *cli) *cobra.Command {
 			streams, restore := terminalStreams(f.interactive, f.tty)
 			streams.DetachKeys, err = parseDetachKeys(detachKeys)
 			if err != nil {
-				return exitError{code: 125, msg: err.Error()}
+				return exitError{code: 125, msg: oneLine(err)}
 			}
 			if !f.tty {
 				stop := proxySignals(ctx, e, id)
