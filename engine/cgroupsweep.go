@@ -145,12 +145,30 @@ func (e *Engine) containerDown(id string) bool {
 	return true
 }
 
-// sweepCgroups removes leaked cgroups of containers that do not exist or
-// are down. Called with the store lock held.
+// cgroupLeaked says whether a berth/<id> cgroup belongs to nothing: its
+// container is down in this store, or it is in no store at all. The
+// berth/ parent is shared by every store on the host, so an ID this store
+// does not know may be another store's: it is that store's while any run
+// directory (/run/berth*, the default place) holds state of it.
+func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
+	if known[id] {
+		return e.containerDown(id)
+	}
+	for _, pattern := range []string{"/run/berth*/c/" + id, "/run/berth*/runc/" + id, filepath.Join(e.runRoot, "c", id)} {
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sweepCgroups removes leaked cgroups. Called with the store lock held.
 func (e *Engine) sweepCgroups(known map[string]bool) {
 	for _, c := range berthCgroups() {
-		if !known[c.id] || e.containerDown(c.id) {
+		if e.cgroupLeaked(c.id, known) {
 			removeCgroup(c.path)
 		}
 	}
 }
+
+func syscallKill(pid int) { unix.Kill(pid, unix.SIGKILL) }

@@ -67,7 +67,7 @@ func newSystemCmd(c *cli) *cobra.Command {
 		},
 	}
 	df.Flags().BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
-	cmd.AddCommand(df)
+	cmd.AddCommand(df, newSystemCheckCmd(c))
 	return cmd
 }
 
