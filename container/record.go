@@ -66,6 +66,7 @@ type HostConfig struct {
 	Init            bool                     `json:"Init"`
 	ReadonlyRootfs  bool                     `json:"ReadonlyRootfs"`
 	GroupAdd        []string                 `json:"GroupAdd"`
+	Ulimits         []Ulimit                 `json:"Ulimits,omitempty"`
 	Binds           []string                 `json:"Binds"`
 	Mounts          []Mount                  `json:"Mounts"`
 	Tmpfs           map[string]string        `json:"Tmpfs"`
@@ -84,7 +85,6 @@ type HostConfig struct {
 	MemoryReservation int64             `json:"MemoryReservation,omitempty"`
 	OomKillDisable    bool              `json:"OomKillDisable,omitempty"`
 	ShmSize           int64             `json:"ShmSize,omitempty"`
-	Ulimits           []Ulimit          `json:"Ulimits,omitempty"`
 	Sysctls           map[string]string `json:"Sysctls,omitempty"`
 	Devices           []DeviceMapping   `json:"Devices,omitempty"`
 	LogConfig         *LogConfig        `json:"LogConfig,omitempty"`

@@ -21,6 +21,9 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if opts.Image == "" {
 		return "", fmt.Errorf("no image given: %w", errdefs.ErrInvalid)
 	}
+	if err := validateCreate(&opts); err != nil {
+		return "", err
+	}
 	if err := e.resolveNamespaceModes(&opts); err != nil {
 		return "", err
 	}
@@ -29,12 +32,6 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	}
 	if err := checkGroupAdd(opts.Host.GroupAdd); err != nil {
 		return "", fmt.Errorf("%v: %w", err, errdefs.ErrInvalid)
-	}
-	if opts.Host.Memory < 0 || opts.Host.NanoCPUs < 0 || opts.Host.PidsLimit < 0 {
-		return "", fmt.Errorf("limits must not be negative: %w", errdefs.ErrInvalid)
-	}
-	if opts.Host.Memory > 0 && opts.Host.Memory < 6<<20 {
-		return "", fmt.Errorf("minimum memory limit allowed is 6MB: %w", errdefs.ErrInvalid)
 	}
 	if _, err := capabilities(opts.Host.CapAdd, opts.Host.CapDrop, false); err != nil {
 		return "", err

@@ -85,17 +85,24 @@ func Open(opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	if opts.PrepareStart {
-		// Started on another thread: the fork and exec overlap Open too.
-		e.prepared = make(chan *preparedShim, 1)
-		go func() { e.prepared <- e.prepareShim() }()
-	}
 	// The run directory lives in /run: without its mark, the host has
 	// booted since the store was last opened.
 	bootMark := filepath.Join(e.runRoot, "booted")
 	_, err = os.Stat(bootMark)
 	booted := os.IsNotExist(err)
-	for _, d := range []string{root, e.containersDir(), e.namesDir(), e.runRoot, e.stateRoot(), e.sockDir()} {
+	// Before anything is read or written: whose store is this (storedir.go)?
+	if err := secureDir(root, true); err != nil {
+		return nil, fmt.Errorf("store %s: %w", root, err)
+	}
+	if err := secureDir(e.runRoot, true); err != nil {
+		return nil, fmt.Errorf("run directory %s: %w", e.runRoot, err)
+	}
+	if opts.PrepareStart {
+		// Started on another thread: the fork and exec overlap Open too.
+		e.prepared = make(chan *preparedShim, 1)
+		go func() { e.prepared <- e.prepareShim() }()
+	}
+	for _, d := range []string{e.containersDir(), e.namesDir(), e.stateRoot(), e.sockDir()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("creating store: %w", err)
 		}

@@ -31,19 +31,26 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, s Streams)
 	if len(o.Cmd) == 0 {
 		return 0, fmt.Errorf("exec: no command given: %w", errdefs.ErrInvalid)
 	}
-	c, err := e.libcontainer(r)
-	if err != nil {
-		return 0, err
-	}
 	rootfs := filepath.Join(e.runDir(r.ID), "merged")
 	ps, err := processSpec(rootfs, o.Cmd, mergeEnv(r.Config.Env, o.Env, o.Tty),
 		firstNonEmpty(o.User, r.Config.User), firstNonEmpty(o.WorkingDir, r.Config.WorkingDir), o.Tty)
 	if err != nil {
 		return 0, err
 	}
-	proc := &libcontainer.Process{Args: ps.Args, Env: ps.Env, Cwd: ps.Cwd, UID: int(ps.User.UID), GID: int(ps.User.GID)}
+	proc := &libcontainer.Process{Args: ps.Args, Env: ps.Env, Cwd: ps.Cwd, UID: int(ps.User.UID), GID: int(ps.User.GID),
+		Rlimits: processRlimits(r.Host.Ulimits)}
 	for _, g := range ps.User.AdditionalGids {
 		proc.AdditionalGroups = append(proc.AdditionalGroups, int(g))
+	}
+	var c *libcontainer.Container
+	if o.Privileged {
+		var done func()
+		if c, done, err = e.privilegedExec(r, proc); err != nil {
+			return 0, err
+		}
+		defer done()
+	} else if c, err = e.libcontainer(r); err != nil {
+		return 0, err
 	}
 	if o.Detach {
 		return 0, e.runExec(c, r, proc)

@@ -166,6 +166,11 @@ func parseBind(s string) (MountPoint, error) {
 		return MountPoint{}, fmt.Errorf("invalid volume specification %q: %s: %w", s, why, errdefs.ErrInvalid)
 	}
 	parts := strings.Split(s, ":")
+	for _, p := range parts {
+		if p == "" {
+			return bad("empty section between colons")
+		}
+	}
 	var src, dst, opts string
 	switch len(parts) {
 	case 1:

@@ -75,6 +75,8 @@ func (e *Engine) reconcile(booted bool) error {
 				}
 			}
 		}
+		// Cgroups of shims killed during start (cgroupsweep.go).
+		e.sweepCgroups(known)
 		// Leftovers of interrupted creates and removes.
 		if entries, err := os.ReadDir(e.containersDir()); err == nil {
 			for _, ent := range entries {
@@ -136,7 +138,12 @@ func (e *Engine) reconcileOne(id string) bool {
 		return false
 	}
 	if st.ShimPid == 0 {
-		e.unmarkLive(id) // a shim that died before it recorded itself
+		// A shim that died before it recorded itself, during start: what
+		// it made is nobody's (libcontainer state, mounts).
+		e.unmarkLive(id)
+		destroyStale(e.stateRoot(), id)
+		unmount(filepath.Join(e.runDir(id), "merged"))
+		unmount(e.shmDir(id))
 		return false
 	}
 	defer e.unmarkLive(id)

@@ -9,63 +9,12 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer/devices"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/berthdev/berth/internal/errdefs"
 )
 
 // defaultShmSize is docker's /dev/shm size.
 const defaultShmSize = 64 << 20
-
-// rlimitNames are --ulimit's names and the rlimit each sets.
-var rlimitNames = map[string]struct {
-	spec string
-	res  int
-}{
-	"core": {"RLIMIT_CORE", unix.RLIMIT_CORE}, "cpu": {"RLIMIT_CPU", unix.RLIMIT_CPU},
-	"data": {"RLIMIT_DATA", unix.RLIMIT_DATA}, "fsize": {"RLIMIT_FSIZE", unix.RLIMIT_FSIZE},
-	"locks": {"RLIMIT_LOCKS", unix.RLIMIT_LOCKS}, "memlock": {"RLIMIT_MEMLOCK", unix.RLIMIT_MEMLOCK},
-	"msgqueue": {"RLIMIT_MSGQUEUE", unix.RLIMIT_MSGQUEUE}, "nice": {"RLIMIT_NICE", unix.RLIMIT_NICE},
-	"nofile": {"RLIMIT_NOFILE", unix.RLIMIT_NOFILE}, "nproc": {"RLIMIT_NPROC", unix.RLIMIT_NPROC},
-	"rss": {"RLIMIT_RSS", unix.RLIMIT_RSS}, "rtprio": {"RLIMIT_RTPRIO", unix.RLIMIT_RTPRIO},
-	"rttime": {"RLIMIT_RTTIME", unix.RLIMIT_RTTIME}, "sigpending": {"RLIMIT_SIGPENDING", unix.RLIMIT_SIGPENDING},
-	"stack": {"RLIMIT_STACK", unix.RLIMIT_STACK},
-}
-
-// rlimitTypes maps the spec's rlimit names to their numbers.
-var rlimitTypes = func() map[string]int {
-	m := map[string]int{}
-	for _, r := range rlimitNames {
-		m[r.spec] = r.res
-	}
-	return m
-}()
-
-// ParseUlimit is docker's --ulimit NAME=SOFT[:HARD] (-1 is unlimited).
-func ParseUlimit(v string) (Ulimit, error) {
-	name, limits, ok := strings.Cut(v, "=")
-	if !ok {
-		return Ulimit{}, fmt.Errorf("invalid ulimit argument %q: want NAME=SOFT[:HARD]: %w", v, errdefs.ErrInvalid)
-	}
-	if _, known := rlimitNames[name]; !known {
-		return Ulimit{}, fmt.Errorf("invalid ulimit type %q: %w", name, errdefs.ErrInvalid)
-	}
-	softS, hardS, hasHard := strings.Cut(limits, ":")
-	soft, err := strconv.ParseInt(softS, 10, 64)
-	if err != nil || soft < -1 {
-		return Ulimit{}, fmt.Errorf("invalid ulimit soft value %q: %w", softS, errdefs.ErrInvalid)
-	}
-	hard := soft
-	if hasHard {
-		if hard, err = strconv.ParseInt(hardS, 10, 64); err != nil || hard < -1 {
-			return Ulimit{}, fmt.Errorf("invalid ulimit hard value %q: %w", hardS, errdefs.ErrInvalid)
-		}
-	}
-	if hard != -1 && (soft == -1 || soft > hard) {
-		return Ulimit{}, fmt.Errorf("ulimit soft limit must be less than or equal to hard limit: %s: %w", v, errdefs.ErrInvalid)
-	}
-	return Ulimit{Name: name, Soft: soft, Hard: hard}, nil
-}
 
 // ParseDevice is docker's --device HOST[:CONTAINER[:PERMISSIONS]].
 func ParseDevice(v string) (DeviceMapping, error) {
@@ -159,14 +108,6 @@ func validateResources(h HostConfig) error {
 	if h.ShmSize < 0 {
 		return fmt.Errorf("--shm-size can not be less than 0: %w", errdefs.ErrInvalid)
 	}
-	for _, u := range h.Ulimits {
-		var lim unix.Rlimit
-		if err := unix.Getrlimit(rlimitNames[u.Name].res, &lim); err == nil && lim.Max != unix.RLIM_INFINITY {
-			if u.Hard == -1 || uint64(u.Hard) > lim.Max {
-				return fmt.Errorf("--ulimit %s=%d:%d: above this host's hard limit %d, which berth cannot raise: %w", u.Name, u.Soft, u.Hard, lim.Max, errdefs.ErrInvalid)
-			}
-		}
-	}
 	for k := range h.Sysctls {
 		if err := namespacedSysctl(k, h); err != nil {
 			return err
@@ -226,10 +167,6 @@ func specResources(s *specs.Spec, h HostConfig) error {
 			t := true
 			res.Memory.DisableOOMKiller = &t
 		}
-	}
-	for _, u := range h.Ulimits {
-		s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{Type: rlimitNames[u.Name].spec,
-			Soft: uint64(u.Soft), Hard: uint64(u.Hard)})
 	}
 	if len(h.Sysctls) > 0 {
 		if s.Linux.Sysctl == nil {

@@ -74,7 +74,7 @@ func (s *shim) newProcess(p *specs.Process) (*libcontainer.Process, error) {
 	proc := &libcontainer.Process{
 		Args: p.Args, Env: p.Env, Cwd: p.Cwd,
 		UID: int(p.User.UID), GID: int(p.User.GID),
-		Init: true,
+		Init: true, Rlimits: processRlimits(r.Host.Ulimits),
 	}
 	for _, g := range p.User.AdditionalGids {
 		proc.AdditionalGroups = append(proc.AdditionalGroups, int(g))

@@ -14,6 +14,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer/devices"
 	"github.com/opencontainers/runc/libcontainer/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/berthdev/berth/internal/errdefs"
 )
@@ -73,7 +74,7 @@ func parseSecurityOpts(opts []string) (securityOpts, error) {
 func capabilities(add, drop []string, privileged bool) ([]string, error) {
 	all := allCaps()
 	if privileged {
-		return all, nil
+		return privilegedCaps(), nil
 	}
 	norm := func(c string) (string, error) {
 		c = strings.ToUpper(c)
@@ -143,6 +144,9 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 	}
 	proc.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
 	proc.NoNewPrivileges = so.noNewPrivileges
+	for _, u := range h.Ulimits { // for oci-spec; the shim hands them to libcontainer (processRlimits)
+		proc.Rlimits = append(proc.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_" + strings.ToUpper(u.Name), Soft: rlim(u.Soft), Hard: rlim(u.Hard)})
+	}
 	const noexec = "noexec"
 	s := &specs.Spec{
 		Version:  specs.Version,
@@ -265,16 +269,15 @@ func libcontainerConfig(id string, s *specs.Spec) (*configs.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: runtime config: %w", id[:12], err)
 	}
-	// runc's CLI copies the process's rlimits itself; on the config they
-	// reach the container's init and every exec.
-	for _, rl := range s.Process.Rlimits {
-		t, ok := rlimitTypes[rl.Type]
-		if !ok {
-			return nil, fmt.Errorf("container %s: rlimit %s: %w", id[:12], rl.Type, errdefs.ErrInvalid)
-		}
-		cfg.Rlimits = append(cfg.Rlimits, configs.Rlimit{Type: t, Soft: rl.Soft, Hard: rl.Hard})
-	}
 	return cfg, nil
+}
+
+// rlim is a --ulimit value for the spec: -1 is unlimited.
+func rlim(v int64) uint64 {
+	if v < 0 {
+		return unix.RLIM_INFINITY
+	}
+	return uint64(v)
 }
 
 func allCaps() []string {

@@ -16,6 +16,7 @@ type CreateOptions struct {
 	WorkingDir string
 	User       string
 	Hostname   string
+	StopSignal string // replaces the image's STOPSIGNAL when set
 	Tty        bool
 	OpenStdin  bool
 	Labels     map[string]string
@@ -24,8 +25,6 @@ type CreateOptions struct {
 	NetworkAliases []string
 	// ExposedPorts are --expose: "80", "53/udp", "8000-8010".
 	ExposedPorts []string
-	// StopSignal (--stop-signal) replaces the image's STOPSIGNAL.
-	StopSignal string
 	// StopTimeout (--stop-timeout) is the seconds stop waits before
 	// SIGKILL; nil is docker's 10, -1 waits for ever.
 	StopTimeout *int
@@ -56,6 +55,7 @@ type HostConfig struct {
 	Init           bool          `json:"Init"`           // tini as PID 1
 	ReadonlyRootfs bool          `json:"ReadonlyRootfs"` // --read-only
 	GroupAdd       []string      `json:"GroupAdd"`       // supplementary groups, names or GIDs
+	Ulimits        []Ulimit      `json:"Ulimits"`        // --ulimit
 
 	// storage
 	Binds       []string          `json:"Binds"`       // -v
@@ -79,18 +79,10 @@ type HostConfig struct {
 	MemoryReservation int64             `json:"MemoryReservation"` // soft limit, bytes
 	OomKillDisable    bool              `json:"OomKillDisable"`
 	ShmSize           int64             `json:"ShmSize"` // /dev/shm's size; 0 = docker's 64 MiB
-	Ulimits           []Ulimit          `json:"Ulimits"`
 	Sysctls           map[string]string `json:"Sysctls"`
 	Devices           []DeviceMapping   `json:"Devices"`
 
 	LogConfig LogConfig `json:"LogConfig"` // --log-driver, --log-opt
-}
-
-// Ulimit is one --ulimit NAME=SOFT[:HARD].
-type Ulimit struct {
-	Name string `json:"Name"`
-	Soft int64  `json:"Soft"`
-	Hard int64  `json:"Hard"`
 }
 
 // DeviceMapping is one --device HOST[:CONTAINER[:PERMISSIONS]].

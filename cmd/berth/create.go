@@ -19,7 +19,7 @@ func newCreateCmd(c *cli) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := f.options(cmd.Flags(), args)
 			if err != nil {
-				return exitError{code: 125, msg: err.Error()}
+				return exitError{code: 125, msg: oneLine(err)}
 			}
 			e, err := c.engine()
 			if err != nil {

@@ -23,7 +23,7 @@ func newRunCmd(c *cli) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := f.options(cmd.Flags(), args)
 			if err != nil {
-				return exitError{code: 125, msg: err.Error()}
+				return exitError{code: 125, msg: oneLine(err)}
 			}
 			if detach && len(attach) > 0 {
 				return exitError{code: 125, msg: "conflicting options: cannot specify both --attach and --detach"}
@@ -67,7 +67,7 @@ func newRunCmd(c *cli) *cobra.Command {
 			}
 			streams.DetachKeys, err = parseDetachKeys(detachKeys)
 			if err != nil {
-				return exitError{code: 125, msg: err.Error()}
+				return exitError{code: 125, msg: oneLine(err)}
 			}
 			if !f.tty {
 				stop := proxySignals(ctx, e, id)

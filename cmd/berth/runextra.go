@@ -17,7 +17,6 @@ import (
 // resource options.
 type extraFlags struct {
 	expose      []string
-	stopSignal  string
 	stopTimeout int
 	cidfile     string
 
@@ -26,14 +25,13 @@ type extraFlags struct {
 	cpusetCpus, cpusetMems             string
 	memoryReservation, shmSize         string
 	oomKillDisable                     bool
-	ulimits, sysctls, devices          []string
+	sysctls, devices                   []string
 	logDriver                          string
 	logOpts                            []string
 }
 
 func (x *extraFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&x.expose, "expose", nil, "Expose a port or a range of ports")
-	fs.StringVar(&x.stopSignal, "stop-signal", "", "Signal to stop the container")
 	fs.IntVar(&x.stopTimeout, "stop-timeout", 0, "Timeout (in seconds) to stop a container")
 	fs.StringVar(&x.cidfile, "cidfile", "", "Write the container ID to the file")
 	fs.StringArrayVar(&x.addHost, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
@@ -46,7 +44,6 @@ func (x *extraFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&x.memoryReservation, "memory-reservation", "", "Memory soft limit")
 	fs.StringVar(&x.shmSize, "shm-size", "", "Size of /dev/shm")
 	fs.BoolVar(&x.oomKillDisable, "oom-kill-disable", false, "Disable OOM Killer")
-	fs.StringArrayVar(&x.ulimits, "ulimit", nil, "Ulimit options")
 	fs.StringArrayVar(&x.sysctls, "sysctl", nil, "Sysctl options")
 	fs.StringArrayVar(&x.devices, "device", nil, "Add a host device to the container")
 	fs.StringVar(&x.logDriver, "log-driver", "", "Logging driver for the container (json-file, local, none)")
@@ -54,7 +51,7 @@ func (x *extraFlags) register(fs *pflag.FlagSet) {
 }
 
 func (x *extraFlags) apply(fs *pflag.FlagSet, o *engine.CreateOptions) error {
-	o.ExposedPorts, o.StopSignal = x.expose, x.stopSignal
+	o.ExposedPorts = x.expose
 	if fs.Changed("stop-timeout") {
 		t := x.stopTimeout
 		o.StopTimeout = &t
@@ -74,13 +71,6 @@ func (x *extraFlags) apply(fs *pflag.FlagSet, o *engine.CreateOptions) error {
 			return fmt.Errorf("invalid argument %q for %q flag: %v", b.v, b.flag, err)
 		}
 		*b.dst = n
-	}
-	for _, u := range x.ulimits {
-		ul, err := engine.ParseUlimit(u)
-		if err != nil {
-			return err
-		}
-		h.Ulimits = append(h.Ulimits, ul)
 	}
 	for _, sc := range x.sysctls {
 		k, v, ok := strings.Cut(sc, "=")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -16,7 +17,8 @@ import (
 // createFlags are the flags `create` and `run` share, with docker's names.
 type createFlags struct {
 	name, entrypoint, workdir, user, hostname, network string
-	pid, ipc, uts, restart                             string
+	pid, ipc, uts, restart, stopSignal                 string
+	ulimits                                            []string
 	groupAdd                                           []string
 	volumes, mounts, tmpfs, volumesFrom                []string
 	publish, links, aliases                            []string
@@ -59,6 +61,8 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.tty, "tty", "t", false, "Allocate a pseudo-TTY")
 	fs.BoolVar(&f.rm, "rm", false, "Automatically remove the container when it exits")
 	fs.BoolVar(&f.privileged, "privileged", false, "Give extended privileges to this container")
+	fs.StringVar(&f.stopSignal, "stop-signal", "", "Signal to stop the container")
+	fs.StringArrayVar(&f.ulimits, "ulimit", nil, "Ulimit options (NAME=SOFT[:HARD])")
 	fs.StringVar(&f.restart, "restart", "no", "Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)")
 	fs.BoolVar(&f.init, "init", false, "Run an init inside the container that forwards signals and reaps processes")
 	fs.BoolVar(&f.readOnly, "read-only", false, "Mount the container's root filesystem as read only")
@@ -140,14 +144,25 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 	}
 	if f.cpus != "" {
 		c, err := strconv.ParseFloat(f.cpus, 64)
-		if err != nil || c < 0 {
+		if err != nil || c < 0 || math.IsNaN(c) || math.IsInf(c, 0) {
 			return o, fmt.Errorf("invalid argument %q for \"--cpus\" flag: not a positive number", f.cpus)
 		}
 		o.Host.NanoCPUs = int64(c * 1e9)
 	}
-	if f.pidsLimit > 0 {
+	switch {
+	case f.pidsLimit > 0:
 		o.Host.PidsLimit = f.pidsLimit
+	case f.pidsLimit < -1:
+		return o, fmt.Errorf("invalid argument \"%d\" for \"--pids-limit\" flag: use -1 or 0 for unlimited", f.pidsLimit)
 	}
+	for _, u := range f.ulimits {
+		ul, err := engine.ParseUlimit(u)
+		if err != nil {
+			return o, err
+		}
+		o.Host.Ulimits = append(o.Host.Ulimits, ul)
+	}
+	o.StopSignal = f.stopSignal
 	for _, file := range f.envFile {
 		env, err := readEnvFile(file)
 		if err != nil {
@@ -162,6 +177,9 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 		o.Labels = map[string]string{}
 		for _, l := range f.labels {
 			k, v, _ := strings.Cut(l, "=")
+			if strings.TrimSpace(k) == "" {
+				return o, fmt.Errorf("invalid label %q: empty name", l)
+			}
 			o.Labels[k] = v
 		}
 	}

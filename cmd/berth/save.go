@@ -3,11 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/berthdev/berth/internal/atomicfile"
 )
 
 func init() { commands = append(commands, newSaveCmd) }
@@ -29,38 +30,20 @@ func newSaveCmd(c *cli) *cobra.Command {
 			if output == "" {
 				return e.Save(os.Stdout, args, format)
 			}
-			// Written beside the target and renamed: a failed save leaves no
-			// half archive behind.
-			f, err := os.CreateTemp(dirOf(output), ".berth-save-*")
+			// Written as an unnamed file beside the target and linked in
+			// when complete: a failed or killed save leaves nothing.
+			f, err := atomicfile.CreateBeside(output, 0o644)
 			if err != nil {
 				return fmt.Errorf("failed to save image: %w", err)
 			}
-			defer os.Remove(f.Name())
-			if err := writeClose(f, func(w io.Writer) error { return e.Save(w, args, format) }); err != nil {
+			if err := e.Save(f, args, format); err != nil {
+				f.Abort()
 				return err
 			}
-			f.Chmod(0o644)
-			return os.Rename(f.Name(), output)
+			return f.Commit()
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")
 	cmd.Flags().StringVar(&format, "format", "docker-archive", "Archive format: docker-archive or oci-archive")
 	return cmd
-}
-
-func writeClose(f *os.File, fill func(io.Writer) error) error {
-	err := fill(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func dirOf(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[:i+1]
-		}
-	}
-	return "."
 }

@@ -70,7 +70,7 @@ func newSystemCmd(c *cli) *cobra.Command {
 	}
 	df.Flags().BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
 	df.Flags().StringVar(&format, "format", "", "Format output using a custom template, or json")
-	cmd.AddCommand(df, newSystemPruneCmd(c))
+	cmd.AddCommand(df, newSystemPruneCmd(c), newSystemCheckCmd(c))
 	return cmd
 }
 

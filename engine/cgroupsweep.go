@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/internal/lockfile"
+)
+
+// Leaked cgroups. A container's cgroup is the relative path berth/<id>
+// (spec.go), made by libcontainer under the cgroup of the shim that
+// started it, in every hierarchy (cgroup v1) or in the one (v2). A shim
+// killed during start leaves those directories with no libcontainer state
+// that names them; reconcile finds them here and removes the ones whose
+// container no longer exists or does not run.
+
+// cgroupDir is one berth/<id> cgroup directory.
+type cgroupDir struct{ id, path string }
+
+// berthCgroups lists berth/<id> directories under this process's cgroup
+// and its ancestors in every mounted hierarchy: where shims started by
+// berth commands (which inherit the caller's cgroup) put them.
+func berthCgroups() []cgroupDir {
+	var own []string
+	if f, err := os.Open("/proc/self/cgroup"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if parts := strings.SplitN(sc.Text(), ":", 3); len(parts) == 3 {
+				for p := parts[2]; ; p = filepath.Dir(p) {
+					own = append(own, p)
+					if p == "/" || p == "." {
+						break
+					}
+				}
+			}
+		}
+		f.Close()
+	}
+	var out []cgroupDir
+	seen := map[string]bool{}
+	for _, m := range cgroupMounts() {
+		for _, p := range own {
+			dir := filepath.Join(m, p, "berth")
+			if seen[dir] {
+				continue
+			}
+			seen[dir] = true
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				continue
+			}
+			for _, ent := range entries {
+				if ent.IsDir() && isID(ent.Name()) {
+					out = append(out, cgroupDir{ent.Name(), filepath.Join(dir, ent.Name())})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cgroupMounts are the mount points of cgroup and cgroup2 filesystems.
+func cgroupMounts() []string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		for i, fld := range fields {
+			if fld == "-" && i+1 < len(fields) && (fields[i+1] == "cgroup" || fields[i+1] == "cgroup2") && len(fields) > 4 {
+				out = append(out, unescapeMount(fields[4]))
+			}
+		}
+	}
+	return out
+}
+
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// removeCgroup kills what is left in a dead container's cgroup and removes
+// the directory; the kernel refuses rmdir until the killed are gone.
+func removeCgroup(dir string) error {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err == nil {
+			for _, f := range strings.Fields(string(data)) {
+				if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+					unix.Kill(pid, unix.SIGKILL)
+				}
+			}
+		}
+		err := unix.Rmdir(dir)
+		if err == nil || os.IsNotExist(err) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// containerDown reports whether a container that exists neither runs nor
+// is being started: its state says it is not running and no shim holds
+// its lock.
+func (e *Engine) containerDown(id string) bool {
+	st, err := e.loadState(id)
+	if err != nil || st.running() || shimAlive(st) {
+		return false
+	}
+	if _, err := os.Stat(e.runDir(id)); os.IsNotExist(err) {
+		return true // never started, or cleaned up after: no shim
+	}
+	l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0)
+	if err != nil {
+		return false
+	}
+	l.Unlock()
+	return true
+}
+
+// cgroupLeaked says whether a berth/<id> cgroup belongs to nothing: its
+// container is down in this store, or it is in no store at all. The
+// berth/ parent is shared by every store on the host, so an ID this store
+// does not know may be another store's: it is that store's while any run
+// directory (/run/berth*, the default place) holds state of it.
+func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
+	if known[id] {
+		return e.containerDown(id)
+	}
+	for _, pattern := range []string{"/run/berth*/c/" + id, "/run/berth*/runc/" + id, filepath.Join(e.runRoot, "c", id)} {
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sweepCgroups removes leaked cgroups. Called with the store lock held.
+func (e *Engine) sweepCgroups(known map[string]bool) {
+	for _, c := range berthCgroups() {
+		if e.cgroupLeaked(c.id, known) {
+			removeCgroup(c.path)
+		}
+	}
+}
+
+func syscallKill(pid int) { unix.Kill(pid, unix.SIGKILL) }

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/internal/errdefs"
+)
+
+// Store ownership. Root's berth follows what the store says: a container
+// record names host paths to bind-mount, a snapshot is an overlay lower
+// directory. A store that another user could write, or could have made
+// before root did (a directory under /tmp), would let that user choose
+// what root mounts. So the store and the run directory, and every
+// directory above them up to /, must belong to root; none may be writable
+// by group or others, except an ancestor with the sticky bit (as /tmp),
+// where others can add entries but not rename or remove root's.
+//
+// The walk opens each component with O_PATH|O_NOFOLLOW relative to its
+// checked parent and fstats the descriptor, so what is checked is what the
+// next step opens; a symbolic link is followed only when root owns it. Once
+// every ancestor is root's and closed to others, nobody else can swap a
+// component afterwards, so later path-based opens reach the same
+// directories.
+
+// secureDir checks dir and its ancestors and, when create is set, makes
+// missing components (mode 0700, root's).
+func secureDir(dir string, create bool) error {
+	if !filepath.IsAbs(dir) {
+		return fmt.Errorf("directory %s: not an absolute path: %w", dir, errdefs.ErrInvalid)
+	}
+	fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer func() { unix.Close(fd) }()
+	if err := checkDirFd(fd, "/", false); err != nil {
+		return err
+	}
+	todo := splitPath(dir)
+	cur := "/"
+	for hops := 0; len(todo) > 0; {
+		name := todo[0]
+		todo = todo[1:]
+		if name == "." {
+			continue
+		}
+		if name == ".." {
+			// Lexically: cur is a checked chain from /, so its parent is
+			// too; reopen it from the root.
+			cur = filepath.Dir(cur)
+			todo = append(splitPath(cur), todo...)
+			cur = "/"
+			nfd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			unix.Close(fd)
+			fd = nfd
+			continue
+		}
+		path := filepath.Join(cur, name)
+		last := len(todo) == 0
+		nfd, err := unix.Openat(fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if errors.Is(err, unix.ENOENT) && create {
+			if err := unix.Mkdirat(fd, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+				return fmt.Errorf("creating %s: %w", path, err)
+			}
+			nfd, err = unix.Openat(fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		}
+		if err != nil {
+			return fmt.Errorf("directory %s: %w", path, err)
+		}
+		var st unix.Stat_t
+		if err := unix.Fstat(nfd, &st); err != nil {
+			unix.Close(nfd)
+			return fmt.Errorf("directory %s: %w", path, err)
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			// Its directory is checked; the link must be root's too.
+			target, err := readlinkFd(nfd)
+			unix.Close(nfd)
+			if err != nil {
+				return fmt.Errorf("directory %s: %w", path, err)
+			}
+			if st.Uid != uint32(os.Geteuid()) {
+				return fmt.Errorf("directory %s: a symbolic link owned by uid %d, not root: %w", path, st.Uid, errdefs.ErrPermission)
+			}
+			if hops++; hops > 40 {
+				return fmt.Errorf("directory %s: too many symbolic links: %w", path, errdefs.ErrInvalid)
+			}
+			if filepath.IsAbs(target) {
+				todo = append(splitPath(target), todo...)
+				cur = "/"
+				rfd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+				if err != nil {
+					return err
+				}
+				unix.Close(fd)
+				fd = rfd
+			} else {
+				todo = append(splitPath(target), todo...)
+			}
+			continue
+		}
+		unix.Close(fd)
+		fd = nfd
+		cur = path
+		if err := checkStat(&st, cur, last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDirFd checks an open directory as checkStat does.
+func checkDirFd(fd int, path string, last bool) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("directory %s: %w", path, err)
+	}
+	return checkStat(&st, path, last)
+}
+
+// checkStat: a directory, owned by root, not writable by group or others;
+// an ancestor (not last) may be writable by them when it is sticky.
+func checkStat(st *unix.Stat_t, path string, last bool) error {
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("directory %s: not a directory: %w", path, errdefs.ErrInvalid)
+	}
+	if st.Uid != uint32(os.Geteuid()) {
+		return fmt.Errorf("directory %s is owned by uid %d, not root; refusing a store another user could have written: %w", path, st.Uid, errdefs.ErrPermission)
+	}
+	if st.Mode&0o022 != 0 && (last || st.Mode&unix.S_ISVTX == 0) {
+		return fmt.Errorf("directory %s is writable by group or others (mode %04o); refusing a store another user could write: %w", path, st.Mode&0o7777, errdefs.ErrPermission)
+	}
+	return nil
+}
+
+func readlinkFd(fd int) (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(fd, "", buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+func splitPath(p string) []string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
