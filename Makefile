@@ -4,6 +4,7 @@
 #   make run     build, then scripts/demo.sh (default store, busybox image)
 #   make test    build, go vet, every test (unit and integration, real containers)
 #   make bench   build, the benchmark peers, bench/start/run.sh
+#   make mutate  mutation testing of the data paths (gremlins; slow, not in test)
 #   make fmt     fail if any Go file is not gofmt'ed
 #   make clean   remove build output
 export PATH := /usr/local/go/bin:$(PATH)
@@ -13,7 +14,7 @@ GO   ?= go
 TAGS := seccomp
 BIN  := bin/berth
 
-.PHONY: all deps build run test vet bench fmt clean
+.PHONY: all deps build run test vet bench mutate fmt clean
 
 all: build
 
@@ -43,6 +44,12 @@ vet:
 bench: build
 	@scripts/deps.sh bench
 	BERTH=$(CURDIR)/$(BIN) bench/start/run.sh
+
+# Mutation score of the security and data paths; scripts/mutate.sh says how
+# to widen it (--all, or packages and files) and lists the equivalent mutants.
+mutate: build
+	@scripts/deps.sh mutate
+	BERTH_BINARY=$(CURDIR)/$(BIN) scripts/mutate.sh $(MUTATE_ARGS)
 
 fmt:
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -print0 | xargs -0 gofmt -l); \
