@@ -39,14 +39,17 @@ func ParseSignal(s string) (unix.Signal, error) {
 // shimAlive reports whether the container's shim is still running.
 func shimAlive(st *state) bool { return inspect.Alive(st.ShimPid, st.ShimStart) }
 
-// Wait blocks until the container is not running and returns its exit code.
+// Wait blocks until the container is not running, or until it exits
+// once even if its restart policy starts it again (docker's wait), and
+// returns that exit code.
 func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	r, err := e.resolve(ref)
 	if err != nil {
 		return 0, err
 	}
 	lockPath := filepath.Join(e.runDir(r.ID), "shim.lock")
-	for {
+	var since time.Time // the exit recorded when the wait began
+	for first := true; ; first = false {
 		st, err := e.loadState(r.ID)
 		if isNotExist(err) {
 			return 0, fmt.Errorf("container %s: removed while waiting: %w", r.Name, errdefs.ErrNotFound)
@@ -54,8 +57,14 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		if first {
+			since = st.FinishedAt
+		}
 		if !st.running() && !shimAlive(st) && st.Status != StatusCreated {
 			return st.ExitCode, nil
+		}
+		if exitedSince(st, since) {
+			return st.ExitCode, nil // and restarting, or about to
 		}
 		if shimAlive(st) {
 			// A --rm container is gone once its shim is done: the exit
@@ -65,17 +74,36 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 					return code, nil
 				}
 			}
-			// The shim holds its lock until it has recorded the exit.
-			waitForUnlock(ctx, lockPath)
-		} else {
-			select {
-			case <-ctx.Done():
-			case <-time.After(100 * time.Millisecond):
+			if restarts(r.Host.RestartPolicy) {
+				// Its shim lives on across exits: the state tells.
+				pause(ctx, 100*time.Millisecond)
+			} else {
+				// The shim holds its lock until it has recorded the exit.
+				waitForUnlock(ctx, lockPath)
 			}
+		} else {
+			pause(ctx, 100*time.Millisecond)
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
+	}
+}
+
+// exitedSince reports whether st records an exit after since, the exit
+// recorded when a wait began (zero if none was).
+func exitedSince(st *state, since time.Time) bool {
+	return !st.FinishedAt.IsZero() && st.FinishedAt.After(since)
+}
+
+// restarts reports whether a restart policy may start the container again.
+func restarts(p RestartPolicy) bool { return p.Name != "" && p.Name != "no" }
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
 	}
 }
 
