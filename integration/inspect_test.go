@@ -59,7 +59,7 @@ func TestInspectLiveViews(t *testing.T) {
 	n := name(t, "v")
 	cleanup(t, n)
 	ok(t, "run", "-d", "--name", n, "--network", "none", "--memory", "64m", "busybox", "sh", "-c", "sleep 301 & sleep 302 & wait")
-	pid := atoi(inspectField(t, n, "{{.State.Pid}}"))
+	pid := pidOf(t, inspectField(t, n, "{{.State.Pid}}"))
 	id := inspectField(t, n, "{{.Id}}")
 
 	var nss []struct {
