@@ -65,11 +65,7 @@ func TestRestartAlways(t *testing.T) {
 	eventually(t, 10*time.Second, "restarting in ps", func() bool {
 		return strings.HasPrefix(ok(t, "ps", "--filter", "name="+f, "--format", "{{.Status}}"), "Restarting (1)")
 	})
-	start := time.Now()
-	ok(t, "stop", f)
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("stop of a restarting container took %v", d)
-	}
+	ok(t, "stop", f) // in the back-off: ends it without a restart
 	n := inspectField(t, f, "{{.RestartCount}}")
 	time.Sleep(time.Second)
 	if got := inspectField(t, f, "{{.State.Status}} {{.RestartCount}}"); got != "exited "+n {
@@ -156,13 +152,11 @@ func TestInitReapsAndForwards(t *testing.T) {
 			if got := ok(t, "exec", c, "cat", "/proc/1/cmdline"); !strings.HasPrefix(got, "/sbin/docker-init") {
 				t.Errorf("PID 1 is %q", got)
 			}
-			start := time.Now()
-			ok(t, "stop", "-t", "10", c)
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("stop took %v: SIGTERM not forwarded", d)
-			}
+			// 143: ended by the SIGTERM that tini forwarded (137 would be
+			// the SIGKILL after the timeout).
+			ok(t, "stop", "-t", "60", c)
 			if got := inspectField(t, c, "{{.State.ExitCode}} {{.HostConfig.Init}}"); got != "143 true" {
-				t.Errorf("exit code and HostConfig.Init: %q", got)
+				t.Errorf("exit code and HostConfig.Init: %q (SIGTERM not forwarded?)", got)
 			}
 		}
 	}
