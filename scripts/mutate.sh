@@ -40,6 +40,10 @@ gremlins=$gobin/gremlins
 [[ -x "$gremlins" ]] || { echo "mutate: $gremlins missing: run scripts/deps.sh mutate" >&2; exit 1; }
 equiv=scripts/mutate-equivalent.txt
 workers=${MUTATE_WORKERS:-1}
+# A mutant whose tests run longer than this many times the unmutated run
+# counts as timed out. On a loaded machine a small factor turns slow runs
+# into "timed out": a timed-out mutant is reported apart from the killed.
+coefficient=${MUTATE_TIMEOUT_COEFFICIENT:-10}
 
 out=$(mktemp -d /tmp/berth-mutate.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -75,15 +79,16 @@ for target in "${targets[@]}"; do
   # gremlins exits non-zero on its own thresholds only; none are set.
   # Exclusions match paths relative to the package directory.
   if ! "$gremlins" unleash --tags seccomp --workers "$workers" \
-      --timeout-coefficient 3 "${excludes[@]}" "./$pkg" >"$log" 2>&1; then
+      --timeout-coefficient "$coefficient" "${excludes[@]}" "./$pkg" >"$log" 2>&1; then
     cat "$log" >&2
     echo "mutate: gremlins failed on $pkg" >&2
     exit 1
   fi
-  killed=0 survived=0 eq=0
+  killed=0 survived=0 eq=0 timedout=0
   while read -r status rest; do
     case "$status" in
-      KILLED | TIMED) killed=$((killed + 1)); continue ;;
+      KILLED) killed=$((killed + 1)); continue ;;
+      TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)); continue ;;
       LIVED | NOT) ;;
       *) continue ;;
     esac
@@ -103,12 +108,12 @@ for target in "${targets[@]}"; do
   n=$((killed + survived))
   score=n/a
   (( n > 0 )) && score=$(awk -v k=$killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')
-  summary+=("$(printf '%-44s killed %4d  survived %4d  equivalent %3d  score %s' "$target" $killed $survived $eq "$score")")
+  summary+=("$(printf '%-44s killed %4d (%d timed out)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $survived $eq "$score")")
   total_killed=$((total_killed + killed)) total_survived=$((total_survived + survived)) total_equiv=$((total_equiv + eq))
 done
 
 echo
-echo "mutation score (killed / killed+survived; equivalent mutants excluded)"
+echo "mutation score (killed / killed+survived; a timed-out mutant counts as killed; equivalent mutants excluded)"
 printf '%s\n' "${summary[@]}"
 n=$((total_killed + total_survived))
 (( n > 0 )) && printf '%-44s killed %4d  survived %4d  equivalent %3d  score %s\n' total $total_killed $total_survived $total_equiv \
