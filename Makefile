@@ -4,6 +4,7 @@
 #   make run     build, then scripts/demo.sh (default store, busybox image)
 #   make test    build, go vet, every test (unit and integration, real containers)
 #   make bench   build, the benchmark peers, bench/start/run.sh
+#   make mutate  mutation testing of the data paths (gremlins; slow, not in test)
 #   make fmt     fail if any Go file is not gofmt'ed
 #   make fuzz    each fuzz target for FUZZTIME (default 60s); make test runs their seeds
 #   make clean   remove build output
@@ -18,7 +19,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all deps build run test vet bench fmt fuzz clean
+.PHONY: all deps build run test vet bench mutate fmt fuzz clean
 
 all: build
 
@@ -59,6 +60,12 @@ fuzz: deps
 		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
+
+# Mutation score of the security and data paths; scripts/mutate.sh says how
+# to widen it (--all, or packages and files) and lists the equivalent mutants.
+mutate: build
+	@scripts/deps.sh mutate
+	BERTH_BINARY=$(CURDIR)/$(BIN) scripts/mutate.sh $(MUTATE_ARGS)
 
 fmt:
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -print0 | xargs -0 gofmt -l); \

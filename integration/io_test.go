@@ -119,11 +119,18 @@ func TestInteractiveTTY(t *testing.T) {
 	}
 	defer ptmx.Close()
 	var out syncBuffer
-	go io.Copy(&out, ptmx)
+	copied := make(chan struct{})
+	go func() { io.Copy(&out, ptmx); close(copied) }() // ends (EIO) once berth has exited
 	eventually(t, 10*time.Second, "a shell prompt", func() bool { return strings.Contains(out.String(), "#") })
 	io.WriteString(ptmx, "tty; stty size; exit 5\r")
 	if err := waitTimeout(cmd, 10*time.Second); err == nil || cmd.ProcessState.ExitCode() != 5 {
 		t.Fatalf("run -it: exit %v, output %q", err, out.String())
+	}
+	// Everything berth wrote is read before it is checked.
+	select {
+	case <-copied:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the terminal's output did not end after berth exited: %q", out.String())
 	}
 	if s := out.String(); !strings.Contains(s, "/dev/pts/") || !strings.Contains(s, "30 100") {
 		t.Errorf("run -it output %q lacks the tty name or the size 30 100", s)

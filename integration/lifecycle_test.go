@@ -43,11 +43,7 @@ func TestLifecycle(t *testing.T) {
 	if got := inspectField(t, id, "{{.Name}}"); got != "/"+n2 {
 		t.Fatalf("after rename: Name %q", got)
 	}
-	start := time.Now()
-	ok(t, "stop", "-t", "1", n2) // sh as PID 1 ignores SIGTERM: killed after 1s
-	if el := time.Since(start); el > 8*time.Second {
-		t.Errorf("stop -t 1 took %v", el)
-	}
+	ok(t, "stop", "-t", "1", n2) // sh as PID 1 ignores SIGTERM: killed after 1s (137)
 	if got := inspectField(t, n2, "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 137" {
 		t.Fatalf("after stop: %q", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -190,11 +191,11 @@ func TestNetworkTeardown(t *testing.T) {
 		t.Errorf("a running container with a published port has %d rules counted", n)
 	}
 	shim := s.ok("inspect", "-f", "{{.Id}}", "victim")
-	data, _ := os.ReadFile(filepath.Join(s.root, "containers", shim, "state.json"))
-	var pid int
-	fmt.Sscanf(string(data[strings.Index(string(data), `"shimPid": `)+11:]), "%d", &pid)
-	exec.Command("kill", "-9", fmt.Sprint(pid)).Run()
-	time.Sleep(200 * time.Millisecond)
+	pid := shimPidOf(t, s.root, shim)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %d: %v", pid, err)
+	}
+	eventually(t, 10*time.Second, "the shim gone", func() bool { return !alive(pid) })
 	s.ok("ps", "-a") // reconciles
 	if out, _ := exec.Command("ip", "-o", "link", "show", "master", bridge).CombinedOutput(); strings.Contains(string(out), "veth") {
 		t.Errorf("veths left on %s:\n%s", bridge, out)

@@ -77,8 +77,11 @@ func TestHostileLayers(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "layer 1 (") || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("ExtractLayer = %v, want an error naming layer 1 and %s", err, tt.want)
 			}
-			if got := readTree(t, outside); got != "dest/\n" && !strings.HasPrefix(got, "dest/ dest/") {
-				t.Errorf("after ExtractLayer, outside dest: %q", got)
+			// Only dest and what is in it: nothing beside it in outside.
+			for _, e := range strings.Fields(readTree(t, outside)) {
+				if !strings.HasPrefix(e, "dest/") {
+					t.Errorf("after ExtractLayer, outside dest: %q", e)
+				}
 			}
 			for _, p := range []string{"/escaped", "/etc/escaped", filepath.Join(outside, "escaped")} {
 				if _, err := os.Lstat(p); err == nil {

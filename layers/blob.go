@@ -24,14 +24,31 @@ import (
 type txn struct {
 	s     *Store
 	added []v1.Hash
+	infos []v1.Hash // layerinfo/ records it added, by diff ID
 }
 
-// rollback deletes the blobs this transaction added.
+// rollback deletes the blobs and layer records this transaction added.
 func (t *txn) rollback() {
 	for _, h := range t.added {
 		os.Remove(t.s.blobPath(h))
 	}
-	t.added = nil
+	for _, h := range t.infos {
+		os.Remove(filepath.Join(t.s.layerInfo, h.Hex))
+	}
+	t.added, t.infos = nil, nil
+}
+
+// recordDiffSize is Store.recordDiffSize, taken back on rollback when the
+// record is new.
+func (t *txn) recordDiffSize(diffID v1.Hash, size int64) error {
+	if exists(filepath.Join(t.s.layerInfo, diffID.Hex)) {
+		return t.s.recordDiffSize(diffID, size)
+	}
+	if err := t.s.recordDiffSize(diffID, size); err != nil {
+		return err
+	}
+	t.infos = append(t.infos, diffID)
+	return nil
 }
 
 // writeBlob streams r into ingest/ while hashing it, checks the digest and
@@ -62,24 +79,20 @@ func (t *txn) writeBlob(r io.Reader, wantDigest v1.Hash, wantSize int64, what st
 	return h, n, t.commit(f, h)
 }
 
-// commit makes the verified temp file f the blob h: fsync, read-only,
-// rename, fsync of the directory.
+// commit makes the verified temp file f the blob h: read-only, fsync,
+// rename, fsync of the directory (atomicfile.Commit). A blob renamed into
+// place is the transaction's to roll back, even if the directory's fsync
+// then failed.
 func (t *txn) commit(f *os.File, h v1.Hash) error {
 	dst := t.s.blobPath(h)
 	if _, err := os.Stat(dst); err == nil {
 		return nil
 	}
-	if err := f.Chmod(0o444); err != nil {
-		return err
+	renamed, err := atomicfile.Commit(f, dst, 0o444)
+	if renamed {
+		t.added = append(t.added, h)
 	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), dst); err != nil {
-		return err
-	}
-	t.added = append(t.added, h)
-	return atomicfile.SyncDir(filepath.Dir(dst))
+	return err
 }
 
 // writeBytes stores a small blob (a config or a manifest).

@@ -102,7 +102,7 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 	if err := t.commit(f, l.desc.Digest); err != nil {
 		return nil, err
 	}
-	return l, t.s.recordDiffSize(l.diffID, l.diffSize)
+	return l, t.recordDiffSize(l.diffID, l.diffSize)
 }
 
 // checkTar reads a whole tar stream to its end, checking every entry as

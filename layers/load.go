@@ -319,7 +319,7 @@ func (t *txn) addLayerFile(p string, digest v1.Hash, size int64, diffID v1.Hash)
 	case !compressed:
 		mt = types.OCIUncompressedLayer
 	}
-	return v1.Descriptor{MediaType: mt, Digest: dh, Size: dn}, t.s.recordDiffSize(diffID, n.n)
+	return v1.Descriptor{MediaType: mt, Digest: dh, Size: dn}, t.recordDiffSize(diffID, n.n)
 }
 
 // spoolPath is an archive member's path in the spool directory.

@@ -270,13 +270,7 @@ func (s *Store) fetchLayerOnce(ctx context.Context, img v1.Image, p *Pulled, pl 
 	case diff.h != pl.diffID:
 		return fmt.Errorf("%s: content digest %s, expected diff ID %s: %w", what, diff.h, pl.diffID, errdefs.ErrInvalid)
 	}
-	if err := f.Chmod(0o444); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), staged); err != nil {
+	if _, err := atomicfile.Commit(f, staged, 0o444); err != nil {
 		return err
 	}
 	if err := atomicfile.WriteFile(staged+".size", []byte(strconv.FormatInt(diff.n, 10)), 0o644); err != nil {
@@ -330,7 +324,7 @@ func (s *Store) CommitPull(p *Pulled) (*Image, bool, error) {
 			return nil, err
 		}
 		for _, l := range p.layers {
-			if err := s.recordDiffSize(l.diffID, l.diffSize); err != nil {
+			if err := t.recordDiffSize(l.diffID, l.diffSize); err != nil {
 				return nil, err
 			}
 		}

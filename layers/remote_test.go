@@ -227,11 +227,7 @@ func TestPullBadInput(t *testing.T) {
 			reg := newTestRegistry(t)
 			ref := tt.setup(reg)
 			before := visibleState(t, s)
-			start := time.Now()
 			_, err := pull(s, ref)
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("pull(%s) took %v", ref, d)
-			}
 			if err == nil {
 				t.Fatalf("pull(%s) succeeded", ref)
 			}

@@ -4,6 +4,7 @@
 #
 #   scripts/deps.sh          build and test dependencies
 #   scripts/deps.sh bench    also the peers the benchmarks compare against
+#   scripts/deps.sh mutate   also gremlins, the mutation tester (make mutate)
 #
 # One line per action on stdout; on failure one line saying what failed on
 # stderr (with apt's output before it) and a non-zero exit.
@@ -22,9 +23,9 @@ packages=(
   containernetworking-plugins iptables iproute2
 )
 case "${1:-}" in
-  "") ;;
+  "" | mutate) ;;
   bench) packages+=(podman hyperfine buildah) ;;
-  *) echo "usage: $0 [bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [bench|mutate]" >&2; exit 2 ;;
 esac
 
 fail() { echo "deps: FAILED: $*" >&2; exit 1; }
@@ -74,3 +75,16 @@ if (( major < 1 || (major == 1 && minor < 26) )); then
   fail "$go is Go $v; berth needs 1.26 or newer (install it at /usr/local/go)"
 fi
 echo "deps: go $v ($go)"
+
+# The mutation tester comes from the Go module proxy, pinned, into GOBIN.
+if [[ "${1:-}" == mutate ]]; then
+  gremlins_version=v0.6.0
+  gobin=$("$go" env GOBIN); [[ -n "$gobin" ]] || gobin="$("$go" env GOPATH)/bin"
+  if "$go" version -m "$gobin/gremlins" 2>/dev/null | grep -q "mod[[:space:]]*github.com/go-gremlins/gremlins[[:space:]]*$gremlins_version"; then
+    echo "deps: gremlins $gremlins_version ($gobin/gremlins)"
+  else
+    echo "deps: go install github.com/go-gremlins/gremlins/cmd/gremlins@$gremlins_version"
+    GOBIN="$gobin" "$go" install "github.com/go-gremlins/gremlins/cmd/gremlins@$gremlins_version" ||
+      fail "go install gremlins@$gremlins_version (is the Go module proxy reachable?)"
+  fi
+fi

@@ -25,6 +25,7 @@ func init() {
 	// container and cgroup lookups would fail.
 	runtime.LockOSThread()
 	if len(os.Args) > 1 && os.Args[1] == "init" {
+		resetIgnoredSignals()      // the container's process starts with default dispositions
 		seccompcache.PrepareInit() // before pivot_root, while the run directory is reachable
 		libcontainer.Init()        // never returns
 	}

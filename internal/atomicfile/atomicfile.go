@@ -1,6 +1,8 @@
 // Package atomicfile writes files so that a crash at any point leaves either the
 // old content or the new, never a torn file: temp file in the same directory,
-// write, fsync, rename, fsync the directory.
+// write, fsync, rename, fsync the directory. Commit is the second half of
+// that for a temp file the caller wrote and verified itself (a blob whose
+// digest it checked on the way in): the one commit every blob goes through.
 package atomicfile
 
 import (
@@ -68,17 +70,41 @@ func replace(path string, perm os.FileMode, fill func(io.Writer) error) (err err
 	if err = fill(f); err != nil {
 		return err
 	}
-	if err = f.Chmod(perm); err != nil {
+	if _, err = commit(f, path, perm, false); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return f.Close()
 }
+
+// Commit makes f, a temp file the caller has written and verified, the
+// file path: mode perm, fsync, rename over path, fsync of the directory.
+// f must be in path's directory (or another on the same filesystem, whose
+// own directory then needs a SyncDir); it stays open for the caller to
+// close, and on error the caller removes it. renamed reports whether path
+// now is f, which it is when only the directory's fsync failed, so that a
+// caller can take it back out.
+func Commit(f *os.File, path string, perm os.FileMode) (renamed bool, err error) {
+	return commit(f, path, perm, true)
+}
+
+func commit(f *os.File, path string, perm os.FileMode, durable bool) (renamed bool, err error) {
+	if err := f.Chmod(perm); err != nil {
+		return false, err
+	}
+	if err := fsync(f); err != nil {
+		return false, err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return false, err
+	}
+	if !durable {
+		return true, nil
+	}
+	return true, SyncDir(filepath.Dir(path))
+}
+
+// fsync is f.Sync; tests replace it to see which files are synced when.
+var fsync = (*os.File).Sync
 
 // SyncDir fsyncs a directory so that renames in it are durable.
 func SyncDir(dir string) error {
@@ -87,5 +113,5 @@ func SyncDir(dir string) error {
 		return err
 	}
 	defer d.Close()
-	return d.Sync()
+	return fsync(d)
 }

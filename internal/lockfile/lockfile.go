@@ -26,26 +26,9 @@ func Acquire(path string, timeout time.Duration) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(timeout)
-	delay := time.Millisecond
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		if time.Now().After(deadline) {
-			holder := Holder(path)
-			f.Close()
-			return nil, fmt.Errorf("%s is locked by %s: %w", path, holder, errdefs.ErrUnavailable)
-		}
-		time.Sleep(delay)
-		if delay < 50*time.Millisecond {
-			delay *= 2
-		}
+	if err := lock(f, path, timeout); err != nil {
+		f.Close()
+		return nil, err
 	}
 	// Record ourselves as the holder for whoever waits next.
 	me := strconv.Itoa(os.Getpid()) + " " + cmdline(os.Getpid())
@@ -53,6 +36,29 @@ func Acquire(path string, timeout time.Duration) (*Lock, error) {
 		f.WriteAt([]byte(me+"\n"), 0)
 	}
 	return &Lock{f: f}, nil
+}
+
+// lock flocks f, retrying while another holds it (EWOULDBLOCK) until the
+// deadline; any other error is returned at once.
+func lock(f *os.File, path string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	delay := time.Millisecond
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			return fmt.Errorf("locking %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s is locked by %s: %w", path, Holder(path), errdefs.ErrUnavailable)
+		}
+		time.Sleep(delay)
+		if delay < 50*time.Millisecond {
+			delay *= 2
+		}
+	}
 }
 
 // Unlock releases the lock. The holder record is left; it is only read while

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/testutil"
 )
 
 func TestAcquireNamesHolder(t *testing.T) {
@@ -31,9 +32,7 @@ func TestAcquireNamesHolder(t *testing.T) {
 }
 
 func TestHolderFromProcLocks(t *testing.T) {
-	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("flock(1) not installed")
-	}
+	testutil.RequiresCommand(t, "flock")
 	path := filepath.Join(t.TempDir(), "lock")
 	cmd := exec.Command("flock", path, "sleep", "10")
 	if err := cmd.Start(); err != nil {

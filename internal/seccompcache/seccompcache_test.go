@@ -9,6 +9,8 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer/configs"
 	libseccomp "github.com/seccomp/libseccomp-golang"
+
+	"github.com/berthdev/berth/internal/testutil"
 )
 
 // filter builds a small filter the way libcontainer does: architectures,
@@ -92,7 +94,7 @@ func TestFingerprintFollowsEveryCall(t *testing.T) {
 	}
 	before := fingerprint(t, b)
 	if err := b.SetOptimize(2); err != nil {
-		t.Skipf("libseccomp without binary trees: %v", err)
+		testutil.Unavailable(t, "libseccomp without binary trees: %v", err)
 	}
 	if fingerprint(t, b) == before {
 		t.Error("an attribute change left the fingerprint as it was")

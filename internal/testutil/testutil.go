@@ -35,3 +35,13 @@ func RequiresCommand(t testing.TB, name string) {
 	}
 	t.Skipf("test needs %s on PATH", name)
 }
+
+// Unavailable skips t because the host lacks something it needs (a kernel
+// or library feature), saying what; under BERTH_REQUIRE_ROOT=1 it fails.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if strict() {
+		t.Fatalf("BERTH_REQUIRE_ROOT=1 forbids skipping: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Mutation testing of berth's security and data paths with gremlins
+# (github.com/go-gremlins/gremlins, installed by `scripts/deps.sh mutate`).
+# Each mutant (a negated condition, a changed boundary or operator) is
+# applied alone and the package's own tests run (as root, as `make test`
+# does); a mutant the tests still pass with has survived.
+#
+#   scripts/mutate.sh            the data-path files (the default set below)
+#   scripts/mutate.sh --all      every file of the packages below
+#   scripts/mutate.sh PKG[:FILE,FILE...] ...   those packages (or files)
+#
+# Prints every surviving mutant (lived, or not covered by any test), the
+# score per package and in total: killed / (killed + survived), where a
+# mutant listed in scripts/mutate-equivalent.txt (with the reason it cannot
+# be told apart from the original) counts as neither. Slow: a full run of
+# the packages takes hours on two cores. Not part of `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The data paths, file by file: blob verification and commit, the atomic
+# file and the lock, published ports, the build context.
+default_targets=(
+  layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go
+  internal/atomicfile
+  internal/lockfile
+  network:ports.go
+  build:context.go
+)
+all_targets=(layers internal/atomicfile internal/lockfile network build)
+
+case "${1:-}" in
+  --all) targets=("${all_targets[@]}") ;;
+  "") targets=("${default_targets[@]}") ;;
+  -*) echo "usage: $0 [--all | PKG[:FILE,...] ...]" >&2; exit 2 ;;
+  *) targets=("$@") ;;
+esac
+
+gobin=$(go env GOBIN); [[ -n "$gobin" ]] || gobin="$(go env GOPATH)/bin"
+gremlins=$gobin/gremlins
+[[ -x "$gremlins" ]] || { echo "mutate: $gremlins missing: run scripts/deps.sh mutate" >&2; exit 1; }
+equiv=scripts/mutate-equivalent.txt
+workers=${MUTATE_WORKERS:-1}
+# A mutant whose tests run longer than this many times the unmutated run
+# counts as timed out. On a loaded machine a small factor turns slow runs
+# into "timed out": a timed-out mutant is reported apart from the killed.
+coefficient=${MUTATE_TIMEOUT_COEFFICIENT:-10}
+
+out=$(mktemp -d /tmp/berth-mutate.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+# equivalent FILE MUTATOR LINE_TEXT: whether the list names this mutant.
+# The list keys a mutant by file, mutator and the text of its source line,
+# so that edits elsewhere in the file do not invalidate it.
+equivalent() {
+  local file=$1 mutator=$2 text=$3
+  [[ -f "$equiv" ]] || return 1
+  awk -F' [|] ' -v f="$file" -v m="$mutator" -v t="$text" '
+    /^#/ || NF < 4 { next }
+    $1 == f && $2 == m && $3 == t { found = 1 }
+    END { exit !found }' "$equiv"
+}
+
+total_killed=0 total_survived=0 total_equiv=0
+summary=()
+for target in "${targets[@]}"; do
+  pkg=${target%%:*}
+  [[ -d "$pkg" ]] || { echo "mutate: no package directory $pkg" >&2; exit 2; }
+  excludes=()
+  if [[ "$target" == *:* ]]; then
+    IFS=, read -r -a keep <<<"${target#*:}"
+    for f in "$pkg"/*.go; do
+      b=$(basename "$f")
+      [[ "$b" == *_test.go ]] && continue
+      if [[ " ${keep[*]} " != *" $b "* ]]; then excludes+=(-E "^${b//./\\.}\$"); fi
+    done
+  fi
+  log="$out/$(echo "$pkg" | tr / _).log"
+  echo "mutate: $target"
+  # gremlins exits non-zero on its own thresholds only; none are set.
+  # Exclusions match paths relative to the package directory.
+  if ! "$gremlins" unleash --tags seccomp --workers "$workers" \
+      --timeout-coefficient "$coefficient" "${excludes[@]}" "./$pkg" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "mutate: gremlins failed on $pkg" >&2
+    exit 1
+  fi
+  killed=0 survived=0 eq=0 timedout=0
+  while read -r status rest; do
+    case "$status" in
+      KILLED) killed=$((killed + 1)); continue ;;
+      TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)); continue ;;
+      LIVED | NOT) ;;
+      *) continue ;;
+    esac
+    [[ "$status" == NOT ]] && { status="NOT COVERED"; rest=${rest#COVERED }; }
+    mutator=${rest%% *}
+    loc=${rest##* at }
+    file=$pkg/${loc%%:*}
+    line=${loc#*:}; line=${line%%:*}
+    text=$(sed -n "${line}p" "$file" | sed 's/^[[:space:]]*//;s/[[:space:]]*$//')
+    if equivalent "$file" "$mutator" "$text"; then
+      eq=$((eq + 1))
+      continue
+    fi
+    survived=$((survived + 1))
+    printf '  %-11s %-24s %s:%s  %s\n' "$status" "$mutator" "$file" "${loc#*:}" "$text"
+  done < <(sed -n 's/^[[:space:]]*\(KILLED\|LIVED\|NOT COVERED\|TIMED OUT\) /\1 /p' "$log")
+  n=$((killed + survived))
+  score=n/a
+  (( n > 0 )) && score=$(awk -v k=$killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')
+  summary+=("$(printf '%-44s killed %4d (%d timed out)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $survived $eq "$score")")
+  total_killed=$((total_killed + killed)) total_survived=$((total_survived + survived)) total_equiv=$((total_equiv + eq))
+done
+
+echo
+echo "mutation score (killed / killed+survived; a timed-out mutant counts as killed; equivalent mutants excluded)"
+printf '%s\n' "${summary[@]}"
+n=$((total_killed + total_survived))
+(( n > 0 )) && printf '%-44s killed %4d  survived %4d  equivalent %3d  score %s\n' total $total_killed $total_survived $total_equiv \
+  "$(awk -v k=$total_killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')"
+exit 0
