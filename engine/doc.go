@@ -46,8 +46,9 @@
 //	  c/<id>/shm                  the /dev/shm of an --ipc shareable container
 //	  cni/                        CNI's cache and host-local address allocations
 //	  c/<id>/seccomp.bpf          the compiled seccomp program staged for berth init
-//	                              (internal/seccompcache)
-//	  seccomp/<profile hash>      compiled seccomp programs kept between starts
+//	                              (internal/seccompcache), read-only, never read back
+//	  seccomp/<profile hash>      compiled seccomp programs kept between starts, each
+//	                              with a digest; written only from berth's compile helper
 //	  live/<id>                   containers whose shim is recorded: what reconcile
 //	                              reads between reboots (reconcile.go)
 //	  booted                      made at the first Open after boot (restart policies)

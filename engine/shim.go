@@ -416,7 +416,8 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	staged := seccompcache.Stage(e.seccompCacheDir(), e.runDir(r.ID), cfg.Seccomp)
+	// Not fatal: with nothing staged, init compiles the profile itself.
+	_ = seccompcache.Stage(e.seccompCacheDir(), e.runDir(r.ID), cfg.Seccomp)
 	destroyStale(e.stateRoot(), r.ID)
 	ctr, err := libcontainer.Create(e.stateRoot(), r.ID, cfg)
 	if err != nil {
@@ -433,7 +434,6 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		s.out.closeInputs()
 		return nil, nil, codedError{startExitCode(err), errors.New(startError(err))}
 	}
-	staged.Commit()
 	if err := s.out.afterStart(); err != nil {
 		ctr.Signal(unix.SIGKILL)
 		proc.Wait()

@@ -11,69 +11,82 @@ import (
 )
 
 // The compiled seccomp program is kept between starts (internal/seccompcache):
-// the filter a kept program gives must block what docker's profile blocks,
-// at the first start (compiled), the next one (kept), after the kept program
-// was damaged (compiled again), and in an exec.
+// the filter a kept program gives must block what docker's profile blocks at
+// the first start (compiled by the helper), the next one (kept), and in an
+// exec. A kept file that does not check out (garbage, cut short, a
+// one-instruction "allow" beside the right fingerprint, a wrong digest) is
+// compiled again and replaced: never a failed start. Nothing a container's
+// init sees is written back.
 func TestSeccompProgramKept(t *testing.T) {
 	blocked := func(args ...string) {
 		t.Helper()
 		r := berth(t, args...)
-		if r.code == 0 || !strings.Contains(r.stderr+r.stdout, "Operation not permitted") {
+		if r.code == 0 || r.code == 125 || !strings.Contains(r.stderr+r.stdout, "Operation not permitted") {
 			t.Fatalf("unshare -U under docker's profile (berth %s): %v", strings.Join(args, " "), r)
 		}
 	}
 	run := []string{"run", "--rm", "--network", "none", "busybox", "unshare", "-U", "true"}
-	blocked(run...)
+	// Only this profile's program, the one a start with it keeps.
 	cache := filepath.Join(engine.RunRootFor(storeRoot), "seccomp")
-	progs, _ := filepath.Glob(filepath.Join(cache, "*"))
-	if len(progs) == 0 {
-		t.Fatalf("no program kept in %s", cache)
-	}
-	kept := map[string][]byte{}
-	for _, p := range progs {
-		b, err := os.ReadFile(p)
-		if err != nil || len(b) < 40 || (len(b)-32)%8 != 0 {
-			t.Fatalf("kept program %s: %d bytes, %v", p, len(b), err)
-		}
-		kept[p] = b
-	}
+	os.RemoveAll(cache)
 	blocked(run...)
-
-	// Damaged (a program of the right shape for no filter): it is not
-	// used, the filter is compiled again and the right program kept.
-	for p := range kept {
-		if err := os.WriteFile(p, make([]byte, 32+8*4), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	kept := keptPrograms(t, cache)
 	blocked(run...)
-	restored := false
 	for p, b := range kept {
-		now, _ := os.ReadFile(p)
-		restored = restored || bytes.Equal(now, b)
-	}
-	if !restored {
-		t.Error("the damaged program was not replaced by the compiled one")
+		if now, _ := os.ReadFile(p); !bytes.Equal(now, b) {
+			t.Fatalf("kept program %s changed by a start that found it", filepath.Base(p))
+		}
 	}
 
-	// exec starts a process under the same filter, and its init (which
-	// joins the container's mount namespace before Go runs) reaches the
-	// staged program: damaged, an exec compiles and writes it back.
+	const headerSize = 8 + 1 + 32 + 32 // format.go in internal/seccompcache
+	allow := []byte{0x06, 0, 0, 0, 0, 0, 0xff, 0x7f}
+	for _, damage := range []struct {
+		name string
+		fn   func([]byte) []byte
+	}{
+		{"garbage", func([]byte) []byte { return bytes.Repeat([]byte("garbage!"), 20) }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)-13] }},
+		{"one-instruction allow, right fingerprint", func(b []byte) []byte {
+			return append(append([]byte{}, b[:headerSize]...), allow...)
+		}},
+		{"wrong digest", func(b []byte) []byte {
+			c := append([]byte{}, b...)
+			c[headerSize-1] ^= 1
+			return c
+		}},
+	} {
+		for p, b := range kept {
+			if err := os.WriteFile(p, damage.fn(b), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		blocked(run...)
+		for p, b := range kept {
+			if now, _ := os.ReadFile(p); !bytes.Equal(now, b) {
+				t.Errorf("%s: the kept program was not replaced by a fresh compile", damage.name)
+			}
+		}
+	}
+
+	// exec: its init reads the staged program of the container. Damaged,
+	// it is not used (the exec compiles, blocked as ever) and nothing is
+	// written back to it.
 	n := name(t, "seccomp")
 	id := ok(t, "run", "-d", "--name", n, "--network", "none", "busybox", "sleep", "60")
 	defer cleanup(t, n)
 	blocked("exec", n, "unshare", "-U", "true")
 	staged := filepath.Join(engine.RunRootFor(storeRoot), "c", id, "seccomp.bpf")
 	good, err := os.ReadFile(staged)
-	if err != nil || len(good) < 40 {
+	if err != nil || len(good) <= headerSize {
 		t.Fatalf("staged program of %s: %d bytes, %v", n, len(good), err)
 	}
-	if err := os.WriteFile(staged, make([]byte, 32+8*4), 0o600); err != nil {
+	bad := append(append([]byte{}, good[:headerSize]...), allow...)
+	if err := os.WriteFile(staged, bad, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	blocked("exec", n, "unshare", "-U", "true")
-	if now, _ := os.ReadFile(staged); !bytes.Equal(now, good) {
-		t.Error("the exec's init did not write the compiled program back to the staged file")
+	if now, _ := os.ReadFile(staged); !bytes.Equal(now, bad) {
+		t.Error("the exec's init wrote to the staged program")
 	}
 
 	// Without a profile nothing is staged, and nothing blocks.

@@ -14,6 +14,7 @@ packages=(
   busybox-static       # the bootstrap image (berth bootstrap)
   libseccomp-dev       # -tags seccomp: docker's default seccomp profile
   pkg-config gcc make git
+  libc6-dev            # libc.a: the escape suite builds its probe with gcc -static
   util-linux           # flock, setpriv (tests)
   tmux                 # the TUI end-to-end script
   skopeo               # interoperability tests: archives berth saves and loads

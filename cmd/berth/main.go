@@ -26,8 +26,11 @@ func init() {
 	runtime.LockOSThread()
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		resetIgnoredSignals()      // the container's process starts with default dispositions
-		seccompcache.PrepareInit() // before pivot_root, while the run directory is reachable
+		seccompcache.PrepareInit() // registers what the C constructor read, before nsexec
 		libcontainer.Init()        // never returns
+	}
+	if len(os.Args) > 1 && os.Args[1] == seccompcache.CompileCommand {
+		seccompcache.CompileMain() // never returns
 	}
 }
 

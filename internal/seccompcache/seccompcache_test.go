@@ -2,12 +2,11 @@ package seccompcache
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/opencontainers/runc/libcontainer/configs"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 
 	"github.com/berthdev/berth/internal/testutil"
@@ -111,64 +110,49 @@ func TestExportUsesOnlyAMatchingProgram(t *testing.T) {
 	if len(compiled) == 0 || len(compiled)%8 != 0 {
 		t.Fatalf("compiled program of %d bytes", len(compiled))
 	}
-	// Kept on a miss: OnCompiled sees what ExportBPF wrote.
-	var kept []byte
-	var keptFor libseccomp.Fingerprint
-	libseccomp.OnCompiled(func(fp libseccomp.Fingerprint, prog []byte) { keptFor, kept = fp, prog })
-	defer libseccomp.OnCompiled(nil)
+	// Under Compile the program is captured for the filter's fingerprint
+	// and the export itself fails, writing nothing.
 	f := filter(t, 38)
-	if got := export(t, f); !bytes.Equal(got, compiled) || !bytes.Equal(kept, compiled) || keptFor != fingerprint(t, f) {
-		t.Fatalf("miss: wrote %d bytes, kept %d for the right filter: %v", len(got), len(kept), keptFor == fingerprint(t, f))
+	var wrote []byte
+	var exportErr error
+	fp, prog, err := libseccomp.Compile(func() error {
+		wrote, exportErr = tryExport(f)
+		return exportErr
+	})
+	if err != nil || !bytes.Equal(prog, compiled) || fp != fingerprint(t, f) {
+		t.Fatalf("Compile = %d bytes for the right filter: %v, %v", len(prog), fp == fingerprint(t, f), err)
+	}
+	if !errors.Is(exportErr, libseccomp.ErrCompiledOnly) || len(wrote) != 0 {
+		t.Fatalf("export under Compile wrote %d bytes, err %v; want nothing and ErrCompiledOnly", len(wrote), exportErr)
 	}
 	// Used on a hit: a registered program is written as it is, uncompiled.
 	marker := bytes.Repeat([]byte{0x06, 0, 0, 0, 0, 0, 0xff, 0x7f}, 3)
 	libseccomp.UsePrecompiled(fingerprint(t, f), marker)
-	kept = nil
-	if got := export(t, filter(t, 38)); !bytes.Equal(got, marker) || kept != nil {
-		t.Fatalf("hit: wrote % x, compiled again: %v", got, kept != nil)
+	if got := export(t, filter(t, 38)); !bytes.Equal(got, marker) {
+		t.Fatalf("hit: wrote % x", got)
 	}
-	// Never for another filter.
+	// Never for another filter, and never under Compile.
 	if got := export(t, filter(t, 13)); bytes.Equal(got, marker) || len(got) == 0 {
 		t.Fatalf("a different filter got the registered program")
 	}
-}
-
-func TestStageAndCommit(t *testing.T) {
-	cache, run := t.TempDir(), t.TempDir()
-	profile := &configs.Seccomp{DefaultAction: configs.Errno, Architectures: []string{"amd64"}}
-	s := Stage(cache, run, profile)
-	staged := filepath.Join(run, FileName)
-	if b, err := os.ReadFile(staged); err != nil || len(b) != 0 {
-		t.Fatalf("first stage: %q, %v; want an empty file for init to fill", b, err)
-	}
-	// What init writes back on a miss is kept for the next start.
-	prog := append(bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{1}, 16)...)
-	if err := os.WriteFile(staged, prog, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.Commit()
-	Stage(cache, run, profile)
-	if b, _ := os.ReadFile(staged); !bytes.Equal(b, prog) {
-		t.Fatalf("second stage: % x, want the kept program", b)
-	}
-	// Another profile shares nothing; no profile stages nothing.
-	Stage(cache, run, &configs.Seccomp{DefaultAction: configs.Allow})
-	if b, _ := os.ReadFile(staged); len(b) != 0 {
-		t.Fatal("another profile got the first one's program")
-	}
-	if Stage(cache, run, nil); fileExists(staged) {
-		t.Fatal("a staged program left for a container without a profile")
-	}
-	// A malformed file is not kept.
-	s = Stage(cache, run, &configs.Seccomp{DefaultAction: configs.Kill})
-	os.WriteFile(staged, []byte("short"), 0o600)
-	s.Commit()
-	if entries, _ := os.ReadDir(cache); len(entries) != 1 {
-		t.Fatalf("cache holds %d programs, want 1", len(entries))
+	if _, prog, _ := libseccomp.Compile(func() error { _, err := tryExport(filter(t, 38)); return err }); !bytes.Equal(prog, compiled) {
+		t.Fatal("Compile captured the registered program instead of compiling")
 	}
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+// tryExport is export that returns ExportBPF's error.
+func tryExport(f *libseccomp.ScmpFilter) ([]byte, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	got := make(chan []byte)
+	go func() { b, _ := io.ReadAll(r); got <- b }()
+	err = f.ExportBPF(w)
+	w.Close()
+	return <-got, err
+}
 
 // While a program is registered, rules wait in the filter; whatever needs
 // the C filter as it is gets them first, so it sees an eager filter.

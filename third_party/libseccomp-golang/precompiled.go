@@ -9,6 +9,10 @@
 // for that fingerprint instead of compiling. A program is used only when the
 // fingerprint of the filter being exported equals the one it was compiled
 // for, so a stale or foreign program is never loaded: it just misses.
+//
+// Compile captures the program a build compiles without letting anything it
+// exports be loaded: berth compiles a profile that way in a process of its
+// own, which no container can reach, and keeps only what that process gives.
 
 package seccomp
 
@@ -36,9 +40,26 @@ type Fingerprint [sha256.Size]byte
 
 var precompiled struct {
 	sync.Mutex
-	progs    map[Fingerprint][]byte
-	compiled func(Fingerprint, []byte)
+	progs map[Fingerprint][]byte
+	// compiling is set by Compile: ExportBPF compiles, hands the program
+	// here and fails with ErrCompiledOnly instead of writing it.
+	compiling *compiled
 }
+
+// compiled is what Compile captured.
+type compiled struct {
+	fp   Fingerprint
+	prog []byte
+	ok   bool
+}
+
+// compileMu serialises Compile: at most one build captures at a time.
+var compileMu sync.Mutex
+
+// ErrCompiledOnly is the error every ExportBPF returns while Compile runs:
+// the program was compiled and captured, not written. A caller that would
+// load what it exported (libcontainer's patchbpf) therefore never loads.
+var ErrCompiledOnly = errors.New("seccomp: program compiled for keeping, not exported")
 
 // UsePrecompiled registers prog (the raw BPF a filter with fingerprint fp
 // exports) so that ExportBPF writes it instead of compiling.
@@ -51,12 +72,32 @@ func UsePrecompiled(fp Fingerprint, prog []byte) {
 	precompiled.progs[fp] = prog
 }
 
-// OnCompiled sets fn to be called with every program ExportBPF compiles
-// for a filter with a fingerprint, so that it can be kept (nil: none).
-func OnCompiled(fn func(Fingerprint, []byte)) {
+// Compile runs build, which builds a filter and exports it (libcontainer's
+// seccomp.InitSeccomp, say), and returns the program libseccomp compiled at
+// the first ExportBPF of a filter with a fingerprint, with that
+// fingerprint. While build runs, every ExportBPF in the process compiles
+// (registered programs are not used), writes nothing and returns
+// ErrCompiledOnly; an export of a filter without a fingerprint returns an
+// error too. So nothing build exports can be loaded, whatever build does
+// with it. build's own error is ignored when a program was captured.
+func Compile(build func() error) (Fingerprint, []byte, error) {
+	compileMu.Lock()
+	defer compileMu.Unlock()
+	c := &compiled{}
 	precompiled.Lock()
-	defer precompiled.Unlock()
-	precompiled.compiled = fn
+	precompiled.compiling = c
+	precompiled.Unlock()
+	err := build()
+	precompiled.Lock()
+	precompiled.compiling = nil
+	precompiled.Unlock()
+	if !c.ok {
+		if err == nil {
+			err = errors.New("seccomp: the build exported no program")
+		}
+		return Fingerprint{}, nil, err
+	}
+	return c.fp, c.prog, nil
 }
 
 // Fingerprint returns the filter's fingerprint; false when it has none
@@ -68,25 +109,29 @@ func (f *ScmpFilter) Fingerprint() (Fingerprint, bool) {
 }
 
 // exportBPF writes the precompiled program for f's fingerprint to file, or
-// compiles with export (libseccomp writing to an fd) and hands the result to
-// the OnCompiled function. The caller holds f.lock.
+// compiles with export (libseccomp writing to an fd); under Compile it
+// captures the compiled program instead of writing it. The caller holds
+// f.lock.
 func (f *ScmpFilter) exportBPF(file *os.File, export func(fd uintptr) error) error {
 	fp, ok := f.trail.fingerprint()
 	precompiled.Lock()
 	prog, found := precompiled.progs[fp]
-	keep := precompiled.compiled
+	capture := precompiled.compiling
 	precompiled.Unlock()
-	if ok && found {
+	if capture == nil && ok && found {
 		_, err := file.Write(prog)
 		return err
 	}
 	if err := f.flushPending(); err != nil {
 		return err
 	}
-	if !ok || keep == nil {
+	if capture == nil {
 		return export(file.Fd())
 	}
-	// Compile through a pipe first, so that the program can be kept.
+	if !ok {
+		return errors.New("seccomp: a filter without a fingerprint cannot be kept")
+	}
+	// Compile through a pipe, so that the program can be captured.
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -109,11 +154,12 @@ func (f *ScmpFilter) exportBPF(file *os.File, export func(fd uintptr) error) err
 	if len(prog) == 0 || len(prog)%8 != 0 {
 		return errors.New("libseccomp exported a malformed BPF program")
 	}
-	if _, err := file.Write(prog); err != nil {
-		return err
+	precompiled.Lock()
+	if !capture.ok {
+		capture.fp, capture.prog, capture.ok = fp, prog, true
 	}
-	keep(fp, prog)
-	return nil
+	precompiled.Unlock()
+	return ErrCompiledOnly
 }
 
 // The operations a transcript records.
