@@ -26,15 +26,16 @@ func IsURL(src string) bool {
 	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
 }
 
-// Fetch downloads an ADD URL into dir and returns it as a source file,
-// named after the URL's last path element, mode 0600 as docker makes it.
-func Fetch(ctx context.Context, rawURL, dir string) (File, error) {
+// Fetch downloads an ADD URL into dir (a fresh directory of the build's
+// own, opened as a root) and returns it as a source file, named after the
+// URL's last path element, mode 0600 as docker makes it.
+func Fetch(ctx context.Context, rawURL string, dir *Root) (File, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return File{}, fmt.Errorf("ADD %s: %v", rawURL, err)
 	}
 	name := path.Base(u.Path)
-	if name == "/" || name == "." || name == "" {
+	if name == "/" || name == "." || name == ".." || name == "" {
 		name = "index.html"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
@@ -49,7 +50,7 @@ func Fetch(ctx context.Context, rawURL, dir string) (File, error) {
 	if resp.StatusCode != http.StatusOK {
 		return File{}, fmt.Errorf("ADD %s: %s", rawURL, resp.Status)
 	}
-	p := filepath.Join(dir, name)
+	p := filepath.Join(dir.Dir(), name)
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return File{}, err
@@ -64,29 +65,41 @@ func Fetch(ctx context.Context, rawURL, dir string) (File, error) {
 	if lm, err := http.ParseTime(resp.Header.Get("Last-Modified")); err == nil {
 		os.Chtimes(p, time.Now(), lm)
 	}
-	st, err := os.Lstat(p)
+	st, err := dir.Lstat(name)
 	if err != nil {
 		return File{}, err
 	}
-	return File{Abs: p, Rel: name, Info: st}, nil
+	return File{Root: dir, Path: name, Rel: name, Info: st, Top: true, Remote: true}, nil
 }
 
-// openArchive opens p as a (possibly gzip, bzip2, xz or zstd compressed) tar
-// archive; ok is false when p is not one, and ADD copies it as a file.
-func openArchive(p string) (tr *tar.Reader, closeFn func(), ok bool) {
-	f, err := os.Open(p)
+// extract writes the entries of f under dest if f is a (possibly gzip,
+// bzip2, xz or zstd compressed) tar archive; done is false when it is
+// not one, and ADD copies it as a file.
+func extract(tw *tar.Writer, f File, dest string, s CopySpec, dir func(string) error) (done bool, err error) {
+	r, err := f.Root.Open(f.Path)
 	if err != nil {
-		return nil, nil, false
+		return false, err
 	}
+	defer r.Close()
+	tr, closeFn, ok := openArchive(r)
+	if !ok {
+		return false, nil
+	}
+	defer closeFn()
+	return true, copyArchive(tw, tr, dest, s, dir)
+}
+
+// openArchive reads f as a (possibly compressed) tar archive; ok is false
+// when it is not one. closeFn releases the decompressor, not f.
+func openArchive(f *os.File) (tr *tar.Reader, closeFn func(), ok bool) {
 	br := bufio.NewReader(f)
 	magic, _ := br.Peek(6)
 	var r io.Reader = br
-	closeFn = func() { f.Close() }
+	closeFn = func() {}
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			f.Close()
 			return nil, nil, false
 		}
 		r = gz
@@ -95,17 +108,15 @@ func openArchive(p string) (tr *tar.Reader, closeFn func(), ok bool) {
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
 		xr, err := xz.NewReader(br)
 		if err != nil {
-			f.Close()
 			return nil, nil, false
 		}
 		r = xr
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		zr, err := zstd.NewReader(br)
 		if err != nil {
-			f.Close()
 			return nil, nil, false
 		}
-		r, closeFn = zr, func() { zr.Close(); f.Close() }
+		r, closeFn = zr, zr.Close
 	}
 	// A tar archive has "ustar" at offset 257 of its first header.
 	pr := bufio.NewReaderSize(r, 1024)

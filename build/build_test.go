@@ -43,6 +43,16 @@ func TestParseStages(t *testing.T) {
 	}
 }
 
+func openRoot(t *testing.T, dir string) *Root {
+	t.Helper()
+	r, err := OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 func write(t *testing.T, dir, name, data string) {
 	t.Helper()
 	p := filepath.Join(dir, name)
@@ -63,30 +73,33 @@ func TestSourcesDockerignoreAndChecksum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := Sources(dir, []string{"d"}, c)
+	defer c.Close()
+	g, err := Sources(c.Root, []string{"d"}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, f := range g[0] {
+	for _, f := range g[0].Files {
 		names = append(names, f.Rel)
 	}
 	if got := strings.Join(names, ","); got != "b.txt,keep.log" {
 		t.Fatalf("Sources(d) = %s", got)
 	}
 	sum1, _ := Checksum(g)
-	os.Chtimes(filepath.Join(dir, "d/b.txt"), time.Now(), time.Now().Add(time.Hour))
-	g, _ = Sources(dir, []string{"d"}, c)
+	if err := os.Chtimes(filepath.Join(dir, "d/b.txt"), time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	g, _ = Sources(c.Root, []string{"d"}, c)
 	if sum2, _ := Checksum(g); sum2 != sum1 {
 		t.Error("checksum changed with mtime only")
 	}
 	write(t, dir, "d/b.txt", "B")
-	g, _ = Sources(dir, []string{"d"}, c)
+	g, _ = Sources(c.Root, []string{"d"}, c)
 	if sum3, _ := Checksum(g); sum3 == sum1 {
 		t.Error("checksum unchanged after a content change")
 	}
 	for _, bad := range []string{"../etc/passwd", "missing", "d/c.log"} {
-		if _, err := Sources(dir, []string{bad}, c); err == nil {
+		if _, err := Sources(c.Root, []string{bad}, c); err == nil {
 			t.Errorf("Sources(%s) succeeded", bad)
 		}
 	}
@@ -95,12 +108,12 @@ func TestSourcesDockerignoreAndChecksum(t *testing.T) {
 func TestWriteTarChownChmod(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "f", "data")
-	g, err := Sources(dir, []string{"f"}, nil)
+	g, err := Sources(openRoot(t, dir), []string{"f"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteTar(&buf, g, []bool{false}, CopySpec{Dest: "/opt/x/f2", UID: 10, GID: 20, Chmod: 0o700, HasChmod: true}); err != nil {
+	if err := WriteTar(&buf, g, CopySpec{Dest: "/opt/x/f2", UID: 10, GID: 20, Chmod: 0o700, HasChmod: true}); err != nil {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(&buf)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -18,26 +20,52 @@ type Dockerfile struct {
 	MetaArgs []instructions.ArgCommand
 }
 
-// Parse parses a Dockerfile named name (for errors). A syntax error or an
-// unknown instruction names the file, the line and the instruction.
+// Parse parses a Dockerfile named name (for errors). Every error is one
+// line "NAME:LINE: ...": a syntax error or an unknown instruction names
+// the line and the instruction; an error buildkit gives no line for
+// (no FROM, an empty file) names line 1.
 func Parse(name string, data []byte) (*Dockerfile, error) {
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, lineError(name, 1, "", err)
 	}
 	for _, n := range res.AST.Children {
 		if _, err := instructions.ParseInstruction(n); err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %v", name, n.StartLine, strings.ToUpper(n.Value), unwrap(err))
+			return nil, lineError(name, n.StartLine, strings.ToUpper(n.Value), err)
 		}
 	}
 	stages, meta, err := instructions.Parse(res.AST, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, unwrap(err))
+		return nil, lineError(name, 1, "", err)
 	}
 	if len(stages) == 0 {
-		return nil, fmt.Errorf("%s: no FROM instruction", name)
+		return nil, lineError(name, 1, "", errors.New("no FROM instruction"))
 	}
 	return &Dockerfile{Name: name, Stages: stages, MetaArgs: meta}, nil
+}
+
+// lineError is err as one line naming the file and the line: buildkit's
+// own location when it has one, else line.
+func lineError(name string, line int, instr string, err error) error {
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 && le.Locations[0][0].Start.Line > 0 {
+		line = le.Locations[0][0].Start.Line
+	}
+	msg := oneLine(unwrap(err).Error())
+	if instr != "" {
+		msg = oneLine(instr) + ": " + msg
+	}
+	return fmt.Errorf("%s:%d: %s", name, line, msg)
+}
+
+// oneLine quotes control characters (a newline from the file's text in
+// buildkit's message) so an error stays one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // unwrap drops buildkit's source-location wrapper, keeping the message.

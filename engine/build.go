@@ -56,9 +56,10 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions, progress func(BuildE
 	if err != nil {
 		return "", err
 	}
+	defer bc.Close()
 	dfPath := o.Dockerfile
 	if dfPath == "" {
-		dfPath = filepath.Join(bc.Dir, "Dockerfile")
+		dfPath = filepath.Join(bc.Dir(), "Dockerfile")
 	}
 	data, err := os.ReadFile(dfPath)
 	if err != nil {

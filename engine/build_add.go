@@ -1,11 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -34,16 +34,20 @@ func (b *builder) addLayer(ctx context.Context, s *stageState, c *instructions.A
 		if err != nil {
 			return nil, "", err
 		}
-		b.cleanups = append(b.cleanups, func() { os.RemoveAll(dir) })
-		f, err := build.Fetch(ctx, src, dir)
+		root, err := build.OpenRoot(dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, "", err
+		}
+		b.cleanups = append(b.cleanups, func() { root.Close(); os.RemoveAll(dir) })
+		f, err := build.Fetch(ctx, src, root)
 		if err != nil {
 			return nil, "", err
 		}
-		f.Remote = true
 		remote = append(remote, f)
 	}
 	sd.SourcePaths = local
-	return b.layerFrom(s, sd, b.ctx.Dir, b.ctx, remote, c.Chown, c.Chmod, true)
+	return b.layerFrom(s, sd, b.ctx.Root, b.ctx, remote, c.Chown, c.Chmod, true)
 }
 
 // chownIDs resolves COPY/ADD --chown: numeric ids as they are, names
@@ -59,23 +63,19 @@ func (b *builder) chownIDs(s *stageState, chown string) (uid, gid int, err error
 		}
 		return uid, gid, nil
 	}
-	passwd, group := "/dev/null", "/dev/null"
+	var passwd, group []byte
 	if s.id != "" {
-		img, err := b.e.images.Resolve(s.id)
+		root, err := b.imageRoot(s.id)
 		if err != nil {
 			return 0, 0, err
 		}
-		dirs, err := b.e.images.LowerDirs(img)
-		if err != nil {
-			return 0, 0, err
-		}
-		passwd, group = findInLayers(dirs, "etc/passwd"), findInLayers(dirs, "etc/group")
+		passwd, group = readInRoot(root, "etc/passwd"), readInRoot(root, "etc/group")
 	}
 	spec := chown
 	if !hasGroup {
 		spec = u
 	}
-	eu, err := user.GetExecUserPath(spec, &user.ExecUser{}, passwd, group)
+	eu, err := user.GetExecUser(spec, &user.ExecUser{}, bytes.NewReader(passwd), bytes.NewReader(group))
 	if err != nil {
 		return 0, 0, fmt.Errorf("--chown=%s: %v", chown, err)
 	}
@@ -85,44 +85,28 @@ func (b *builder) chownIDs(s *stageState, chown string) (uid, gid int, err error
 	return eu.Uid, eu.Gid, nil
 }
 
-// findInLayers is the topmost layer's copy of rel, "/dev/null" if none.
-func findInLayers(dirs []string, rel string) string {
-	for _, d := range dirs {
-		p := filepath.Join(d, rel)
-		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
-			return p
-		}
+// readInRoot is the content of the image's file rel (resolved inside its
+// root filesystem), nil if it has none.
+func readInRoot(root *build.Root, rel string) []byte {
+	f, err := root.Open(rel)
+	if err != nil {
+		return nil
 	}
-	return "/dev/null"
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 16<<20))
+	return b
 }
 
-// isDirInImage reports whether p is a directory in image id: the topmost
-// layer that has p decides, one that whites it out hides it.
+// isDirInImage reports whether p is a directory in image id, following
+// symlinks inside the image as COPY's destination does.
 func (b *builder) isDirInImage(id, p string) bool {
 	if id == "" {
 		return false
 	}
-	img, err := b.e.images.Resolve(id)
+	root, err := b.imageRoot(id)
 	if err != nil {
 		return false
 	}
-	dirs, err := b.e.images.LowerDirs(img)
-	if err != nil {
-		return false
-	}
-	rel := strings.TrimPrefix(filepath.Clean(p), "/")
-	if rel == "" {
-		return true
-	}
-	for _, d := range dirs {
-		st, err := os.Lstat(filepath.Join(d, rel))
-		if err != nil {
-			continue
-		}
-		if st.Mode()&os.ModeCharDevice != 0 && st.Size() == 0 {
-			return false // an overlay whiteout
-		}
-		return st.IsDir()
-	}
-	return false
+	st, err := root.Stat(p)
+	return err == nil && st.IsDir()
 }

@@ -88,23 +88,23 @@ func (b *builder) run(ctx context.Context, s *stageState, argv, args []string) (
 }
 
 // mountStage mounts a read-only overlay of an image's layers (lowerdir
-// order) for COPY --from to read; the build unmounts it when it ends.
-func (b *builder) mountStage(dirs []string) (string, error) {
+// order) for COPY --from to read; the caller runs unmountFn when the
+// build ends.
+func (b *builder) mountStage(dirs []string) (dir string, unmountFn func(), err error) {
 	base := filepath.Join(b.e.runRoot, "build")
 	if err := os.MkdirAll(base, 0o700); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	dir, err := os.MkdirTemp(base, "from-")
+	dir, err = os.MkdirTemp(base, "from-")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	opts := "lowerdir=" + strings.Join(dirs, ":")
 	if err := unix.Mount("overlay", dir, "overlay", unix.MS_RDONLY, opts); err != nil {
 		os.Remove(dir)
-		return "", fmt.Errorf("mounting the stage's layers: %v", err)
+		return "", nil, fmt.Errorf("mounting the stage's layers: %v", err)
 	}
-	b.cleanups = append(b.cleanups, func() { unmount(dir); os.Remove(dir) })
-	return dir, nil
+	return dir, func() { unmount(dir); os.Remove(dir) }, nil
 }
 
 // buildPIDLabel names the process whose build made an intermediate

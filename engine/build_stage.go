@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"runtime"
 	"sort"
@@ -31,8 +30,9 @@ type builder struct {
 	built    map[int]string // stage index -> image ID
 	step     int
 	total    int
-	cleanups []func() // unmounts, run when the build ends
-	text     string   // the running step's instruction
+	cleanups []func()               // unmounts, run when the build ends
+	roots    map[string]*build.Root // image ID -> its root filesystem, see imageRoot
+	text     string                 // the running step's instruction
 }
 
 // stageState is one stage's state while it builds.
@@ -333,62 +333,81 @@ func copySet(m map[string]struct{}) map[string]struct{} {
 }
 
 // copyLayer prepares a COPY/ADD: its sources' checksum now, the layer
-// tarball on demand (only on a cache miss).
+// tarball on demand (only on a cache miss). COPY --from reads the stage's
+// or image's root filesystem as a build.Root, so its symlinks resolve
+// inside it and never on the host.
 func (b *builder) copyLayer(s *stageState, sd instructions.SourcesAndDest, from, chown, chmod string) (func() (io.Reader, func(), error), string, error) {
-	root, bctx := b.ctx.Dir, b.ctx
-	if from != "" {
-		j, ok := b.df.Stage(from)
-		var id string
-		if ok {
-			id = b.built[j]
-		} else if img, err := b.e.images.Resolve(from); err == nil {
-			id = img.ID
-		} else {
-			return nil, "", fmt.Errorf("COPY --from=%s: no such stage or image", from)
-		}
-		img, err := b.e.images.Resolve(id)
-		if err != nil {
-			return nil, "", err
-		}
-		dirs, err := b.e.images.LowerDirs(img)
-		if err != nil {
-			return nil, "", err
-		}
-		root, bctx = dirs[0], nil
-		if len(dirs) > 1 {
-			if root, err = b.mountStage(dirs); err != nil {
-				return nil, "", fmt.Errorf("COPY --from=%s: %v", from, err)
-			}
+	if from == "" {
+		return b.layerFrom(s, sd, b.ctx.Root, b.ctx, nil, chown, chmod, false)
+	}
+	j, ok := b.df.Stage(from)
+	var id string
+	if ok {
+		id = b.built[j]
+	} else if img, err := b.e.images.Resolve(from); err == nil {
+		id = img.ID
+	} else {
+		return nil, "", fmt.Errorf("COPY --from=%s: no such stage or image", from)
+	}
+	root, err := b.imageRoot(id)
+	if err != nil {
+		return nil, "", fmt.Errorf("COPY --from=%s: %v", from, err)
+	}
+	return b.layerFrom(s, sd, root, nil, nil, chown, chmod, false)
+}
+
+// imageRoot is image id's root filesystem as a build.Root: its one layer
+// directory, or a read-only overlay of its layers; opened once per build
+// and closed (and unmounted) when the build ends.
+func (b *builder) imageRoot(id string) (*build.Root, error) {
+	if r, ok := b.roots[id]; ok {
+		return r, nil
+	}
+	img, err := b.e.images.Resolve(id)
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := b.e.images.LowerDirs(img)
+	if err != nil {
+		return nil, err
+	}
+	dir, unmountFn := dirs[0], func() {}
+	if len(dirs) > 1 {
+		if dir, unmountFn, err = b.mountStage(dirs); err != nil {
+			return nil, err
 		}
 	}
-	return b.layerFrom(s, sd, root, bctx, nil, chown, chmod, false)
+	root, err := build.OpenRoot(dir)
+	if err != nil {
+		unmountFn()
+		return nil, err
+	}
+	b.cleanups = append(b.cleanups, func() { root.Close(); unmountFn() })
+	if b.roots == nil {
+		b.roots = map[string]*build.Root{}
+	}
+	b.roots[id] = root
+	return root, nil
 }
 
 // layerFrom is COPY and ADD once the source root is known; remote are
 // files ADD downloaded, taken as they are.
-func (b *builder) layerFrom(s *stageState, sd instructions.SourcesAndDest, root string, bctx *build.Context, remote []build.File, chown, chmod string, extract bool) (func() (io.Reader, func(), error), string, error) {
+func (b *builder) layerFrom(s *stageState, sd instructions.SourcesAndDest, root *build.Root, bctx *build.Context, remote []build.File, chown, chmod string, extract bool) (func() (io.Reader, func(), error), string, error) {
 	groups, err := build.Sources(root, sd.SourcePaths, bctx)
 	if err != nil {
 		return nil, "", err
 	}
 	for _, f := range remote {
-		groups = append(groups, []build.File{f})
+		groups = append(groups, build.Group{Src: f.Path, Files: []build.File{f}})
 	}
 	sum, err := build.Checksum(groups)
 	if err != nil {
 		return nil, "", err
 	}
-	spec := build.CopySpec{Dest: sd.DestPath, Extract: extract}
+	spec := build.CopySpec{Dest: sd.DestPath, Extract: extract, DestDir: build.DestIsDir(sd.DestPath, groups)}
 	if !path.IsAbs(spec.Dest) {
 		spec.Dest = path.Join("/", s.cfg.WorkingDir, spec.Dest)
 	}
-	isDir := make([]bool, len(groups))
-	for i, src := range sd.SourcePaths {
-		if st, err := os.Stat(path.Join(root, path.Clean("/"+src))); err == nil && st.IsDir() {
-			isDir[i] = true
-		}
-	}
-	spec.DestDir = strings.HasSuffix(sd.DestPath, "/") || sd.DestPath == "." || strings.HasSuffix(sd.DestPath, "/.") || len(groups) > 1 || len(groups[0]) > 1
 	if chown != "" {
 		if spec.UID, spec.GID, err = b.chownIDs(s, chown); err != nil {
 			return nil, "", err
@@ -406,7 +425,7 @@ func (b *builder) layerFrom(s *stageState, sd instructions.SourcesAndDest, root 
 			spec.DestDir = true // COPY f /existing-dir copies into it, as docker does
 		}
 		var buf bytes.Buffer
-		if err := build.WriteTar(&buf, groups, isDir, spec); err != nil {
+		if err := build.WriteTar(&buf, groups, spec); err != nil {
 			return nil, nil, err
 		}
 		return &buf, func() {}, nil

@@ -3,7 +3,9 @@
 # of the same 10-step Dockerfile (FROM busybox, ENV/LABEL/WORKDIR, two COPYs,
 # three RUNs, CMD), warmed by one full build first, with
 #   berth build --network none -q -t bench CONTEXT
-#   buildah bud --isolation chroot --layers -q -t bench CONTEXT   (Debian's buildah)
+#   buildah --storage-driver overlay bud --isolation chroot --layers -q -t bench CONTEXT
+#     (Debian's buildah on overlay, as users run it: vfs copies every layer and
+#     flatters berth 1.3-1.6x, issue #23)
 # each N times after 3 warm-ups (bench/timeit), then the ratio berth/buildah.
 # Target: berth <= 0.2x buildah and under 150 ms.
 #
@@ -105,7 +107,7 @@ if has buildah; then
   if ! command -v buildah >/dev/null; then
     say "buildah: not installed (scripts/deps.sh bench), skipped"
   else
-    B=(buildah --root "$work/buildah/root" --runroot "$work/buildah/run" --storage-driver vfs)
+    B=(buildah --root "$work/buildah/root" --runroot "$work/buildah/run" --storage-driver overlay)
     say "buildah: load busybox from the image berth saves"
     "$BERTH" --root "$store" save busybox -o "$work/busybox.tar"
     "${B[@]}" pull -q "docker-archive:$work/busybox.tar" >/dev/null
