@@ -54,6 +54,12 @@ type RemoteOptions struct {
 	// answer a request, or in the middle of a blob. A call that stalls is
 	// not retried. The default is StallTimeout.
 	Timeout time.Duration
+	// TLSCA is PEM of CAs to trust, besides the system's, for the
+	// registries of this call (LoadCA reads a file). The default is none.
+	TLSCA []byte
+	// CertsDirs hold per-registry CAs, docker's layout:
+	// DIR/HOST:PORT/*.crt. The default is CertsDirs().
+	CertsDirs []string
 }
 
 func (o RemoteOptions) timeout() time.Duration {
@@ -169,10 +175,20 @@ func (o RemoteOptions) remote(ctx context.Context) ([]remote.Option, error) {
 // connecting and on waiting for an answer, a bound on manifest sizes, and
 // a stall timer on bodies.
 func (o RemoteOptions) transport() http.RoundTripper {
+	return limitTransport{o.BaseTransport(), o.timeout()}
+}
+
+// BaseTransport is the transport under authentication: Transport, or
+// DefaultTransport trusting the CAs of TLSCA and CertsDirs.
+func (o RemoteOptions) BaseTransport() http.RoundTripper {
 	if o.Transport != nil {
-		return limitTransport{o.Transport, o.timeout()}
+		return o.Transport
 	}
-	return limitTransport{DefaultTransport(o.timeout()), o.timeout()}
+	dirs := o.CertsDirs
+	if dirs == nil {
+		dirs = CertsDirs()
+	}
+	return &tlsTransport{timeout: o.timeout(), ca: o.TLSCA, dirs: dirs}
 }
 
 // retryable says which failed requests are worth another try: a dropped
