@@ -31,7 +31,7 @@
 //
 // A directory of berth's earlier registry (go-containerregistry's handler
 // with blobs/ and repositories/ at the top) is refused with a one-line
-// explanation, or converted by Migrate.
+// explanation; it is not converted.
 //
 // Lifecycle: Serve listens, serves until its context ends, then shuts the
 // server down (5 s for requests in flight) and stops distribution's

@@ -77,8 +77,12 @@ func (f *front) putManifest(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if len(body) > maxManifestSize {
+		// The spec's answer to a manifest too large: 413.
 		w.Header().Set("Connection", "close")
-		serveError(w, errcode.ErrorCodeSizeInvalid.WithMessage(fmt.Sprintf("manifest larger than %d bytes", maxManifestSize)))
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		json.NewEncoder(w).Encode(errcode.Errors{errcode.ErrorCodeSizeInvalid.WithMessage(fmt.Sprintf("manifest larger than %d bytes", maxManifestSize))})
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))

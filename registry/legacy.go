@@ -12,7 +12,7 @@ import (
 func refuseLegacy(dir string) error {
 	for _, old := range []string{"repositories", "blobs"} {
 		if fi, err := os.Stat(filepath.Join(dir, old)); err == nil && fi.IsDir() {
-			return fmt.Errorf("registry directory %s: written by an older berth (it has %s/); run `berth registry migrate --dir %s` to convert it", dir, old, dir)
+			return fmt.Errorf("registry directory %s: written by an older berth (it has %s/), whose layout this registry cannot read: serve a new --dir and push the images again", dir, old)
 		}
 	}
 	return nil

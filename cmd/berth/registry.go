@@ -18,7 +18,7 @@ func init() { commands = append(commands, newRegistryCmd) }
 
 func newRegistryCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Run and look into a local registry (the OCI distribution API)"}
-	cmd.AddCommand(newRegistryServeCmd(c), newRegistryLsCmd(c), newRegistryUserCmd(c), newRegistryGCCmd(c), newRegistryMigrateCmd(c))
+	cmd.AddCommand(newRegistryServeCmd(c), newRegistryLsCmd(c), newRegistryUserCmd(c), newRegistryGCCmd(c))
 	return cmd
 }
 
@@ -38,14 +38,15 @@ func newRegistryServeCmd(c *cli) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// The address comes last: scripts wait for it.
 			return engine.ServeRegistry(ctx, cfg, func(i engine.RegistryServeInfo) {
-				fmt.Fprintf(os.Stderr, "registry listening on %s, storing in %s\n", i.Addr, cfg.Dir)
-				if i.TLS {
-					fmt.Fprintf(os.Stderr, "TLS certificate %s, SHA-256 fingerprint %s\n", i.CertFile, i.Fingerprint)
-				}
 				for _, w := range i.Warnings {
 					fmt.Fprintln(os.Stderr, w)
 				}
+				if i.TLS {
+					fmt.Fprintf(os.Stderr, "TLS certificate %s, SHA-256 fingerprint %s\n", i.CertFile, i.Fingerprint)
+				}
+				fmt.Fprintf(os.Stderr, "registry listening on %s, storing in %s\n", i.Addr, cfg.Dir)
 			})
 		},
 	}
