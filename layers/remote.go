@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -298,6 +299,11 @@ func RegistryError(what, reg string, err error) error {
 	if errdefs.Is(err, errdefs.ErrInvalid) || errdefs.Is(err, errdefs.ErrNotFound) ||
 		errdefs.Is(err, errdefs.ErrUnavailable) || errdefs.Is(err, errdefs.ErrPermission) {
 		return fmt.Errorf("%s: %w", what, err)
+	}
+	if strings.Contains(err.Error(), "Client sent an HTTP request to an HTTPS server") || errors.As(err, new(*tls.CertificateVerificationError)) {
+		// Loopback and private registries are tried over HTTPS, then
+		// plain HTTP: an untrusted certificate ends in the second.
+		return fmt.Errorf("%s: registry %s serves TLS with a certificate berth does not trust (give its CA with --tls-ca FILE, or put it in %s/%s/ca.crt): %w", what, reg, DockerCertsDir, reg, errdefs.ErrUnavailable)
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {
