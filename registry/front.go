@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/distribution/distribution/v3/registry/api/errcode"
 	"github.com/distribution/distribution/v3/registry/auth"
 	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 )
 
 // maxManifestSize bounds a manifest body, as distribution does (4 MiB).
@@ -47,9 +49,23 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w, r = otherDigests(w, r, route)
 	case route.kind == routeBlob:
 		w, r = otherDigests(w, r, route)
-	case route.kind == routeManifest && r.Method == http.MethodPut:
-		f.putManifest(w, r, route)
-		return
+	case route.kind == routeManifest:
+		// Distribution's router answers a plain-text 404 to names and
+		// references it cannot route; the spec's answer is a 400.
+		if _, err := reference.WithName(route.repo); err != nil {
+			serveError(w, errcode.ErrorCodeNameInvalid.WithDetail(route.repo))
+			return
+		}
+		if !tagPattern.MatchString(route.ref) {
+			if _, err := digest.Parse(route.ref); err != nil {
+				serveError(w, errcode.ErrorCodeTagInvalid.WithDetail(route.ref))
+				return
+			}
+		}
+		if r.Method == http.MethodPut {
+			f.putManifest(w, r, route)
+			return
+		}
 	}
 	f.next.ServeHTTP(w, r)
 }
@@ -58,10 +74,6 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // adding the OCI-Subject header to its 201 when the manifest has a
 // subject: distribution v3 stores the field but does not say so.
 func (f *front) putManifest(w http.ResponseWriter, r *http.Request, rt route) {
-	if _, err := reference.WithName(rt.repo); err != nil {
-		f.next.ServeHTTP(w, r) // distribution answers NAME_INVALID
-		return
-	}
 	// Only a user who may push gets a body read, and as many at once
 	// as uploads.
 	if !f.authorize(w, r, access(rt.repo, "pull"), access(rt.repo, "push")) {
@@ -88,11 +100,18 @@ func (f *front) putManifest(w http.ResponseWriter, r *http.Request, rt route) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	var m struct {
-		Subject *struct {
+		SchemaVersion *int `json:"schemaVersion"`
+		Subject       *struct {
 			Digest string `json:"digest"`
 		} `json:"subject"`
 	}
-	if json.Unmarshal(body, &m) == nil && m.Subject != nil && m.Subject.Digest != "" {
+	err = json.Unmarshal(body, &m)
+	if err == nil && (m.SchemaVersion == nil || *m.SchemaVersion != 2) {
+		// Distribution answers 500 to a schema it does not know.
+		serveError(w, errcode.ErrorCodeManifestInvalid.WithMessage("manifest schemaVersion is not 2"))
+		return
+	}
+	if err == nil && m.Subject != nil && m.Subject.Digest != "" {
 		w = &subjectWriter{ResponseWriter: w, subject: m.Subject.Digest}
 	}
 	f.next.ServeHTTP(w, r)
@@ -176,6 +195,9 @@ func (s *stallReader) Read(p []byte) (int, error) {
 }
 
 func (s *stallReader) Close() error { return s.rc.Close() }
+
+// tagPattern is the distribution spec's tag.
+var tagPattern = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
 
 // Routes front looks at.
 const (

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -163,7 +164,7 @@ func Serve(ctx context.Context, cfg Config, ready func(Info)) error {
 		WriteTimeout:      maxRequestTime,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(cfg.Log, "registry: ", log.LstdFlags),
 	}
 	go func() {
 		<-ctx.Done()
