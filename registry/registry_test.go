@@ -165,6 +165,11 @@ func TestAuthentication(t *testing.T) {
 	if err := remote.Write(r, img, remote.WithAuth(&authn.Basic{Username: "teacher", Password: "s3cret"})); err != nil {
 		t.Fatalf("push as teacher: %v", err)
 	}
+	// The right password is remembered for a while; a wrong one is not
+	// let through by that memory.
+	if err := remote.Write(r, img, remote.WithAuth(&authn.Basic{Username: "teacher", Password: "s3cret!"})); err == nil {
+		t.Error("push with a wrong password after a right one succeeded")
+	}
 	if _, err := remote.Image(r); err != nil {
 		t.Errorf("anonymous pull: %v", err)
 	}
