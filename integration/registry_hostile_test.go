@@ -242,30 +242,6 @@ func TestRegistryHostile(t *testing.T) {
 	})
 }
 
-// TestRegistryUploadLimit: uploads beyond --max-uploads are answered 429
-// while the others are in progress. The one in progress is a manifest
-// whose body is still coming (berth reads it before distribution does, so
-// it holds its slot whatever the storage does).
-func TestRegistryUploadLimit(t *testing.T) {
-	reg := serveRegistry(t, t.TempDir(), "--max-uploads", "1")
-	base := "http://" + reg.addr
-	conn, err := net.Dial("tcp", reg.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "PUT /v2/limit/a/manifests/v1 HTTP/1.1\r\nHost: %s\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 1000\r\n\r\n{", reg.addr)
-	eventually(t, 30*time.Second, "a blob upload refused with 429", func() bool {
-		status, code, _ := call(t, http.MethodPost, base+"/v2/limit/b/blobs/uploads/", "", "")
-		return status == http.StatusTooManyRequests && code == "TOOMANYREQUESTS"
-	})
-	conn.Close()
-	eventually(t, 30*time.Second, "uploads accepted again", func() bool {
-		status, _, _ := call(t, http.MethodPost, base+"/v2/limit/b/blobs/uploads/", "", "")
-		return status == http.StatusAccepted
-	})
-}
-
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
