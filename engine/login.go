@@ -29,7 +29,8 @@ func Login(ctx context.Context, registry, username, password string, opts Regist
 	if username == "" || password == "" {
 		return "", fmt.Errorf("login to %s: username and password are required: %w", key, errdefs.ErrInvalid)
 	}
-	if err := checkLogin(ctx, reg, &authn.Basic{Username: username, Password: password}); err != nil {
+	lo := layers.RemoteOptions{Insecure: opts.Insecure, TLSCA: opts.TLSCA}
+	if err := checkLogin(ctx, reg, &authn.Basic{Username: username, Password: password}, lo); err != nil {
 		return "", err
 	}
 	cf, err := config.Load(config.Dir())
@@ -48,10 +49,10 @@ func Login(ctx context.Context, registry, username, password string, opts Regist
 
 // checkLogin pings the registry with the credentials: a token registry
 // refuses them when fetching a token, a basic-auth one on /v2/.
-func checkLogin(ctx context.Context, reg name.Registry, auth authn.Authenticator) error {
+func checkLogin(ctx context.Context, reg name.Registry, auth authn.Authenticator, lo layers.RemoteOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*layers.StallTimeout)
 	defer cancel()
-	base := layers.DefaultTransport(layers.StallTimeout)
+	base := lo.BaseTransport()
 	key := configKey(reg)
 	fail := func(err error) error {
 		return layers.RegistryError("login to "+key, reg.RegistryStr(), err)

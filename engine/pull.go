@@ -22,7 +22,14 @@ type RegistryOptions struct {
 	Platform string
 	// Progress is told about each layer's transfer; calls are serialized.
 	Progress func(TransferProgress)
+	// TLSCA is PEM of CAs to trust besides the system's (LoadCA reads a
+	// file); per-registry CAs are also read from docker's
+	// /etc/docker/certs.d/HOST:PORT/*.crt and ~/.config/berth/certs.d.
+	TLSCA []byte
 }
+
+// LoadCA reads a PEM file of CAs for RegistryOptions.TLSCA.
+func LoadCA(path string) ([]byte, error) { return layers.LoadCA(path) }
 
 // TransferProgress is one step of a layer's transfer.
 type TransferProgress = layers.Progress
@@ -71,7 +78,7 @@ func (e *Engine) remoteOptions(opts RegistryOptions) layers.RemoteOptions {
 			insecure = append(insecure, r)
 		}
 	}
-	return layers.RemoteOptions{Insecure: insecure, Platform: opts.Platform, Progress: opts.Progress}
+	return layers.RemoteOptions{Insecure: insecure, Platform: opts.Platform, Progress: opts.Progress, TLSCA: opts.TLSCA}
 }
 
 // ConfiguredInsecureRegistries reads "insecure-registries" from

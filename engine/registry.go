@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -15,17 +14,52 @@ import (
 
 // DefaultRegistryAddr is where `berth registry serve` listens unless told:
 // loopback only; pass ":5000" to share it with a class.
-const DefaultRegistryAddr = "127.0.0.1:5000"
+const DefaultRegistryAddr = registry.DefaultAddr
 
 // RegistryDir is the default directory of the local registry of a store:
 // <root>/registry.
 func RegistryDir(root string) string { return filepath.Join(root, "registry") }
 
-// ServeRegistry runs a registry (the OCI distribution API) on addr,
-// keeping blobs and manifests in dir, until ctx ends. ready, if not nil,
-// is called with the address listened on; logw gets one line per request.
-func ServeRegistry(ctx context.Context, addr, dir string, logw io.Writer, ready func(addr string)) error {
-	return registry.Serve(ctx, addr, dir, logw, ready)
+// RegistryServeConfig is how ServeRegistry serves (registry.Config).
+type RegistryServeConfig = registry.Config
+
+// RegistryServeInfo is what a started registry tells: its address, TLS
+// fingerprint, warnings.
+type RegistryServeInfo = registry.Info
+
+// ServeRegistry runs a registry (the OCI distribution API, distribution's
+// own implementation) as cfg says until ctx ends. ready, if not nil, is
+// called once it listens.
+func ServeRegistry(ctx context.Context, cfg RegistryServeConfig, ready func(RegistryServeInfo)) error {
+	return registry.Serve(ctx, cfg, ready)
+}
+
+// AddRegistryUser sets a user's password in an htpasswd file (bcrypt).
+func AddRegistryUser(htpasswd, name string, password []byte) error {
+	return registry.AddUser(htpasswd, name, password)
+}
+
+// RegistryGCOptions tunes GarbageCollectRegistry.
+type RegistryGCOptions = registry.GCOptions
+
+// GarbageCollectRegistry removes unreferenced blobs and abandoned uploads
+// from the registry in dir; it returns the number of uploads removed.
+func GarbageCollectRegistry(ctx context.Context, dir string, opts RegistryGCOptions) (int, error) {
+	return registry.GarbageCollect(ctx, dir, opts)
+}
+
+// ListRegistryDir lists the repositories of the registry in dir and their
+// tags, reading the directory (no server needed).
+func ListRegistryDir(ctx context.Context, dir string) ([]RegistryRepository, error) {
+	repos, err := registry.List(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegistryRepository, len(repos))
+	for i, r := range repos {
+		out[i] = RegistryRepository{Name: r.Name, Tags: r.Tags}
+	}
+	return out, nil
 }
 
 // RegistryRepository is one repository of a registry and its tags.
@@ -37,7 +71,7 @@ type RegistryRepository struct {
 // ListRegistry lists the repositories of a registry ("host:port") and
 // their tags, by name.
 func ListRegistry(ctx context.Context, addr string, opts RegistryOptions) ([]RegistryRepository, error) {
-	cat, err := layers.Catalog(ctx, addr, layers.RemoteOptions{Insecure: opts.Insecure})
+	cat, err := layers.Catalog(ctx, addr, layers.RemoteOptions{Insecure: opts.Insecure, TLSCA: opts.TLSCA})
 	if err != nil {
 		return nil, err
 	}

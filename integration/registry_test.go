@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,8 +57,29 @@ func okAt(t *testing.T, root string, args ...string) string {
 // dir, until stop or the end of the test. It returns host:port.
 func berthRegistry(t *testing.T, dir string) (addr string, stop func()) {
 	t.Helper()
+	s := serveRegistry(t, dir)
+	return s.addr, s.stop
+}
+
+// servedRegistry is a running `berth registry serve`.
+type servedRegistry struct {
+	addr  string
+	cmd   *exec.Cmd
+	lines []string // what it printed at start: address, fingerprint, warnings
+	stop  func()
+}
+
+// serveRegistry runs `berth registry serve --dir dir` with args on a free
+// loopback port (unless args give --addr) until stop or the end of the
+// test.
+func serveRegistry(t *testing.T, dir string, args ...string) *servedRegistry {
+	t.Helper()
 	testutil.RequiresRoot(t)
-	cmd := exec.Command(berthBin, "registry", "serve", "--addr", "127.0.0.1:0", "--dir", dir)
+	full := []string{"registry", "serve", "--dir", dir}
+	if !slices.Contains(args, "--addr") {
+		full = append(full, "--addr", "127.0.0.1:0")
+	}
+	cmd := exec.Command(berthBin, append(full, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -65,18 +87,38 @@ func berthRegistry(t *testing.T, dir string) (addr string, stop func()) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	stop = func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
+	s := &servedRegistry{cmd: cmd}
+	stopped := false
+	s.stop = func() {
+		if !stopped {
+			stopped = true
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
 	}
-	t.Cleanup(stop)
-	line, err := bufio.NewReader(stderr).ReadString('\n')
-	if _, rest, ok := strings.Cut(line, "listening on "); err == nil && ok {
-		addr, _, _ = strings.Cut(rest, ",")
-		return addr, stop
+	t.Cleanup(s.stop)
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// The fingerprint and warnings come first; the address line last.
+	for line := range lines {
+		s.lines = append(s.lines, line)
+		if _, rest, found := strings.Cut(line, "listening on "); found {
+			s.addr, _, _ = strings.Cut(rest, ",")
+			go func() {
+				for range lines {
+				}
+			}()
+			return s
+		}
 	}
-	t.Fatalf("berth registry serve: %q, %v", line, err)
-	return "", nil
+	t.Fatalf("berth registry serve did not start: %q", s.lines)
+	return nil
 }
 
 // freePort is a loopback port nothing listens on right now.

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,12 @@ type RemoteOptions struct {
 	// answer a request, or in the middle of a blob. A call that stalls is
 	// not retried. The default is StallTimeout.
 	Timeout time.Duration
+	// TLSCA is PEM of CAs to trust, besides the system's, for the
+	// registries of this call (LoadCA reads a file). The default is none.
+	TLSCA []byte
+	// CertsDirs hold per-registry CAs, docker's layout:
+	// DIR/HOST:PORT/*.crt. The default is CertsDirs().
+	CertsDirs []string
 }
 
 func (o RemoteOptions) timeout() time.Duration {
@@ -169,10 +176,20 @@ func (o RemoteOptions) remote(ctx context.Context) ([]remote.Option, error) {
 // connecting and on waiting for an answer, a bound on manifest sizes, and
 // a stall timer on bodies.
 func (o RemoteOptions) transport() http.RoundTripper {
+	return limitTransport{o.BaseTransport(), o.timeout()}
+}
+
+// BaseTransport is the transport under authentication: Transport, or
+// DefaultTransport trusting the CAs of TLSCA and CertsDirs.
+func (o RemoteOptions) BaseTransport() http.RoundTripper {
 	if o.Transport != nil {
-		return limitTransport{o.Transport, o.timeout()}
+		return o.Transport
 	}
-	return limitTransport{DefaultTransport(o.timeout()), o.timeout()}
+	dirs := o.CertsDirs
+	if dirs == nil {
+		dirs = CertsDirs()
+	}
+	return &tlsTransport{timeout: o.timeout(), ca: o.TLSCA, dirs: dirs}
 }
 
 // retryable says which failed requests are worth another try: a dropped
@@ -282,6 +299,11 @@ func RegistryError(what, reg string, err error) error {
 	if errdefs.Is(err, errdefs.ErrInvalid) || errdefs.Is(err, errdefs.ErrNotFound) ||
 		errdefs.Is(err, errdefs.ErrUnavailable) || errdefs.Is(err, errdefs.ErrPermission) {
 		return fmt.Errorf("%s: %w", what, err)
+	}
+	if strings.Contains(err.Error(), "Client sent an HTTP request to an HTTPS server") || errors.As(err, new(*tls.CertificateVerificationError)) {
+		// Loopback and private registries are tried over HTTPS, then
+		// plain HTTP: an untrusted certificate ends in the second.
+		return fmt.Errorf("%s: registry %s serves TLS with a certificate berth does not trust (give its CA with --tls-ca FILE, or put it in %s/%s/ca.crt): %w", what, reg, DockerCertsDir, reg, errdefs.ErrUnavailable)
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {

@@ -25,7 +25,7 @@ func newLoginCmd(c *cli) *cobra.Command {
 		Short: "Log in to a registry (credentials go to the docker config file or its credential helper)",
 		Args:  cobra.MaximumNArgs(1),
 	}
-	insecure := registryFlags(cmd)
+	rf := registryFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		server := ""
 		if len(args) == 1 {
@@ -59,7 +59,10 @@ func newLoginCmd(c *cli) *cobra.Command {
 			}
 			password = string(b)
 		}
-		opts := engine.RegistryOptions{Insecure: append(*insecure, engine.ConfiguredInsecureRegistries(c.storeRoot())...)}
+		opts, err := rf.options(c)
+		if err != nil {
+			return err
+		}
 		if _, err := engine.Login(context.Background(), server, user, password, opts); err != nil {
 			return err
 		}

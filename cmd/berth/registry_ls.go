@@ -13,26 +13,37 @@ import (
 )
 
 func newRegistryLsCmd(c *cli) *cobra.Command {
-	var addr string
+	var addr, dir string
 	cmd := &cobra.Command{
-		Use:   "ls [--addr HOST:PORT]",
-		Short: "List the repositories and tags of a registry",
+		Use:   "ls [--addr HOST:PORT | --dir DIR]",
+		Short: "List the repositories and tags of a registry (served, or its directory)",
 		Args:  cobra.NoArgs,
 	}
-	insecure := registryFlags(cmd)
+	rf := registryFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		opts := engine.RegistryOptions{Insecure: append(*insecure, engine.ConfiguredInsecureRegistries(c.storeRoot())...)}
-		repos, err := engine.ListRegistry(context.Background(), addr, opts)
+		var repos []engine.RegistryRepository
+		var err error
+		prefix := addr + "/"
+		if dir != "" {
+			prefix = ""
+			repos, err = engine.ListRegistryDir(context.Background(), dir)
+		} else {
+			var opts engine.RegistryOptions
+			if opts, err = rf.options(c); err == nil {
+				repos, err = engine.ListRegistry(context.Background(), addr, opts)
+			}
+		}
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(os.Stdout, 0, 8, 3, ' ', 0)
 		fmt.Fprintln(tw, "REPOSITORY\tTAGS")
 		for _, r := range repos {
-			fmt.Fprintf(tw, "%s/%s\t%s\n", addr, r.Name, strings.Join(r.Tags, ", "))
+			fmt.Fprintf(tw, "%s%s\t%s\n", prefix, r.Name, strings.Join(r.Tags, ", "))
 		}
 		return tw.Flush()
 	}
 	cmd.Flags().StringVar(&addr, "addr", engine.DefaultRegistryAddr, "The registry (host:port)")
+	cmd.Flags().StringVar(&dir, "dir", "", "Read this registry directory instead (no server needed)")
 	return cmd
 }

@@ -30,7 +30,7 @@ type transfer struct {
 func newTransferCmd(c *cli, use, short, verb string, run func(ctx context.Context, t *transfer) error) *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1)}
-	insecure := registryFlags(cmd)
+	rf := registryFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		e, err := c.engine()
 		if err != nil {
@@ -42,9 +42,13 @@ func newTransferCmd(c *cli, use, short, verb string, run func(ctx context.Contex
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		opts, err := rf.options(nil)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", verb, args[0], err)
+		}
 		prog := newTransferProgress(quiet)
-		return run(ctx, &transfer{e: e, ref: args[0], full: full, quiet: quiet,
-			opts: engine.RegistryOptions{Insecure: *insecure, Progress: prog.update}})
+		opts.Progress = prog.update
+		return run(ctx, &transfer{e: e, ref: args[0], full: full, quiet: quiet, opts: opts})
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Suppress verbose output")
 	return cmd

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/berthdev/berth/engine"
@@ -86,12 +85,4 @@ func (p *transferProgress) line(u engine.TransferProgress) string {
 		s = s[:p.width-1]
 	}
 	return s
-}
-
-// registryFlags adds --insecure-registry to cmd and returns the list, to
-// be merged into engine.RegistryOptions.
-func registryFlags(cmd *cobra.Command) *[]string {
-	var insecure []string
-	cmd.Flags().StringArrayVar(&insecure, "insecure-registry", nil, "Reach this registry (host:port) over plain HTTP (loopback and private addresses always may be)")
-	return &insecure
 }
