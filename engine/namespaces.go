@@ -55,6 +55,11 @@ func (e *Engine) resolveNamespaceModes(o *CreateOptions) error {
 	if err := check("pid", &h.PidMode, "", "host"); err != nil {
 		return err
 	}
+	if ref, ok := modeContainer(h.PidMode); ok {
+		if err := e.checkPidPeer(ref); err != nil {
+			return err
+		}
+	}
 	if err := check("ipc", &h.IpcMode, "", "private", "shareable", "host", "none"); err != nil {
 		return err
 	}
@@ -211,3 +216,27 @@ func (e *Engine) mountShm(r *record) error {
 
 // shmDir is where a shareable container's /dev/shm is mounted on the host.
 func (e *Engine) shmDir(id string) string { return filepath.Join(e.runDir(id), "shm") }
+
+// checkPidPeer refuses to start a container in the PID namespace of a
+// container that holds CAP_SYS_PTRACE without being privileged: while the
+// new container's init starts there, before pivot_root, its working
+// directory is its root filesystem on the host, and a tracer in that
+// namespace can follow /proc/PID/cwd/.. up to the host's files (found by
+// the escape suite). A privileged container owns the host already.
+func (e *Engine) checkPidPeer(id string) error {
+	t, err := e.resolve(id)
+	if err != nil {
+		return err
+	}
+	if t.Host.Privileged {
+		return nil
+	}
+	for _, c := range t.Host.CapAdd {
+		switch strings.ToUpper(strings.TrimPrefix(strings.ToUpper(c), "CAP_")) {
+		case "SYS_PTRACE", "ALL":
+			return fmt.Errorf("--pid container:%s: %s holds CAP_SYS_PTRACE, which would let it reach a new container's files on the host while that container starts; refused (start it without --cap-add SYS_PTRACE, or debug it with berth debug on a copy): %w",
+				t.Name, t.Name, errdefs.ErrFailedPrecondition)
+		}
+	}
+	return nil
+}

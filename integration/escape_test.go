@@ -119,8 +119,18 @@ func TestEscapeSeccompFileAttack(t *testing.T) {
 	for i := 0; running(); i++ {
 		beside("exec", "", "exec", attacker, "/probe", "calls")
 		if i%4 == 0 {
-			beside("--pid container:", "", "run", "--rm", "--network", "none", "--pid", "container:"+attacker, "-v", vol, "busybox", "/probe", "calls")
-			beside("debug", "/proc/1/root/probe calls; exit 0\n", "debug", attacker)
+			// A new container in the attacker's pid namespace would be
+			// reachable through /proc/PID/cwd while its init starts
+			// (before pivot_root): berth refuses to put one there.
+			for _, args := range [][]string{
+				{"run", "--rm", "--network", "none", "--pid", "container:" + attacker, "-v", vol, "busybox", "/probe", "calls"},
+				{"debug", attacker},
+			} {
+				// (A debug of an attacker that just ended is a copy: fine.)
+				if r := berthIn(t, "exit 0\n", args...); (r.code == 0 || !strings.Contains(r.stderr, "holds CAP_SYS_PTRACE")) && running() {
+					t.Fatalf("%s beside a CAP_SYS_PTRACE container: %v", args[0], r)
+				}
+			}
 		}
 		if i > 500 {
 			t.Fatal("the attacker never ended")
@@ -130,20 +140,13 @@ func TestEscapeSeccompFileAttack(t *testing.T) {
 	if !strings.Contains(logs, "attack done") {
 		t.Fatalf("attacker's report: %q", logs)
 	}
-	// Known, not fixed here: an init starting in the attacker's pid
-	// namespace (a --pid container: or a debug sidecar) is visible before
-	// pivot_root, and CAP_SYS_PTRACE passes its non-dumpable guard, so
-	// /proc/<pid>/cwd/.. reaches that container's run directory on the host.
-	// What it writes there cannot reach the cache nor pass init's digest
-	// check; the checks below and the blocked calls above are what hold.
-	reached := map[string]bool{}
+	// What the attacker wrote through /proc (its own files, or an exec's
+	// init, which has joined the mount namespace before it shows in the
+	// pid namespace) is logged; the checks below are what must hold.
 	for _, l := range strings.Split(logs, "\n") {
 		if p, ok := strings.CutPrefix(l, "wrote "); ok {
-			reached[p] = true
+			t.Logf("the attacker wrote through %s", p)
 		}
-	}
-	if len(reached) > 0 {
-		t.Logf("the attacker wrote through %d /proc paths of starting inits: %v", len(reached), reached)
 	}
 	if now, _ := os.ReadFile(staged); !bytes.Equal(now, stagedBefore) {
 		t.Error("the attacker's staged program changed")
