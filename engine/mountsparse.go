@@ -137,7 +137,7 @@ func ParseMountFlag(s string) (Mount, error) {
 		case "consistency":
 			m.Consistency = v // macOS only; docker ignores it on Linux too
 		default:
-			return bad("unknown option " + k)
+			return bad(fmt.Sprintf("unknown option %q", k))
 		}
 	}
 	switch m.Type {
@@ -217,7 +217,7 @@ func parseBind(s string) (MountPoint, error) {
 			case "private", "rprivate", "shared", "rshared", "slave", "rslave":
 				mp.Propagation = o
 			default:
-				return bad("unknown option " + o)
+				return bad(fmt.Sprintf("unknown option %q", o))
 			}
 		}
 		mp.Mode = opts

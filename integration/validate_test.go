@@ -44,7 +44,7 @@ func TestCreateOptionsValidated(t *testing.T) {
 		{[]string{"-w", "rel"}, `working directory "rel" is not an absolute path`},
 		{[]string{"-u", "a:b:c"}, `invalid user "a:b:c"`},
 		{[]string{"-v", ":/x"}, `invalid volume specification ":/x": empty section between colons`},
-		{[]string{"-v", "rel:/x:zz"}, `invalid volume specification "rel:/x:zz": unknown option zz`},
+		{[]string{"-v", "rel:/x:zz"}, `invalid volume specification "rel:/x:zz": unknown option "zz"`},
 		{[]string{"--tmpfs", "rel"}, `--tmpfs "rel": the container path must be absolute`},
 		{[]string{"--name", "bad/name"}, `container name "bad/name"`},
 		{[]string{"--group-add", ""}, "--group-add: empty group name"},

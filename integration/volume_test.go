@@ -119,7 +119,7 @@ func TestVolumeBadInput(t *testing.T) {
 		{[]string{"-v", file + "/sub:/x"}, "cannot create it"},
 		{[]string{"--volumes-from", "nobody-here"}, `"nobody-here": not found`},
 		{[]string{"--mount", "type=nfs,target=/x"}, "type must be bind, volume or tmpfs"},
-		{[]string{"-v", "named:/x:bogus"}, "unknown option bogus"},
+		{[]string{"-v", "named:/x:bogus"}, `unknown option "bogus"`},
 		{[]string{"--mount", "type=volume,source=v1,target=/x,volume-opt=type=nfs"}, "volume-opt"},
 		{[]string{"-v", "v1:/x", "--tmpfs", "/x"}, "duplicate mount point: /x"},
 		{[]string{"--tmpfs", "/x:size=lots"}, `option "size=lots": bad value`},
