@@ -167,6 +167,9 @@ func FuzzParsePublish(f *testing.F) {
 			if !errors.Is(err, errdefs.ErrInvalid) {
 				t.Fatalf("ParsePublish(%q) = %v, not ErrInvalid", spec, err)
 			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("ParsePublish(%q) error is not one line: %q", spec, err)
+			}
 			if !reflect.DeepEqual(b, had) {
 				t.Fatalf("ParsePublish(%q) failed and left %v", spec, b)
 			}
