@@ -18,6 +18,11 @@ func extract(r io.Reader, root string) error {
 		return err
 	}
 	defer u.Close()
+	return u.extractTar(r)
+}
+
+// extractTar checks each entry of the tar stream r and writes it with u.
+func (u *unpacker) extractTar(r io.Reader) error {
 	tr := tar.NewReader(r)
 	seen := newEntrySet()
 	for {

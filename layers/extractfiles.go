@@ -1,8 +1,6 @@
 package layers
 
 import (
-	"archive/tar"
-	"fmt"
 	"io"
 
 	"golang.org/x/sys/unix"
@@ -26,27 +24,5 @@ func ExtractFiles(r io.Reader, dirfd int) error {
 	}
 	u := &unpacker{root: fd, mode: modeFiles}
 	defer u.Close()
-	tr := tar.NewReader(src)
-	seen := newEntrySet()
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return invalidIfCorrupt(err)
-		}
-		name, err := checkEntry(hdr, seen)
-		if err != nil {
-			return err
-		}
-		if name == "" {
-			continue
-		}
-		if err := u.apply(hdr, name, tr); err != nil {
-			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
-		}
-	}
-	u.finish()
-	return nil
+	return u.extractTar(src)
 }
