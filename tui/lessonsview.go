@@ -168,7 +168,14 @@ func (a *App) lessonPicker(w, h int) string {
 	if ls.err != nil {
 		lines = append(lines, s.Error.Render(cell("✗ "+oneLine(ls.err), w)))
 	}
+	// Two lines a lesson; the list scrolls around the cursor so that the
+	// key hint (two lines) always shows.
+	room := max((h-len(lines)-2)/2, 1)
+	first := min(max(ls.cursor-room+1, 0), max(len(ls.all)-room, 0))
 	for i, l := range ls.all {
+		if i < first || i >= first+room {
+			continue
+		}
 		state := "…"
 		if ls.progress != nil {
 			switch n := ls.progress.Step(l); {
