@@ -96,7 +96,7 @@ func TestResourceAndEtcFlags(t *testing.T) {
 	before := ok(t, "ps", "-aq", "--filter", "name="+name(t, ""))
 	for _, bad := range []struct{ args, msg string }{
 		{"--ulimit nofile=1:99999999", "above the hard limit berth runs with"},
-		{"--ulimit nofile=9:3", "the soft limit must not exceed the hard limit"},
+		{"--ulimit nofile=9:3", "soft limit must be less than or equal to hard limit"},
 		{"--ulimit nofiles=1", "invalid ulimit type"},
 		{"--cpuset-cpus 4096", "is not available on this host"},
 		{"-m 16m --memory-reservation 32m", "memory reservation"},
