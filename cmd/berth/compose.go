@@ -62,6 +62,17 @@ func (cc *composeCLI) containers(r *compose.Runner, services []string, oneoff bo
 	return out, nil
 }
 
+// projectContainers loads the project and lists the containers of the
+// services named (all when none).
+func (cc *composeCLI) projectContainers(ctx context.Context, services []string) (*compose.Runner, []engine.ContainerSummary, error) {
+	r, err := cc.project(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := cc.containers(r, services, false)
+	return r, cs, err
+}
+
 func newComposeCmd(c *cli) *cobra.Command {
 	cc := &composeCLI{c: c}
 	cmd := &cobra.Command{Use: "compose", Short: "Define and run multi-container applications", Args: cobra.NoArgs,
@@ -184,11 +195,7 @@ func composePs(cc *composeCLI) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{Use: "ps [OPTIONS] [SERVICE...]", Short: "List containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cs, err := cc.containers(r, args, false)
+			_, cs, err := cc.projectContainers(cmd.Context(), args)
 			if err != nil {
 				return err
 			}

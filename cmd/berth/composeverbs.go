@@ -25,11 +25,7 @@ func composeLogs(cc *composeCLI) *cobra.Command {
 	var noPrefix bool
 	cmd := &cobra.Command{Use: "logs [OPTIONS] [SERVICE...]", Short: "View output from containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cs, err := cc.containers(r, args, false)
+			r, cs, err := cc.projectContainers(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -94,11 +90,7 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 func composeVerbs(cc *composeCLI) []*cobra.Command {
 	each := func(use, short, done string, fn func(ctx context.Context, e *engine.Engine, c engine.ContainerSummary) error) *cobra.Command {
 		return &cobra.Command{Use: use, Short: short, RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cs, err := cc.containers(r, args, false)
+			r, cs, err := cc.projectContainers(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -281,11 +273,7 @@ func composeRun(cc *composeCLI) *cobra.Command {
 func composeTop(cc *composeCLI) *cobra.Command {
 	return &cobra.Command{Use: "top [SERVICES...]", Short: "Display the running processes",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cs, err := cc.containers(r, args, false)
+			r, cs, err := cc.projectContainers(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -314,11 +302,7 @@ func composeImages(cc *composeCLI) *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{Use: "images [OPTIONS] [SERVICE...]", Short: "List images used by the created containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			cs, err := cc.containers(r, args, false)
+			r, cs, err := cc.projectContainers(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
