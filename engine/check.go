@@ -49,7 +49,9 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 				lines = append(lines, fmt.Sprintf("container %s: state: %v", id[:12], err))
 				continue
 			}
-			if st.running() && shimAlive(st) {
+			// A live shim owns its container's mounts and state, also
+			// while it starts (created, waiting for its attach client).
+			if shimAlive(st) {
 				running[id] = true
 			}
 		}

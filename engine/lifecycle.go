@@ -66,7 +66,9 @@ func (e *Engine) wait(ctx context.Context, r *record) (int, error) {
 		if first {
 			since = st.FinishedAt
 		}
-		if !st.running() && !shimAlive(st) && st.Status != container.Created {
+		if !st.running() && !shimAlive(st) && (st.Status != container.Created || st.Error != "") {
+			// Exited, or a start that failed (its shim gave up and left
+			// the container created with the error): nothing will run.
 			return st.ExitCode, nil
 		}
 		if exitedSince(st, since) {
@@ -272,10 +274,25 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 			c.Signal(unix.SIGKILL)
 		}
 	}
-	if st.running() || shimAlive(st) {
+	switch {
+	case st.running() || (shimAlive(st) && st.Status != container.Created):
 		// Killed above, or exited and its shim still cleaning up.
 		if _, err := e.wait(ctx, r); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
 			return err
+		}
+	case shimAlive(st):
+		// A shim that has not started the process: starting, or waiting
+		// for the attach client of a caller that may be gone (a killed
+		// `run` or build). Waiting would wait for an exit that never
+		// comes; with force it is ended and what it made is undone.
+		if !force {
+			return fmt.Errorf("cannot remove container %s: container is starting: wait for it or force remove: %w", r.Name, errdefs.ErrFailedPrecondition)
+		}
+		if err := e.endStartingShim(ctx, r.ID, st); err != nil {
+			return fmt.Errorf("container %s: ending its shim: %w", r.Name, err)
+		}
+		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) {
+			return nil // a --rm container: reconcile removed it
 		}
 	}
 	if err := e.removeContainer(r, false); err != nil {

@@ -93,3 +93,40 @@ func waitForUnlock(ctx context.Context, path string) error {
 		}
 	}
 }
+
+// killExact sends SIGKILL to the process pid started at clock tick start,
+// and to no other: the signal goes through a pidfd opened and then checked
+// against the start time, so a reused pid is never hit.
+func killExact(pid int, start uint64) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if !inspect.Alive(pid, start) {
+		return nil
+	}
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+		return err
+	}
+	return nil
+}
+
+// endStartingShim ends the shim of a container that has not started its
+// process and undoes what the shim made (libcontainer state, mounts,
+// network), as reconcile does for a shim that died.
+func (e *Engine) endStartingShim(ctx context.Context, id string, st *state) error {
+	if err := killExact(st.ShimPid, st.ShimStart); err != nil {
+		return err
+	}
+	if err := waitExit(ctx, st.ShimPid, st.ShimStart); err != nil {
+		return err
+	}
+	return e.withLock(func() error {
+		e.reconcileOne(id)
+		return nil
+	})
+}

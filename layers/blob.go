@@ -64,6 +64,9 @@ func (t *txn) writeBlob(r io.Reader, wantDigest v1.Hash, wantSize int64, what st
 		f.Close()
 		os.Remove(f.Name())
 	}()
+	if err := holdEntry(f); err != nil {
+		return v1.Hash{}, 0, err
+	}
 	hw := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, hw), r)
 	if err != nil {

@@ -20,8 +20,8 @@ type Problem struct {
 	Remove string
 }
 
-// leftoverAge is how long a temporary entry must be unchanged to count as
-// left over: a live writer keeps changing its own.
+// leftoverAge is how long a blob must have gone unreferenced to be an
+// orphan: a writer commits blobs before the index that names them.
 const leftoverAge = 10 * time.Second
 
 // Check verifies the image store: every blob's digest, every reference of
@@ -113,7 +113,7 @@ func (s *Store) Check(inUse map[string]bool) []Problem {
 		p := filepath.Join(s.snapshots, ent.Name())
 		switch {
 		case strings.HasPrefix(ent.Name(), ".tmp-"):
-			if age(p) > leftoverAge {
+			if leftover(s.snapshots, ent.Name()) {
 				add(Problem{Msg: "snapshot leftover " + p + ": an interrupted unpack", Remove: p})
 			}
 		case !chains[ent.Name()] && !inUse[p]:
@@ -123,7 +123,7 @@ func (s *Store) Check(inUse map[string]bool) []Problem {
 	ingest, _ := os.ReadDir(s.ingest)
 	for _, ent := range ingest {
 		p := filepath.Join(s.ingest, ent.Name())
-		if age(p) > leftoverAge {
+		if leftover(s.ingest, ent.Name()) {
 			add(Problem{Msg: "ingest leftover " + p + ": an interrupted write", Remove: p})
 		}
 	}
@@ -142,4 +142,8 @@ func hashFile(p string) (int64, string, error) {
 }
 
 // age is how long nothing under p has changed.
-func age(p string) time.Duration { return time.Since(newestChange(p)) }
+func age(p string) time.Duration { return clock().Sub(newestChange(p)) }
+
+// clock is time.Now; tests move it forward, as change times (ctime)
+// cannot be set back.
+var clock = time.Now

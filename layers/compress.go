@@ -77,6 +77,9 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 		f.Close()
 		os.Remove(f.Name())
 	}()
+	if err := holdEntry(f); err != nil {
+		return nil, err
+	}
 	blobHash, blobCount := sha256.New(), &countWriter{}
 	zw := gzip.NewWriter(io.MultiWriter(f, blobHash, blobCount))
 	diffHash, diffCount := sha256.New(), &countWriter{}

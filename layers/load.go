@@ -38,8 +38,9 @@ func (s *Store) Load(r io.Reader) ([]string, error) {
 // Archive is an image archive unpacked into the store's ingest directory
 // and not yet stored.
 type Archive struct {
-	s   *Store
-	dir string
+	s    *Store
+	dir  string
+	hold *os.File // the spool's flock (tmpentry.go)
 }
 
 // Spool reads a docker-archive or an oci-archive from r into the store's
@@ -51,15 +52,27 @@ func (s *Store) Spool(r io.Reader) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
+	hold, err := holdDir(spool)
+	if err != nil {
+		os.RemoveAll(spool)
+		return nil, err
+	}
 	if err := s.spoolArchive(r, spool); err != nil {
 		os.RemoveAll(spool)
+		hold.Close()
 		return nil, fmt.Errorf("loading archive: %w", err)
 	}
-	return &Archive{s: s, dir: spool}, nil
+	return &Archive{s: s, dir: spool, hold: hold}, nil
 }
 
 // Close removes the spooled archive.
-func (a *Archive) Close() error { return os.RemoveAll(a.dir) }
+func (a *Archive) Close() error {
+	err := os.RemoveAll(a.dir)
+	if a.hold != nil {
+		a.hold.Close()
+	}
+	return err
+}
 
 // Load stores every image of the archive with its names (see Store.Load).
 func (a *Archive) Load() ([]string, error) {

@@ -59,6 +59,11 @@ func (s *Store) snapshot(l Layer) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
+	hold, err := holdDir(tmp)
+	if err != nil {
+		return "", err
+	}
+	defer hold.Close()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return "", err
 	}

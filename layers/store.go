@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -274,20 +273,4 @@ func chainID(parent, diffID v1.Hash) v1.Hash {
 	}
 	h, _, _ := v1.SHA256(strings.NewReader(parent.String() + " " + diffID.String()))
 	return h
-}
-
-// cleanStale removes entries of dir (with prefix) that nothing has changed
-// for an hour: what a crashed writer left. A live writer keeps changing
-// them, so a concurrent process's work in progress is spared.
-func cleanStale(dir, prefix string) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), prefix) {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		if time.Since(newestChange(p)) > time.Hour {
-			os.RemoveAll(p)
-		}
-	}
 }
