@@ -39,6 +39,17 @@ type State struct {
 	Ports     []PortMapping `json:"ports,omitempty"`
 	// Health is set by the shim's health checks while it runs them.
 	Health *Health `json:"health,omitempty"`
+	// PausedBy is the process that froze the container for a moment of
+	// its own (commit): should it die before it thaws it, reconcile does.
+	// A pause the user asked for has none and lasts until unpause.
+	PausedBy *Holder `json:"pausedBy,omitempty"`
+}
+
+// Holder names a process exactly: its pid and its start time in clock
+// ticks, so that a reused pid is not taken for it.
+type Holder struct {
+	Pid   int    `json:"pid"`
+	Start uint64 `json:"start"`
 }
 
 // Endpoint is a container's attachment to a network.

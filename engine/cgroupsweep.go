@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,20 +15,34 @@ import (
 	"github.com/berthdev/berth/internal/lockfile"
 )
 
-// Leaked cgroups. A container's cgroup is the relative path berth/<id>
-// (spec.go), made by libcontainer under the cgroup of the shim that
-// started it, in every hierarchy (cgroup v1) or in the one (v2). A shim
-// killed during start leaves those directories with no libcontainer state
-// that names them; reconcile finds them here and removes the ones whose
+// Leaked cgroups. A container's cgroup is the relative path
+// <parent>/<id> (spec.go), made by libcontainer under the cgroup of the
+// shim that started it, in every hierarchy (cgroup v1) or in the one (v2).
+// The parent is the store's own (cgroupParent), so a store judges only its
+// own cgroups: on a machine a class shares, one student's check never
+// calls another's starting or stopping container leaked. A shim killed
+// during start leaves those directories with no libcontainer state that
+// names them; reconcile finds them here and removes the ones whose
 // container no longer exists or does not run.
+
+// cgroupParent is the store's cgroup parent, named as its run directory
+// is: "berth" for the default store, "berth-<hash of the root>" for others.
+func (e *Engine) cgroupParent() string {
+	if b := filepath.Base(e.runRoot); strings.HasPrefix(b, "berth") {
+		return b
+	}
+	sum := sha256.Sum256([]byte(e.runRoot))
+	return "berth-" + hex.EncodeToString(sum[:])[:12]
+}
 
 // cgroupDir is one berth/<id> cgroup directory.
 type cgroupDir struct{ id, path string }
 
-// berthCgroups lists berth/<id> directories under this process's cgroup
-// and its ancestors in every mounted hierarchy: where shims started by
-// berth commands (which inherit the caller's cgroup) put them.
-func berthCgroups() []cgroupDir {
+// berthCgroups lists the store's <parent>/<id> directories under this
+// process's cgroup and its ancestors in every mounted hierarchy: where
+// shims started by berth commands (which inherit the caller's cgroup) put
+// them.
+func (e *Engine) berthCgroups() []cgroupDir {
 	var own []string
 	if f, err := os.Open("/proc/self/cgroup"); err == nil {
 		sc := bufio.NewScanner(f)
@@ -46,7 +62,7 @@ func berthCgroups() []cgroupDir {
 	seen := map[string]bool{}
 	for _, m := range cgroupMounts() {
 		for _, p := range own {
-			dir := filepath.Join(m, p, "berth")
+			dir := filepath.Join(m, p, e.cgroupParent())
 			if seen[dir] {
 				continue
 			}
@@ -145,17 +161,15 @@ func (e *Engine) containerDown(id string) bool {
 	return true
 }
 
-// cgroupLeaked says whether a berth/<id> cgroup belongs to nothing: its
-// container is down in this store, or it is in no store at all. The
-// berth/ parent is shared by every store on the host, so an ID this store
-// does not know may be another store's: it is that store's while any run
-// directory (/run/berth*, the default place) holds state of it.
+// cgroupLeaked says whether a cgroup of the store belongs to nothing: its
+// container is down, or the store does not know it and has no run state
+// of it (a container removed while its shim was being killed).
 func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
 	if known[id] {
 		return e.containerDown(id)
 	}
-	for _, pattern := range []string{"/run/berth*/c/" + id, "/run/berth*/runc/" + id, filepath.Join(e.runRoot, "c", id)} {
-		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+	for _, d := range []string{filepath.Join(e.runRoot, "c", id), filepath.Join(e.stateRoot(), id)} {
+		if _, err := os.Stat(d); err == nil {
 			return false
 		}
 	}
@@ -164,7 +178,7 @@ func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
 
 // sweepCgroups removes leaked cgroups. Called with the store lock held.
 func (e *Engine) sweepCgroups(known map[string]bool) {
-	for _, c := range berthCgroups() {
+	for _, c := range e.berthCgroups() {
 		if e.cgroupLeaked(c.id, known) {
 			removeCgroup(c.path)
 		}

@@ -40,7 +40,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	}
 	if o.Pause {
 		if st, err := e.loadState(r.ID); err == nil && st.Status == container.Running {
-			if err := e.Pause(r.ID); err != nil {
+			if err := e.pauseHeld(r.ID); err != nil {
 				return "", err
 			}
 			defer e.Unpause(r.ID)

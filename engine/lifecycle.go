@@ -351,12 +351,18 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 }
 
 // Pause freezes every process of the container (the cgroup freezer).
-func (e *Engine) Pause(ref string) error { return e.setPaused(ref, true) }
+func (e *Engine) Pause(ref string) error { return e.setPaused(ref, true, nil) }
 
 // Unpause thaws a paused container.
-func (e *Engine) Unpause(ref string) error { return e.setPaused(ref, false) }
+func (e *Engine) Unpause(ref string) error { return e.setPaused(ref, false, nil) }
 
-func (e *Engine) setPaused(ref string, pause bool) error {
+// pauseHeld freezes a container for as long as this process needs it
+// frozen: if the process dies before it unpauses, reconcile thaws it.
+func (e *Engine) pauseHeld(ref string) error {
+	return e.setPaused(ref, true, &container.Holder{Pid: os.Getpid(), Start: inspect.StartTime(os.Getpid())})
+}
+
+func (e *Engine) setPaused(ref string, pause bool, holder *container.Holder) error {
 	r, st, err := e.running(ref)
 	if err != nil {
 		return err
@@ -382,7 +388,7 @@ func (e *Engine) setPaused(ref string, pause bool) error {
 	}
 	if _, err := e.updateState(r.ID, func(s *state) error {
 		if s.running() {
-			s.Status = status
+			s.Status, s.PausedBy = status, holder
 		}
 		return nil
 	}); err != nil {

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
-	"golang.org/x/sys/unix"
 
 	"github.com/berthdev/berth/container"
+	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/lockfile"
 )
 
@@ -127,6 +127,10 @@ func (e *Engine) restartsAtBoot(id string) bool {
 // true when its restart policy says it runs again.
 func (e *Engine) reconcileOne(id string) bool {
 	st, err := e.loadState(id)
+	if err == nil && st.Status == container.Paused && st.PausedBy != nil && shimAlive(st) &&
+		!inspect.Alive(st.PausedBy.Pid, st.PausedBy.Start) {
+		e.thawAbandoned(id)
+	}
 	if err != nil || shimAlive(st) {
 		return false
 	}
@@ -153,11 +157,9 @@ func (e *Engine) reconcileOne(id string) bool {
 	}
 	code, msg := 255, "shim died; exit status unknown"
 	if c, err := libcontainer.Load(e.stateRoot(), id); err == nil {
-		if s, err := c.Status(); err == nil && s != libcontainer.Stopped {
-			c.Signal(unix.SIGKILL)
+		if killAndDestroy(c) {
 			code, msg = 137, "shim died; container killed"
 		}
-		c.Destroy()
 	}
 	unmount(filepath.Join(e.runDir(id), "merged"))
 	os.Remove(e.sockPath(id))
@@ -181,6 +183,30 @@ func (e *Engine) reconcileOne(id string) bool {
 		return !st.StopRequest
 	}
 	return false
+}
+
+// thawAbandoned thaws a container that a process froze for a moment of
+// its own (a commit) and died before thawing: kill -9 of a commit must
+// not leave the container frozen for ever.
+func (e *Engine) thawAbandoned(id string) {
+	r, err := e.loadRecord(id)
+	if err != nil {
+		return
+	}
+	c, err := e.libcontainer(r)
+	if err != nil {
+		return
+	}
+	if err := c.Resume(); err != nil {
+		return
+	}
+	e.updateState(id, func(s *state) error {
+		if s.Status == container.Paused {
+			s.Status, s.PausedBy = container.Running, nil
+		}
+		return nil
+	})
+	e.emit(containerEvent("unpause", r, nil))
 }
 
 // The live registry, <run root>/live/<id>: a file for every container

@@ -88,6 +88,8 @@ type state struct {
 	Endpoints []Endpoint    `json:"endpoints,omitempty"`
 	Ports     []PortMapping `json:"ports,omitempty"`
 	Health    *Health       `json:"health,omitempty"` // the shim's health checks
+	// PausedBy: the process that froze it for a moment (commit), if any.
+	PausedBy *container.Holder `json:"pausedBy,omitempty"`
 }
 
 func (s *state) running() bool { return s.Status.Running() }

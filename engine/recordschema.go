@@ -146,6 +146,7 @@ func stateToSchema(s *state) *container.State {
 		Endpoints: convertSlice(s.Endpoints, func(ep Endpoint) container.Endpoint { return container.Endpoint(ep) }),
 		Ports:     convertSlice(s.Ports, func(p PortMapping) container.PortMapping { return container.PortMapping(p) }),
 		Health:    healthToSchema(s.Health),
+		PausedBy:  copyHolder(s.PausedBy),
 	}
 }
 
@@ -158,7 +159,16 @@ func stateFromSchema(s *container.State) *state {
 		Endpoints: convertSlice(s.Endpoints, func(ep container.Endpoint) Endpoint { return Endpoint(ep) }),
 		Ports:     convertSlice(s.Ports, func(p container.PortMapping) PortMapping { return PortMapping(p) }),
 		Health:    healthFromSchema(s.Health),
+		PausedBy:  copyHolder(s.PausedBy),
 	}
+}
+
+func copyHolder(h *container.Holder) *container.Holder {
+	if h == nil {
+		return nil
+	}
+	c := *h
+	return &c
 }
 
 // convertSlice maps f over s; nil stays nil (the JSON says null).

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -446,7 +447,31 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 // destroyStale removes libcontainer state left by a shim that died.
 func destroyStale(stateRoot, id string) {
 	if c, err := libcontainer.Load(stateRoot, id); err == nil {
-		c.Signal(unix.SIGKILL)
-		c.Destroy()
+		killAndDestroy(c)
 	}
+}
+
+// killAndDestroy kills a container nobody supervises any more and removes
+// its libcontainer state and cgroups. It reports whether the container's
+// init was still there. A frozen container is thawed first (SIGKILL to a
+// frozen task waits for the thaw), and the init's exit is awaited before
+// Destroy, which refuses a container whose init still runs: SIGKILL is
+// delivered asynchronously, so destroying right after it left the state
+// (and the cgroups) behind.
+func killAndDestroy(c *libcontainer.Container) (wasRunning bool) {
+	status, err := c.Status()
+	if err == nil && status != libcontainer.Stopped {
+		wasRunning = true
+		if status == libcontainer.Paused {
+			c.Resume()
+		}
+		c.Signal(unix.SIGKILL)
+		if st, err := c.State(); err == nil && st.InitProcessPid > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			waitExit(ctx, st.InitProcessPid, st.InitProcessStartTime)
+			cancel()
+		}
+	}
+	c.Destroy()
+	return wasRunning
 }

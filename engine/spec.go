@@ -163,7 +163,7 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", noexec, "nodev", "mode=1777", shmOption(r.Host)}},
 		},
 		Linux: &specs.Linux{
-			CgroupsPath: "berth/" + r.ID,
+			CgroupsPath: e.cgroupParent() + "/" + r.ID,
 			Resources:   &specs.LinuxResources{},
 		},
 	}

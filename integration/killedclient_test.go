@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,5 +75,85 @@ func TestRemoveStartingContainer(t *testing.T) {
 	}
 	if r := berth(t, "--root", root, "system", "check"); strings.Contains(r.stdout, id) {
 		t.Errorf("after rm -f, check finds:\n%s", r.stdout)
+	}
+}
+
+// TestKilledCommitThaws: a commit freezes its container while it reads
+// the container's layer; killed (-9) meanwhile, it cannot thaw it, and
+// the next berth command does: the container runs again. A pause the
+// user asked for stays.
+func TestKilledCommitThaws(t *testing.T) {
+	testutil.RequiresRoot(t)
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	id := ok(t, "--root", root, "run", "-d", "--pull", "never", "busybox", "sh", "-c",
+		"dd if=/dev/urandom of=/big bs=1M count=96 2>/dev/null && touch /ready && sleep 1000")
+	eventually(t, 60*time.Second, "the container's layer is written", func() bool {
+		return berth(t, "--root", root, "exec", id, "test", "-e", "/ready").code == 0
+	})
+	commit := exec.Command(berthBin, "--root", root, "commit", id, "killed-commit")
+	if err := commit.Start(); err != nil {
+		t.Fatal(err)
+	}
+	statePath := filepath.Join(root, "containers", id, "state.json")
+	paused := false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if data, _ := os.ReadFile(statePath); strings.Contains(string(data), `"status": "paused"`) {
+			paused = true
+			break
+		}
+	}
+	commit.Process.Kill()
+	commit.Wait()
+	if !paused {
+		t.Fatal("the commit never paused the container")
+	}
+	eventually(t, 30*time.Second, "the container runs again", func() bool {
+		return inspectStatus(t, root, id) == "running"
+	})
+	if r := berth(t, "--root", root, "exec", id, "true"); r.code != 0 {
+		t.Errorf("exec in the thawed container: %v", r)
+	}
+	// The user's own pause is nobody's to undo.
+	ok(t, "--root", root, "pause", id)
+	ok(t, "--root", root, "ps")
+	if s := inspectStatus(t, root, id); s != "paused" {
+		t.Errorf("a user's pause became %q", s)
+	}
+	ok(t, "--root", root, "rm", "-f", id)
+}
+
+func inspectStatus(t *testing.T, root, id string) string {
+	return strings.TrimSpace(ok(t, "--root", root, "inspect", "-f", "{{.State.Status}}", id))
+}
+
+// TestKilledShimLeavesNothing: after kill -9 of the shim of a running
+// container (and of a paused one), the next command kills the container
+// and removes its libcontainer state, mounts and cgroups: system check
+// finds the store clean. Destroy used to run before the SIGKILL had
+// landed, and left the state behind.
+func TestKilledShimLeavesNothing(t *testing.T) {
+	testutil.RequiresRoot(t)
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	running := ok(t, "--root", root, "run", "-d", "--pull", "never", "busybox", "sleep", "1000")
+	paused := ok(t, "--root", root, "run", "-d", "--pull", "never", "busybox", "sleep", "1000")
+	ok(t, "--root", root, "pause", paused)
+	for _, id := range []string{running, paused} {
+		pid := shimPidOf(t, root, id)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, "the shim is gone", func() bool { return !alive(pid) })
+	}
+	if r := berth(t, "--root", root, "system", "check"); r.code != 0 {
+		t.Errorf("after the shims were killed, check finds:\n%s", r.stdout)
+	}
+	for _, id := range []string{running, paused} {
+		if s := inspectStatus(t, root, id); s != "exited" {
+			t.Errorf("container %.12s is %q, want exited", id, s)
+		}
 	}
 }

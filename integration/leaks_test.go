@@ -9,38 +9,57 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berthdev/berth/engine"
 )
 
-// TestCgroupLeakSwept: berth/<id> cgroups of a container that no longer
-// exists, or that exists but does not run (what a shim killed during start
-// leaves), are removed at the next berth command, in every hierarchy.
+// TestCgroupLeakSwept: the store's cgroups (<its parent>/<id>) of a
+// container that no longer exists, or that exists but does not run (what
+// a shim killed during start leaves), are removed at the next berth
+// command, in every hierarchy; another store's, which this store cannot
+// judge, are neither removed nor reported by its check.
 func TestCgroupLeakSwept(t *testing.T) {
 	t.Parallel()
 	n := name(t, "c")
 	cleanup(t, n)
 	created := ok(t, "create", "--name", n, "busybox", "true")
 	gone := strings.Repeat("e1", 32)
-	var planted []string
-	for _, parent := range ownCgroupDirs(t) {
+	parent := filepath.Base(engine.RunRootFor(storeRoot))
+	other := strings.Repeat("e2", 32)
+	var planted, others []string
+	for _, dir := range ownCgroupDirs(t) {
 		for _, id := range []string{gone, created} {
-			d := filepath.Join(parent, "berth", id)
+			d := filepath.Join(dir, parent, id)
 			if err := os.MkdirAll(d, 0o755); err == nil {
 				planted = append(planted, d)
 			}
+		}
+		d := filepath.Join(dir, "berth-0t0t0t0t0t0t", other)
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			others = append(others, d)
 		}
 	}
 	if len(planted) == 0 {
 		t.Fatal("no cgroup hierarchy to plant in")
 	}
 	t.Cleanup(func() {
-		for _, d := range planted {
+		for _, d := range append(planted, others...) {
 			syscall.Rmdir(d)
+			syscall.Rmdir(filepath.Dir(d))
 		}
 	})
+	if r := berth(t, "system", "check"); strings.Contains(r.stdout, other[:12]) {
+		t.Errorf("check reports another store's cgroup:\n%s", r.stdout)
+	}
 	ok(t, "ps")
 	for _, d := range planted {
 		if _, err := os.Stat(d); err == nil {
 			t.Errorf("leaked cgroup %s survived reconcile", d)
+		}
+	}
+	for _, d := range others {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("another store's cgroup %s was removed", d)
 		}
 	}
 }
