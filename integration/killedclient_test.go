@@ -157,3 +157,24 @@ func TestKilledShimLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitFailedStart: `wait` on a container whose start failed (it stays
+// created, with the exit code of the failure) returns that code at once
+// instead of waiting for a start that nobody will make.
+func TestWaitFailedStart(t *testing.T) {
+	testutil.RequiresRoot(t)
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	id := ok(t, "--root", root, "create", "--pull", "never", "busybox", "/nonexistent")
+	berth(t, "--root", root, "start", id)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, berthBin, "--root", root, "wait", id).Output()
+	if ctx.Err() != nil {
+		t.Fatal("wait on a container whose start failed still waits after 30 s")
+	}
+	if err != nil || strings.TrimSpace(string(out)) != "127" {
+		t.Errorf("wait: %q, %v; want 127", out, err)
+	}
+}
