@@ -35,7 +35,7 @@ func (e *Engine) cgroupParent() string {
 	return "berth-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// cgroupDir is one berth/<id> cgroup directory.
+// cgroupDir is one <parent>/<id> cgroup directory of the store.
 type cgroupDir struct{ id, path string }
 
 // berthCgroups lists the store's <parent>/<id> directories under this

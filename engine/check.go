@@ -18,7 +18,7 @@ import (
 // size, every reference resolvable, orphan snapshots, temporary
 // leftovers); every container's record and state readable; the name
 // index pointing at containers; no mount under the store or run
-// directory but those of running containers; no berth/<id> cgroup (every
+// directory but those of running containers; no cgroup of the store (<parent>/<id>, every
 // hierarchy) and no libcontainer state of a container that is gone or
 // down; no shim of a container that does not exist.
 //

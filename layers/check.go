@@ -27,8 +27,13 @@ const leftoverAge = 10 * time.Second
 // Check verifies the image store: every blob's digest, every reference of
 // index.json (manifests, configs, layers) present with its size, no
 // snapshot that no image and no container (inUse, snapshot directories)
-// needs, no temporary leftovers of interrupted writes.
+// needs; the temporaries of writers that died are swept.
 func (s *Store) Check(inUse map[string]bool) []Problem {
+	// What dead writers left is swept, not reported, as at every Open: the
+	// kernel's lock says its writer is gone, so it is garbage, never data.
+	// (Open may have seen a killed writer that had not yet finished dying.)
+	cleanStale(s.ingest, "")
+	cleanStale(s.snapshots, ".tmp-")
 	var out []Problem
 	add := func(p Problem) { out = append(out, p) }
 	blobDir := filepath.Join(s.oci, "blobs", "sha256")
@@ -113,18 +118,9 @@ func (s *Store) Check(inUse map[string]bool) []Problem {
 		p := filepath.Join(s.snapshots, ent.Name())
 		switch {
 		case strings.HasPrefix(ent.Name(), ".tmp-"):
-			if leftover(s.snapshots, ent.Name()) {
-				add(Problem{Msg: "snapshot leftover " + p + ": an interrupted unpack", Remove: p})
-			}
+			// a live unpack's
 		case !chains[ent.Name()] && !inUse[p]:
 			add(Problem{Msg: "orphan snapshot " + ent.Name() + ": no image or container uses it", Remove: p})
-		}
-	}
-	ingest, _ := os.ReadDir(s.ingest)
-	for _, ent := range ingest {
-		p := filepath.Join(s.ingest, ent.Name())
-		if leftover(s.ingest, ent.Name()) {
-			add(Problem{Msg: "ingest leftover " + p + ": an interrupted write", Remove: p})
 		}
 	}
 	return out
