@@ -5,7 +5,8 @@
 #   the container is stopped from the list, and a crashed container is
 #   debugged with one key (a shell in a copy of it, removed afterwards),
 #   busybox's Layers view lists bin/busybox, and the lessons pane's first
-#   step passes once its command has run.
+#   step passes once its command has run, and steps 2 to 4 pass the way the
+#   pane says (enter for the Logs tab, P, then e, hostname and exit).
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -164,6 +165,29 @@ wait_for "✗ first is running — no container first"
 wait_for "✓ step 1 done: Run a container"
 wait_for "step 2/6"
 [[ -s $cfg/berth/lessons.json ]] || { echo "tui-e2e: the lesson progress was not saved in $cfg" >&2; exit 1; }
+
+step "the first lesson's steps 2-4 the way the pane says: enter, P, then e, hostname, exit"
+t send-keys -t e2e Escape; sleep 0.5
+t send-keys -t e2e / ; t send-keys -t e2e -l first; t send-keys -t e2e Enter
+wait_for "filter: first"
+t send-keys -t e2e Enter                      # its Logs tab
+wait_for "✓ step 2 done: Read its output"
+wait_for "step 3/6"
+t send-keys -t e2e Escape; sleep 0.5
+t send-keys -t e2e P                          # its Processes tab
+wait_for "✓ step 3 done: PID 1"
+wait_for "step 4/6"
+t send-keys -t e2e Escape; sleep 0.5
+wait_for "filter: first"
+t send-keys -t e2e e
+wait_for "shell in first"
+wait_for "/ #"
+t send-keys -t e2e -l hostname; t send-keys -t e2e Enter
+wait_for "$("$BERTH" inspect -f '{{.Id}}' first | cut -c1-12)"
+t send-keys -t e2e -l exit; t send-keys -t e2e Enter
+wait_for "back from shell in first"
+wait_for "✓ step 4 done: Run a command inside it"
+wait_for "step 5/6"
 t send-keys -t e2e L
 wait_for "running ·"
 

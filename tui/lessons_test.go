@@ -1,10 +1,13 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/berthdev/berth/tutorials"
 )
@@ -116,4 +119,22 @@ func TestFlowLessonKeysStayWithFields(t *testing.T) {
 	h.typeText("L[]Z")
 	h.waitFor("filter: L[]Z")
 	h.waitGone("── lessons")
+}
+
+// TestViewsLessonHint renders a lesson step whose check fails with a hint
+// (the first lesson on an empty store: no container first) at 80×24 and
+// 160×48, as TestViews does (go test -run TestViewsLessonHint -update).
+func TestViewsLessonHint(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("lesson_hint_%dx%d", size[0], size[1]), func(t *testing.T) {
+			h := startLessons(t, world(), size[0], size[1], filepath.Join(t.TempDir(), "lessons.json"))
+			h.waitFor("web")
+			h.waitFor("25.0%") // the first usage reading
+			h.press(h.km.Lessons)
+			h.waitFor("1 Your first container", "new", "esc closes")
+			h.press(h.km.Open)
+			h.waitFor("step 1/6", "hint: run the first")
+			golden.RequireEqualEscape(t, []byte(h.frame()), true)
+		})
+	}
 }

@@ -85,6 +85,43 @@ var kinds = map[string]kind{
 			return nil
 		},
 		describe: func(a []string) string { return a[0] + "'s writable layer has " + a[1] + " (berth diff " + a[0] + ")" }},
+	"restarts": {args: []string{"CONTAINER", "N"}, validate: func(a []string) error { _, _, err := parseBound(a[1], false); return err },
+		describe: func(a []string) string {
+			return a[0] + " was restarted " + boundText(a[1]) + " times by its restart policy"
+		}},
+	"health": {args: []string{"CONTAINER", "STATUS"},
+		validate: func(a []string) error {
+			if !slices.Contains(healthStatuses, a[1]) {
+				return fmt.Errorf("health %q: want one of %s", a[1], strings.Join(healthStatuses, ", "))
+			}
+			return nil
+		},
+		describe: func(a []string) string { return a[0] + "'s health check says " + a[1] }},
+	"read-only": {args: []string{"CONTAINER"}, describe: func(a []string) string { return a[0] + "'s root filesystem is read-only" }},
+	"env": {args: []string{"CONTAINER", "KEY=VALUE"},
+		validate: func(a []string) error {
+			if k, _, ok := strings.Cut(a[1], "="); !ok || k == "" {
+				return fmt.Errorf("%q: want KEY=VALUE", a[1])
+			}
+			return nil
+		},
+		describe: func(a []string) string { return a[0] + "'s environment has " + a[1] }},
+	"mount": {args: []string{"CONTAINER", "PATH", "[TYPE]"},
+		validate: func(a []string) error {
+			if !strings.HasPrefix(a[1], "/") {
+				return fmt.Errorf("path %q: want an absolute path", a[1])
+			}
+			if len(a) > 2 && !slices.Contains(mountTypes, a[2]) {
+				return fmt.Errorf("mount type %q: want one of %s", a[2], strings.Join(mountTypes, ", "))
+			}
+			return nil
+		},
+		describe: func(a []string) string {
+			if len(a) > 2 {
+				return a[0] + " has a " + a[2] + " mount at " + a[1]
+			}
+			return a[0] + " has a mount at " + a[1]
+		}},
 	"image":   {args: []string{"IMAGE"}, describe: func(a []string) string { return "image " + a[0] + " exists" }},
 	"layers":  {args: []string{"IMAGE", "N"}, validate: minInt(1), describe: func(a []string) string { return a[0] + " has " + a[1] + " layers or more" }},
 	"volume":  {args: []string{"NAME"}, describe: func(a []string) string { return "volume " + a[0] + " exists" }},
@@ -98,6 +135,12 @@ var kinds = map[string]kind{
 		},
 		describe: func(a []string) string { return "you opened the " + viewTitle(a[0]) + " of " + a[1] }},
 }
+
+// healthStatuses are what a "health" check can expect (docker's words).
+var healthStatuses = []string{"starting", "healthy", "unhealthy"}
+
+// mountTypes are the mount types a "mount" check can name.
+var mountTypes = []string{"bind", "volume", "tmpfs"}
 
 // Views are the workbench views an "opened" check names: a container's
 // detail tabs, and an image's Layers view.

@@ -36,7 +36,13 @@
 //	hostname C NAME            C's host name is NAME
 //	shares C pid|net|ipc D     C joined D's namespace (--pid container:D)
 //	on-network C NET           C is attached to network NET
+//	restarts C N               C's restart policy restarted it N times, >=N or <=N
+//	health C STATUS            C's health check says starting, healthy or unhealthy
+//	read-only C                C's root filesystem is read-only (--read-only)
+//	env C KEY=VALUE            C's environment has KEY=VALUE (-e, --env-file, the image)
+//	mount C PATH [TYPE]        C has a mount (bind, volume or tmpfs) at PATH
 //	exec C [COMMAND]           COMMAND (any) was exec'd in C since it was created
+//	changed C PATH             C's writable layer has PATH (berth diff C)
 //	image REF                  the image tag REF exists (REF:latest without a tag)
 //	layers REF N               REF has N layers or more (empty ones not counted)
 //	volume NAME, network NAME  the volume / network exists

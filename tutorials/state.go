@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -290,6 +292,19 @@ func (r *reader) containerCheck(c Check, in *engine.ContainerInspect) (Status, s
 		return ok(on || in.HostConfig.NetworkMode == a[1], "its network mode is "+shortMode(in.HostConfig.NetworkMode))
 	case "exec":
 		return r.execCheck(in, strings.Join(a[1:], " "))
+	case "restarts":
+		return ok(within(int64(in.RestartCount), a[1], false), fmt.Sprintf("it was restarted %d times", in.RestartCount))
+	case "health":
+		if st.Health == nil {
+			return Fail, "it has no health check"
+		}
+		return ok(st.Health.Status == a[1], "it says "+st.Health.Status)
+	case "read-only":
+		return ok(in.HostConfig.ReadonlyRootfs, "its root filesystem is writable")
+	case "env":
+		return ok(slices.Contains(in.Config.Env, a[1]), envText(in.Config.Env, a[1]))
+	case "mount":
+		return mountCheck(in, a[1:])
 	case "changed":
 		changes, err := r.st.ContainerChanges(a[0])
 		if err != nil {
@@ -326,6 +341,41 @@ func (r *reader) execCheck(in *engine.ContainerInspect, cmd string) (Status, str
 		return Unknown, oneLine(err)
 	}
 	return Fail, "not yet"
+}
+
+// envText says what the container's environment has instead of want.
+func envText(env []string, want string) string {
+	k, _, _ := strings.Cut(want, "=")
+	for _, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			return "it has " + e
+		}
+	}
+	return "it has no " + k
+}
+
+// mountCheck looks for a mount at args[0] (of type args[1] when given):
+// the inspect's Mounts, and --tmpfs mounts, which docker lists apart.
+func mountCheck(in *engine.ContainerInspect, args []string) (Status, string) {
+	dest := path.Clean(args[0])
+	var found []string
+	for _, m := range in.Mounts {
+		if path.Clean(m.Destination) == dest {
+			found = append(found, m.Type)
+		}
+	}
+	for p := range in.HostConfig.Tmpfs {
+		if path.Clean(p) == dest {
+			found = append(found, "tmpfs")
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return Fail, "no mount at " + dest
+	case len(args) > 1 && !slices.Contains(found, args[1]):
+		return Fail, "it is a " + found[0] + " mount"
+	}
+	return Pass, ""
 }
 
 func stateText(in *engine.ContainerInspect) string {

@@ -90,6 +90,12 @@ func world() *fakeState {
 	f.containers["hog"].HostConfig.PidsLimit = 8
 	f.containers["peek"].HostConfig.PidMode = "container:" + f.containers["web"].ID
 	f.containers["peek"].HostConfig.NetworkMode = "bridge"
+	f.containers["hog"].RestartCount = 3
+	f.containers["web"].State.Health = &engine.Health{Status: "healthy"}
+	f.containers["web"].Config.Env = []string{"PATH=/bin", "MODE=prod"}
+	f.containers["web"].Mounts = []engine.MountPoint{{Type: "volume", Name: "data", Destination: "/data"}}
+	f.containers["peek"].HostConfig.ReadonlyRootfs = true
+	f.containers["peek"].HostConfig.Tmpfs = map[string]string{"/tmp": "size=1m"}
 	f.images = []engine.ImageSummary{{ID: "sha256:1", RepoTags: []string{"busybox:latest"}}, {ID: "sha256:2", RepoTags: []string{"lesson-img:v2"}}}
 	f.history = map[string][]engine.ImageHistory{"lesson-img:v2": {{Size: 0}, {Size: 3000}, {Size: 2_000_000}}}
 	f.volumes = []engine.VolumeSummary{{Volume: engine.Volume{Name: "data"}}}
@@ -157,6 +163,24 @@ func TestEvaluate(t *testing.T) {
 		{"volume cache", Fail, "no volume cache"},
 		{"network backend", Pass, ""},
 		{"network front", Fail, "no network front"},
+		{"restarts hog 3", Pass, ""},
+		{"restarts hog >=4", Fail, "it was restarted 3 times"},
+		{"restarts web >=1", Fail, "it was restarted 0 times"},
+		{"health web healthy", Pass, ""},
+		{"health web unhealthy", Fail, "it says healthy"},
+		{"health done healthy", Fail, "it has no health check"},
+		{"read-only peek", Pass, ""},
+		{"read-only web", Fail, "its root filesystem is writable"},
+		{"env web MODE=prod", Pass, ""},
+		{"env web MODE=dev", Fail, "it has MODE=prod"},
+		{"env web PORT=80", Fail, "it has no PORT"},
+		{"env web MOD=prod", Fail, "it has no MOD"},
+		{"mount peek /tmp", Pass, ""},
+		{"mount peek /tmp/ tmpfs", Pass, ""},
+		{"mount peek /tmp volume", Fail, "it is a tmpfs mount"},
+		{"mount web /data volume", Pass, ""},
+		{"mount web /data bind", Fail, "it is a volume mount"},
+		{"mount web /tmp", Fail, "no mount at /tmp"},
 		{"opened namespaces web", Pass, ""},
 		{"opened layers lesson-img:latest", Pass, ""},
 		{"opened namespaces hog", Fail, "not yet"},
@@ -246,7 +270,9 @@ hint: write it: berth exec web touch /hello
 	if rs = st.Evaluate(context.Background(), f, nil); !Done(rs) {
 		t.Errorf("all should pass: %+v", rs)
 	}
-	for _, bad := range []string{"hint: before any check", "check: exists x\nhint sleepy: x", "check: changed x relative"} {
+	for _, bad := range []string{"hint: before any check", "check: exists x\nhint sleepy: x", "check: changed x relative",
+		"check: health x fine", "check: env x NOEQUALS", "check: env x =v", "check: mount x rel", "check: mount x /p nfs",
+		"check: restarts x 0", "check: read-only", "check: read-only x y"} {
 		if _, err := Parse("lessons/b.md", []byte("---\ntitle: T\nsummary: S\n---\n\n## S\n\nText.\n\n"+bad+"\n")); err == nil {
 			t.Errorf("Parse accepted %q", bad)
 		}
