@@ -86,7 +86,11 @@ func Run(ctx context.Context, e Engine, cache *Cache, o Options, progress func(E
 	if len(o.Labels) > 0 {
 		cfg := img.Config
 		cfg.Labels = mergeLabels(cfg.Labels, o.Labels)
+		parent := img
 		if img, err = e.Commit(img, nil, layers.BuildStepOptions{Config: cfg, CreatedBy: "LABEL " + labelText(o.Labels)}); err != nil {
+			return nil, err
+		}
+		if err := cache.AddStep(Step{ID: img.ID, Digest: img.Digest, Parent: parent.ID, Created: img.Created}); err != nil {
 			return nil, err
 		}
 	}

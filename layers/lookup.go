@@ -80,3 +80,62 @@ func (s *Store) TagImage(img *Image, dst string) error {
 	}
 	return s.name(namedDesc{desc, []string{full}})
 }
+
+// Listed maps the manifest digest of every image index.json lists to its
+// names (none for an untagged image), reading index.json only.
+func (s *Store) Listed() (map[string][]string, error) {
+	im, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, d := range im.Manifests {
+		if !d.MediaType.IsImage() {
+			continue
+		}
+		k := d.Digest.String()
+		if n := d.Annotations[AnnotationRefName]; n != "" {
+			out[k] = append(out[k], n)
+		} else if _, ok := out[k]; !ok {
+			out[k] = nil
+		}
+	}
+	return out, nil
+}
+
+// RemoveUntagged removes the images with the given manifest digests that
+// no name refers to (a named one is kept whole) with one rewrite of
+// index.json and one collection of what nothing reaches any more, and
+// returns the digests of the layer blobs deleted. The caller holds the
+// store lock and has checked that no container uses them.
+func (s *Store) RemoveUntagged(digests []string) ([]string, error) {
+	im, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	drop := map[v1.Hash]bool{}
+	for _, d := range digests {
+		if h, err := v1.NewHash(d); err == nil {
+			drop[h] = true
+		}
+	}
+	for _, d := range im.Manifests {
+		if d.Annotations[AnnotationRefName] != "" {
+			delete(drop, d.Digest)
+		}
+	}
+	if len(drop) == 0 {
+		return nil, nil
+	}
+	var keep []v1.Descriptor
+	for _, d := range im.Manifests {
+		if !drop[d.Digest] {
+			keep = append(keep, d)
+		}
+	}
+	im.Manifests = keep
+	if err := s.writeIndex(im); err != nil {
+		return nil, err
+	}
+	return s.gc()
+}
