@@ -142,13 +142,13 @@ func TestCacheRoundTrip(t *testing.T) {
 	if k == Key("p", "RUN x", []string{"A=2"}, "") {
 		t.Fatal("build args do not change the key")
 	}
-	if _, ok := c.Get(k); ok {
+	if _, _, ok := c.Get(k); ok {
 		t.Fatal("empty cache hit")
 	}
-	if err := c.Put(k, "sha256:1"); err != nil {
+	if err := c.Put(k, "sha256:1", "sha256:m1"); err != nil {
 		t.Fatal(err)
 	}
-	if id, ok := c.Get(k); !ok || id != "sha256:1" {
-		t.Fatalf("Get = %q %v", id, ok)
+	if id, d, ok := c.Get(k); !ok || id != "sha256:1" || d != "sha256:m1" {
+		t.Fatalf("Get = %q %q %v", id, d, ok)
 	}
 }

@@ -86,11 +86,24 @@ func (d *Dockerfile) Stage(ref string) (int, bool) {
 			return i, true
 		}
 	}
-	var n int
-	if _, err := fmt.Sscanf(ref, "%d", &n); err == nil && fmt.Sprint(n) == ref && n >= 0 && n < len(d.Stages) {
+	if n, ok := stageIndex(ref); ok && n >= 0 && n < len(d.Stages) {
 		return n, true
 	}
 	return 0, false
+}
+
+// stageIndex reads ref as a stage number ("0"), as written, nothing more.
+func stageIndex(ref string) (int, bool) {
+	n, err := strconv.Atoi(ref)
+	return n, err == nil && strconv.Itoa(n) == ref
+}
+
+// StageName is stage i's name, or its number when it has none.
+func (d *Dockerfile) StageName(i int) string {
+	if d.Stages[i].Name != "" {
+		return d.Stages[i].Name
+	}
+	return strconv.Itoa(i)
 }
 
 // Triggers parses an image's ONBUILD triggers into the instructions a

@@ -2,64 +2,38 @@ package engine
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
+	"time"
 
 	"github.com/berthdev/berth/build"
 	"github.com/berthdev/berth/layers"
 )
 
 // A build keeps one untagged image per step, as docker's classic builder
-// does; the step cache (<root>/buildcache/<key> -> image ID) points at
-// them, and buildcache/.steps/ lists them. Those images are the build cache: `berth images` and `system df`
-// do not list them, `system df` counts their own layers as "Build Cache",
-// and PruneBuildCache removes them. An untagged final image of a build is
-// recorded under buildcache/.results/ and listed like any image.
-
-func (e *Engine) buildResultsDir() string { return filepath.Join(e.buildCacheDir(), ".results") }
-
-// markBuildResult records id as a build's final image.
-func (e *Engine) markBuildResult(id string) {
-	dir := e.buildResultsDir()
-	if os.MkdirAll(dir, 0o700) == nil {
-		os.WriteFile(filepath.Join(dir, strings.TrimPrefix(id, "sha256:")), nil, 0o600)
-	}
-}
-
-func (e *Engine) buildStepsDir() string { return filepath.Join(e.buildCacheDir(), ".steps") }
-
-// markBuildStep records id as an image a build step made.
-func (e *Engine) markBuildStep(id string) {
-	dir := e.buildStepsDir()
-	if os.MkdirAll(dir, 0o700) == nil {
-		os.WriteFile(filepath.Join(dir, strings.TrimPrefix(id, "sha256:")), nil, 0o600)
-	}
-}
+// does; package build's Cache (<root>/buildcache) maps step keys to them
+// and indexes them. Those images are the build cache: `berth images` and
+// `system df` do not list them, `system df` counts their own layers as
+// "Build Cache", and PruneBuildCache removes them. An untagged final
+// image of a build is recorded as a build result and listed like any
+// image.
 
 // splitBuildCache separates the build cache's step images from imgs.
 func (e *Engine) splitBuildCache(imgs []*layers.Image) (shown, cached []*layers.Image) {
-	des, err := os.ReadDir(e.buildStepsDir())
-	if err != nil || len(des) == 0 {
+	c, err := build.OpenCache(e.buildCacheDir())
+	if err != nil {
 		return imgs, nil
 	}
-	ids := map[string]bool{}
-	for _, d := range des {
-		ids["sha256:"+d.Name()] = true
+	ids, _ := c.StepIDs()
+	if len(ids) == 0 {
+		return imgs, nil
 	}
 	for _, img := range imgs {
-		if len(img.Names) == 0 && ids[img.ID] && !e.isBuildResult(img.ID) {
+		if len(img.Names) == 0 && ids[img.ID] && !c.IsResult(img.ID) {
 			cached = append(cached, img)
 		} else {
 			shown = append(shown, img)
 		}
 	}
 	return shown, cached
-}
-
-func (e *Engine) isBuildResult(id string) bool {
-	_, err := os.Stat(filepath.Join(e.buildResultsDir(), strings.TrimPrefix(id, "sha256:")))
-	return err == nil
 }
 
 // buildCacheSize is the uncompressed size of the layers only cached
@@ -93,37 +67,109 @@ func (e *Engine) BuildCacheUsage() (int64, error) {
 	return buildCacheSize(shown, cached), nil
 }
 
-// PruneBuildCache removes the build cache: every cached step image no
-// container uses, and the cache index. It returns the bytes reclaimed.
-func (e *Engine) PruneBuildCache(ctx context.Context) (int64, error) {
-	imgs, err := e.images.List()
-	if err != nil {
-		return 0, err
-	}
-	shown, cached := e.splitBuildCache(imgs)
-	size := buildCacheSize(shown, cached)
-	for _, img := range cached {
-		if users, _ := e.imageUsers(img.ID); len(users) > 0 {
-			continue
-		}
-		if err := e.withLock(func() error { _, err := e.images.Remove(img.ID, false); return err }); err != nil {
-			continue // a child step image still names it; removed in its turn or kept
-		}
-	}
+// BuildCachePruneOptions is `berth builder prune`.
+type BuildCachePruneOptions struct {
+	// All removes every step image no tag or container needs itself
+	// (-a); the default keeps the steps of what is tagged or used.
+	All bool
+	// Until keeps the cache made at or after it (--filter until=); the
+	// default (zero) keeps nothing for its age.
+	Until time.Time
+}
+
+// BuildCachePruneReport is what a prune of the build cache removed.
+type BuildCachePruneReport struct {
+	Deleted   []string // image IDs of the step images removed
+	Reclaimed int64    // uncompressed size of the layers deleted with them
+}
+
+// PruneBuildCache removes the step images of the build cache that no tag
+// and no container needs (build.PruneSet), found from the cache's index
+// and index.json, with one rewrite of index.json and one collection:
+// nothing scans or loads every image. Index records whose image is gone
+// (a crash between the two removals, an rmi) are dropped as well.
+func (e *Engine) PruneBuildCache(ctx context.Context, o BuildCachePruneOptions) (*BuildCachePruneReport, error) {
 	c, err := build.OpenCache(e.buildCacheDir())
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	ents, _ := c.Entries()
-	for k, id := range ents {
-		if !e.images.HasConfig(id) {
-			c.Remove(k)
+	rep := &BuildCachePruneReport{}
+	err = e.withLock(func() error {
+		steps, err := c.Steps()
+		if err != nil {
+			return err
+		}
+		listed, err := e.images.Listed()
+		if err != nil {
+			return err
+		}
+		used, err := e.usedImages()
+		if err != nil {
+			return err
+		}
+		forget := map[string]bool{}
+		var live []build.Step
+		for _, s := range steps {
+			if s.Digest == "" { // a record from before the index had digests
+				if img, err := e.images.Resolve(s.ID); err == nil && img.ID == s.ID {
+					s.Digest = img.Digest
+				}
+			}
+			if _, ok := listed[s.Digest]; !ok {
+				forget[s.ID] = true // its image is gone
+				continue
+			}
+			live = append(live, s)
+		}
+		needed := func(s build.Step) bool { return len(listed[s.Digest]) > 0 || used[s.ID] }
+		remove := build.PruneSet(live, needed, func(s build.Step) bool { return c.IsResult(s.ID) }, o.All, o.Until)
+		var digests []string
+		var imgs []*layers.Image
+		for _, s := range remove {
+			if img, err := e.images.ImageByDigest(s.Digest); err == nil {
+				imgs = append(imgs, img)
+			}
+			digests = append(digests, s.Digest)
+		}
+		deleted, err := e.images.RemoveUntagged(digests)
+		if err != nil {
+			return err
+		}
+		gone := map[string]bool{}
+		for _, d := range deleted {
+			gone[d] = true
+		}
+		for _, s := range remove {
+			forget[s.ID] = true
+			rep.Deleted = append(rep.Deleted, s.ID)
+		}
+		for _, img := range imgs {
+			for _, l := range img.Layers {
+				if gone[l.Digest] {
+					delete(gone, l.Digest)
+					rep.Reclaimed += l.DiffSize
+				}
+			}
+		}
+		return c.Forget(forget)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// usedImages is the set of image IDs containers were created from.
+func (e *Engine) usedImages() (map[string]bool, error) {
+	ids, err := e.containerIDs()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		if r, err := e.loadRecord(id); err == nil {
+			out[r.ImageID] = true
 		}
 	}
-	for _, img := range cached {
-		if !e.images.HasConfig(img.ID) {
-			os.Remove(filepath.Join(e.buildStepsDir(), strings.TrimPrefix(img.ID, "sha256:")))
-		}
-	}
-	return size, nil
+	return out, nil
 }

@@ -30,8 +30,10 @@
 //	                              as members of its networks come and go
 //	  volumes/<name>/             a volume: _data/ (mounted) and volume.json
 //	  networks/<name>.json        a network definition (package network)
-//	  buildcache/<key>            build step cache: key -> step image ID (package build);
-//	                              .steps/<hex> marks build step images, .results/<hex> build results
+//	  buildcache/<key>            build step cache: key -> "<step image ID> <manifest digest>"
+//	                              (package build; a key from before digests reads as a miss);
+//	                              .steps/<hex> the index of step images (JSON: digest, parent,
+//	                              created; empty in older stores), .results/<hex> build results
 //	  events.jsonl                events, docker's JSON shape, one per line, in
 //	                              time order; appended under an flock of the file
 //	  events.jsonl.1              the events before those: at 8 MiB events.jsonl

@@ -44,8 +44,8 @@ func (e *Engine) PruneContainers(ctx context.Context) (*PruneReport, error) {
 
 // PruneImages removes the dangling images (no name) that no container
 // uses, as `docker image prune`; with all, every image no container uses
-// (`-a`). Build cache step images are not images here: PruneBuildCache
-// removes them. Reclaimed counts the layers no remaining image shares.
+// (`-a`), then the build cache's step images (PruneBuildCache with the
+// same all). Reclaimed counts the layers no remaining image shares.
 func (e *Engine) PruneImages(all bool) (*PruneReport, error) {
 	du, err := e.DiskUsage()
 	if err != nil {
@@ -66,6 +66,18 @@ func (e *Engine) PruneImages(all bool) (*PruneReport, error) {
 		}
 		rep.Images = append(rep.Images, rm)
 		rep.Reclaimed += img.UniqueSize
+	}
+	// The build cache's unreferenced step images are untagged images too
+	// (docker's classic builder): dangling ones go, and with all every one
+	// no tag or container needs, as PruneBuildCache chooses them.
+	cache, err := e.PruneBuildCache(context.Background(), BuildCachePruneOptions{All: all})
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, id := range cache.Deleted {
+			rep.Images = append(rep.Images, RemovedImage{Deleted: []string{id}})
+		}
+		rep.Reclaimed += cache.Reclaimed
 	}
 	return rep, errors.Join(errs...)
 }

@@ -20,15 +20,7 @@ func (s *Store) Tag(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	full, err := tagRef(dst)
-	if err != nil {
-		return err
-	}
-	desc, err := s.descriptor(img.Digest)
-	if err != nil {
-		return err
-	}
-	return s.name(namedDesc{desc, []string{full}})
+	return s.TagImage(img, dst)
 }
 
 // descriptor is index.json's descriptor of a manifest, without names.

@@ -190,6 +190,17 @@ func (s *Store) List() ([]*Image, error) { return s.images() }
 // image ID or a unique prefix of it (with or without "sha256:"), or by
 // name@digest (the manifest digest).
 func (s *Store) Resolve(ref string) (*Image, error) {
+	if !strings.HasPrefix(ref, "sha256:") {
+		if full, err := NormalizeRef(ref); err == nil {
+			im, err := s.readIndex()
+			if err != nil {
+				return nil, err
+			}
+			if img, ok, err := s.resolveName(im, full); ok || err != nil {
+				return img, err // found by index.json's names alone (lookup.go)
+			}
+		}
+	}
 	imgs, err := s.images()
 	if err != nil {
 		return nil, err

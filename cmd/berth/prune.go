@@ -109,11 +109,12 @@ func newSystemPruneCmd(c *cli) *cobra.Command {
 			}
 			printPruned(rep)
 			total += rep.Reclaimed
-			cache, err := e.PruneBuildCache(cmd.Context())
+			cache, err := e.PruneBuildCache(cmd.Context(), engine.BuildCachePruneOptions{All: all})
 			if err != nil {
 				return err
 			}
-			total += cache
+			printBuildCachePruned(cache)
+			total += cache.Reclaimed
 			fmt.Printf("Total reclaimed space: %s\n", humanSize(total))
 			return nil
 		},

@@ -1,20 +1,43 @@
-package engine
+package build
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/layers"
 )
+
+// baseImage is a stage's FROM image, pulled as the build's pull policy
+// says (docker's build pulls a missing base; --pull asks the registry
+// every time). The pull's lines go to the build's progress as output.
+func (b *builder) baseImage(ctx context.Context, base string) (*layers.Image, error) {
+	policy := b.o.Pull
+	switch policy {
+	case "", "missing":
+		policy = "missing"
+	case "always", "never":
+	default:
+		return nil, fmt.Errorf("invalid pull policy %q: must be one of always, missing, never: %w", b.o.Pull, errdefs.ErrInvalid)
+	}
+	if policy != "always" {
+		img, err := b.e.Image(base)
+		if err == nil || !errors.Is(err, errdefs.ErrNotFound) || policy == "never" {
+			return img, err
+		}
+	}
+	return b.e.Pull(ctx, base, func(line string) {
+		b.progress(Event{Step: b.step, Total: b.total, Text: b.text, Status: "output", Output: line + "\n"})
+	})
+}
 
 // progressWriter turns a RUN's output into "output" events, one per
 // complete line (stdout and stderr interleaved as written).
@@ -47,7 +70,7 @@ func (w *progressWriter) flush() {
 }
 
 func (w *progressWriter) emit(s string) {
-	w.b.progress(BuildEvent{Step: w.b.step, Total: w.b.total, Text: w.text, Status: "output", Output: s})
+	w.b.progress(Event{Step: w.b.step, Total: w.b.total, Text: w.text, Status: "output", Output: s})
 }
 
 // run executes argv in a container on the stage's current image and
@@ -61,17 +84,14 @@ func (b *builder) run(ctx context.Context, s *stageState, argv, args []string) (
 			env = append(env, a)
 		}
 	}
-	empty := []string{}
-	id, err := b.e.Create(CreateOptions{Image: s.id, Cmd: argv, Entrypoint: &empty, Env: env,
-		WorkingDir: s.cfg.WorkingDir, User: s.cfg.User,
-		Labels: map[string]string{"berth.build": "intermediate", buildPIDLabel: strconv.Itoa(os.Getpid())},
-		Host:   HostConfig{NetworkMode: b.o.Network}})
+	id, err := b.e.Create(Container{Image: s.id(), Cmd: argv, Env: env,
+		WorkingDir: s.cfg.WorkingDir, User: s.cfg.User, Network: b.o.Network})
 	if err != nil {
 		return nil, nil, err
 	}
-	remove := func() { b.e.RemoveWithVolumes(context.Background(), id, true, true) }
+	remove := func() { b.e.Remove(id) }
 	w := &progressWriter{b: b, text: b.text}
-	code, err := b.e.Start(ctx, id, &Streams{Stdout: w, Stderr: w})
+	code, err := b.e.Start(ctx, id, w)
 	w.flush()
 	if err != nil {
 		remove()
@@ -81,17 +101,46 @@ func (b *builder) run(ctx context.Context, s *stageState, argv, args []string) (
 		remove()
 		return nil, nil, fmt.Errorf("exit code %d", code)
 	}
-	upper := filepath.Join(b.e.containerDir(id), "upper")
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(layers.WriteUpperTar(pw, upper)) }()
+	go func() { pw.CloseWithError(layers.WriteUpperTar(pw, b.e.UpperDir(id))) }()
 	return pr, func() { pr.CloseWithError(io.ErrClosedPipe); remove() }, nil
+}
+
+// imageRoot is img's root filesystem as a Root: its one layer directory,
+// or a read-only overlay of its layers; opened once per build and closed
+// (and unmounted) when the build ends.
+func (b *builder) imageRoot(img *layers.Image) (*Root, error) {
+	if r, ok := b.roots[img.ID]; ok {
+		return r, nil
+	}
+	dirs, err := b.e.LowerDirs(img)
+	if err != nil {
+		return nil, err
+	}
+	dir, unmountFn := dirs[0], func() {}
+	if len(dirs) > 1 {
+		if dir, unmountFn, err = b.mountStage(dirs); err != nil {
+			return nil, err
+		}
+	}
+	root, err := OpenRoot(dir)
+	if err != nil {
+		unmountFn()
+		return nil, err
+	}
+	b.cleanups = append(b.cleanups, func() { root.Close(); unmountFn() })
+	if b.roots == nil {
+		b.roots = map[string]*Root{}
+	}
+	b.roots[img.ID] = root
+	return root, nil
 }
 
 // mountStage mounts a read-only overlay of an image's layers (lowerdir
 // order) for COPY --from to read; the caller runs unmountFn when the
 // build ends.
 func (b *builder) mountStage(dirs []string) (dir string, unmountFn func(), err error) {
-	base := filepath.Join(b.e.runRoot, "build")
+	base := b.e.MountDir()
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", nil, err
 	}
@@ -104,29 +153,5 @@ func (b *builder) mountStage(dirs []string) (dir string, unmountFn func(), err e
 		os.Remove(dir)
 		return "", nil, fmt.Errorf("mounting the stage's layers: %v", err)
 	}
-	return dir, func() { unmount(dir); os.Remove(dir) }, nil
-}
-
-// buildPIDLabel names the process whose build made an intermediate
-// container.
-const buildPIDLabel = "berth.build.pid"
-
-// sweepBuildContainers removes intermediate containers left by builds
-// whose process died before it could (killed, SIGPIPE, power loss), once
-// they have stopped.
-func (e *Engine) sweepBuildContainers() {
-	cs, err := e.List(true)
-	if err != nil {
-		return
-	}
-	for _, c := range cs {
-		pid, err := strconv.Atoi(c.Labels[buildPIDLabel])
-		if err != nil || c.Labels["berth.build"] != "intermediate" || (c.State != "exited" && c.State != "created" && c.State != "dead") {
-			continue
-		}
-		if pid == os.Getpid() || unix.Kill(pid, 0) == nil {
-			continue // its build is still running
-		}
-		e.RemoveWithVolumes(context.Background(), c.ID, true, true)
-	}
+	return dir, func() { unix.Unmount(dir, unix.MNT_DETACH); os.Remove(dir) }, nil
 }

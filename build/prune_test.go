@@ -1,0 +1,96 @@
+package build
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPruneSet(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Two chains on one base: a1 <- a2 <- a3 (a3 tagged), b1 <- b2 <- b3
+	// (b3 an old, untagged result), and c1 <- c2 with c1 used by a container.
+	steps := []Step{
+		{ID: "a1", Parent: "base", Created: t0}, {ID: "a2", Parent: "a1", Created: t0.Add(1)}, {ID: "a3", Parent: "a2", Created: t0.Add(2)},
+		{ID: "b1", Parent: "base", Created: t0.Add(3)}, {ID: "b2", Parent: "b1", Created: t0.Add(4)}, {ID: "b3", Parent: "b2", Created: t0.Add(5)},
+		{ID: "c1", Parent: "base", Created: t0.Add(6)}, {ID: "c2", Parent: "c1", Created: t0.Add(7)},
+	}
+	needed := func(s Step) bool { return s.ID == "a3" || s.ID == "c1" }
+	result := func(s Step) bool { return s.ID == "b3" || s.ID == "a3" }
+	for _, tc := range []struct {
+		name  string
+		all   bool
+		until time.Time
+		want  string
+	}{
+		{"dangling: what no tag or container needs, with its ancestors kept", false, time.Time{}, "b1 b2 c2"},
+		{"all: every step not needed itself", true, time.Time{}, "a1 a2 b1 b2 c2"},
+		{"until keeps what is newer", true, t0.Add(4), "a1 a2 b1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, s := range PruneSet(steps, needed, result, tc.all, tc.until) {
+				got = append(got, s.ID)
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("PruneSet(all=%v, until=%v) = %v, want %s", tc.all, tc.until, got, tc.want)
+			}
+		})
+	}
+}
+
+// The index is whole records or none after a crash: temporary files a
+// killed build left are removed once stale, an unreadable record reads
+// as one without a digest (the engine then checks its image), and
+// Forget drops records and every key naming them.
+func TestCacheIndexAfterCrash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "buildcache")
+	c, err := OpenCache(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddStep(Step{ID: "sha256:aa", Digest: "sha256:ma", Parent: "sha256:base"}); err != nil {
+		t.Fatal(err)
+	}
+	c.Put("k1", "sha256:aa", "sha256:ma")
+	c.Put("k2", "sha256:bb", "sha256:mb")
+	os.WriteFile(filepath.Join(dir, ".steps", "bb"), []byte(`{"id":"sha2`), 0o600) // torn by hand: never by writeWhole
+	old := time.Now().Add(-2 * time.Hour)
+	for _, p := range []string{filepath.Join(dir, ".tmp-1"), filepath.Join(dir, ".steps", ".tmp-2"), filepath.Join(dir, ".steps", ".tmp-new")} {
+		os.WriteFile(p, []byte("half"), 0o600)
+		if !strings.HasSuffix(p, "new") {
+			os.Chtimes(p, old, old)
+		}
+	}
+	if c, err = OpenCache(dir); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{".tmp-1": false, ".steps/.tmp-2": false, ".steps/.tmp-new": true} {
+		if _, err := os.Stat(filepath.Join(dir, p)); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", p, err == nil, want)
+		}
+	}
+	steps, err := c.Steps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Step{{ID: "sha256:aa", Digest: "sha256:ma", Parent: "sha256:base"}, {ID: "sha256:bb"}}
+	if !slices.EqualFunc(steps, want, func(a, b Step) bool { return a.ID == b.ID && a.Digest == b.Digest && a.Parent == b.Parent }) {
+		t.Fatalf("Steps() = %+v, want %+v", steps, want)
+	}
+	if err := c.Forget(map[string]bool{"sha256:bb": true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := c.Get("k2"); ok {
+		t.Error("Forget kept the key of a forgotten image")
+	}
+	if _, _, ok := c.Get("k1"); !ok {
+		t.Error("Forget dropped another image's key")
+	}
+	if ids, _ := c.StepIDs(); len(ids) != 1 || !ids["sha256:aa"] {
+		t.Errorf("StepIDs() = %v", ids)
+	}
+}
