@@ -23,6 +23,10 @@ type CreateOptions struct {
 	Host       HostConfig
 	// NetworkAliases are more names for the container on its user network.
 	NetworkAliases []string
+	// IPv4Address (--ip) is its fixed address on its user network;
+	// MacAddress (--mac-address) its interface's address there.
+	IPv4Address string
+	MacAddress  string
 	// ExposedPorts are --expose: "80", "53/udp", "8000-8010".
 	ExposedPorts []string
 	// StopTimeout (--stop-timeout) is the seconds stop waits before
