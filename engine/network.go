@@ -124,11 +124,14 @@ func (e *Engine) resolveNetworking(o *CreateOptions, exposed map[string]struct{}
 // attachNetworks runs in the shim before the container starts: a network
 // namespace of its own, attached to its networks through CNI, and its
 // /etc/hosts, /etc/hostname and /etc/resolv.conf. The returned undo
-// detaches everything; it is safe to call twice.
-func (e *Engine) attachNetworks(r *record) (func(), error) {
+// detaches everything; it is safe to call twice. Its error says that the
+// state could not be told the endpoints are gone (a container removed
+// meanwhile is no error): the shim logs it, and reconcile's detachDead
+// finds those endpoints again.
+func (e *Engine) attachNetworks(r *record) (func() error, error) {
 	e.writeEtcFiles(r, nil)
 	if !isNetworkName(r.Host.NetworkMode) {
-		return func() {}, nil
+		return func() error { return nil }, nil
 	}
 	ctx := context.Background()
 	path := e.netnsPath(r.ID)
@@ -140,7 +143,7 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 	var attached []*network.Network
 	var ports []PortMapping
 	var held *network.Held
-	undo := func() {
+	undo := func() error {
 		for i := len(attached) - 1; i >= 0; i-- {
 			var p []PortMapping
 			if i == 0 {
@@ -151,10 +154,14 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 		attached = nil
 		held.Release() // after the mappings are gone
 		network.RemoveNetns(path)
-		e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil })
+		_, err := e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil })
 		e.refreshPeers(r)
+		if err != nil && !isNotExist(err) {
+			return fmt.Errorf("container %s: recording its network detached: %w", r.ID[:12], err)
+		}
+		return nil
 	}
-	fail := func(err error) (func(), error) { undo(); return nil, err }
+	fail := func(err error) (func() error, error) { undo(); return nil, err }
 	if err := network.LoopbackUp(path); err != nil {
 		return fail(fmt.Errorf("loopback: %w", err))
 	}
@@ -445,8 +452,10 @@ func (e *Engine) Ports(ref string) ([]PortMapping, error) {
 }
 
 // detachDead undoes the network attachments of a container whose shim
-// died, from what its state recorded: nothing is left behind.
-func (e *Engine) detachDead(r *record, st *state) {
+// died, from what its state recorded: nothing is left behind. Its error
+// says the state still lists the endpoints (CNI's DEL is idempotent: the
+// next reconcile may run it again).
+func (e *Engine) detachDead(r *record, st *state) error {
 	ctx := context.Background()
 	ns := e.networks()
 	for i := len(st.Endpoints) - 1; i >= 0; i-- {
@@ -464,7 +473,10 @@ func (e *Engine) detachDead(r *record, st *state) {
 	network.RemoveNetns(e.netnsPath(r.ID))
 	e.forgetPorts(r)
 	if len(st.Endpoints) > 0 {
-		e.updateState(r.ID, func(s *state) error { s.Endpoints, s.Ports = nil, nil; return nil })
+		if _, err := e.updateState(r.ID, func(s *state) error { s.Endpoints, s.Ports = nil, nil; return nil }); err != nil {
+			return fmt.Errorf("container %s: recording its network detached: %w", r.ID[:12], err)
+		}
 		e.refreshPeers(r)
 	}
+	return nil
 }

@@ -295,7 +295,7 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 			}
 		}
 	}
-	e.updateState(r.ID, func(s *state) error {
+	if _, err := e.updateState(r.ID, func(s *state) error {
 		var keep []Endpoint
 		for _, ep := range s.Endpoints {
 			if ep.Network != n.Name {
@@ -304,7 +304,9 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 		}
 		s.Endpoints = keep
 		return nil
-	})
+	}); err != nil {
+		return fmt.Errorf("container %s: recording the disconnect from %s: %w", r.Name, n.Name, err)
+	}
 	delete(r.Networks, n.Name)
 	if err := e.saveRecord(r); err != nil {
 		return err

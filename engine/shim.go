@@ -379,12 +379,14 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		return nil, nil, err
 	}
 	s.merged = merged
-	detach := func() {}
+	detach := func() error { return nil }
 	cleanup := func() {
 		if s.ctr != nil {
 			s.ctr.Destroy()
 		}
-		detach()
+		if err := detach(); err != nil {
+			s.logf("%v", err)
+		}
 		unmount(merged)
 		unmount(e.shmDir(r.ID))
 	}
@@ -403,7 +405,7 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		return nil, nil, err
 	}
 	if detach, err = e.attachNetworks(r); err != nil {
-		detach = func() {}
+		detach = func() error { return nil }
 		return nil, nil, err
 	}
 	if err := copyUpVolumes(r, merged); err != nil {

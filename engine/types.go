@@ -118,6 +118,11 @@ type ContainerSummary struct {
 	// Health is its health check's status: starting, healthy or
 	// unhealthy; empty when it has none.
 	Health string
+	// Mounts are its mounts as docker's ps names them: a volume's name,
+	// else the source.
+	Mounts []string
+	// Networks are the networks it joins (host or none for those modes).
+	Networks []string
 }
 
 // Streams connects a caller's terminal or pipes to a container or an exec.
