@@ -171,6 +171,10 @@ type MountPoint struct {
 // EndpointConfig is the container's configuration on one network.
 type EndpointConfig struct {
 	Aliases []string `json:"Aliases"`
+	// IPv4Address (--ip) and MacAddress (--mac-address) are the fixed
+	// address asked for on this network; empty: the network picks.
+	IPv4Address string `json:"IPv4Address,omitempty"`
+	MacAddress  string `json:"MacAddress,omitempty"`
 }
 
 // ReadRecord reads the record of the container whose directory is dir.

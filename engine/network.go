@@ -26,6 +26,10 @@ func isNetworkName(mode string) bool {
 // EndpointConfig is what a container asks of one network: its aliases.
 type EndpointConfig struct {
 	Aliases []string `json:"Aliases"`
+	// IPv4Address (--ip) and MacAddress (--mac-address) are the fixed
+	// address asked for on this network; empty: the network picks.
+	IPv4Address string `json:"IPv4Address,omitempty"`
+	MacAddress  string `json:"MacAddress,omitempty"`
 }
 
 // Network types, as the network package has them.
@@ -78,6 +82,12 @@ func (e *Engine) resolveNetworking(o *CreateOptions, exposed map[string]struct{}
 		if len(o.NetworkAliases) > 0 {
 			return nil, fmt.Errorf("network-scoped aliases are only supported for user-defined networks: %w", errdefs.ErrInvalid)
 		}
+		if o.IPv4Address != "" {
+			return nil, fmt.Errorf("user specified IP address is supported on user defined networks only: %w", errdefs.ErrInvalid)
+		}
+		if o.MacAddress != "" {
+			return nil, fmt.Errorf("conflicting options: mac-address and the network mode: %w", errdefs.ErrInvalid)
+		}
 		if h.NetworkMode != "host" && len(h.Links) > 0 {
 			return nil, fmt.Errorf("conflicting options: --link and --network %s: %w", h.NetworkMode, errdefs.ErrInvalid)
 		}
@@ -100,17 +110,28 @@ func (e *Engine) resolveNetworking(o *CreateOptions, exposed map[string]struct{}
 			return nil, fmt.Errorf("--link %s: %w", l, err)
 		}
 	}
-	return map[string]EndpointConfig{n.Name: {Aliases: o.NetworkAliases}}, nil
+	// A fixed address on the default network could fall outside it when
+	// its bridge has to move to another subnet: docker refuses it too.
+	if n.Name == network.DefaultName && o.IPv4Address != "" {
+		return nil, fmt.Errorf("user specified IP address is supported on user defined networks only: %w", errdefs.ErrInvalid)
+	}
+	if err := n.CheckStatic(network.Static{IP: o.IPv4Address, MAC: o.MacAddress}); err != nil {
+		return nil, err
+	}
+	return map[string]EndpointConfig{n.Name: {Aliases: o.NetworkAliases, IPv4Address: o.IPv4Address, MacAddress: o.MacAddress}}, nil
 }
 
 // attachNetworks runs in the shim before the container starts: a network
 // namespace of its own, attached to its networks through CNI, and its
 // /etc/hosts, /etc/hostname and /etc/resolv.conf. The returned undo
-// detaches everything; it is safe to call twice.
-func (e *Engine) attachNetworks(r *record) (func(), error) {
+// detaches everything; it is safe to call twice. Its error says that the
+// state could not be told the endpoints are gone (a container removed
+// meanwhile is no error): the shim logs it, and reconcile's detachDead
+// finds those endpoints again.
+func (e *Engine) attachNetworks(r *record) (func() error, error) {
 	e.writeEtcFiles(r, nil)
 	if !isNetworkName(r.Host.NetworkMode) {
-		return func() {}, nil
+		return func() error { return nil }, nil
 	}
 	ctx := context.Background()
 	path := e.netnsPath(r.ID)
@@ -122,7 +143,7 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 	var attached []*network.Network
 	var ports []PortMapping
 	var held *network.Held
-	undo := func() {
+	undo := func() error {
 		for i := len(attached) - 1; i >= 0; i-- {
 			var p []PortMapping
 			if i == 0 {
@@ -133,10 +154,14 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 		attached = nil
 		held.Release() // after the mappings are gone
 		network.RemoveNetns(path)
-		e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil })
+		_, err := e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil })
 		e.refreshPeers(r)
+		if err != nil && !isNotExist(err) {
+			return fmt.Errorf("container %s: recording its network detached: %w", r.ID[:12], err)
+		}
+		return nil
 	}
-	fail := func(err error) (func(), error) { undo(); return nil, err }
+	fail := func(err error) (func() error, error) { undo(); return nil, err }
 	if err := network.LoopbackUp(path); err != nil {
 		return fail(fmt.Errorf("loopback: %w", err))
 	}
@@ -154,7 +179,8 @@ func (e *Engine) attachNetworks(r *record) (func(), error) {
 		if i == 0 {
 			p = ports
 		}
-		ep, err := ns.Attach(ctx, n, r.ID, path, ifname(i), p)
+		ec := r.Networks[name]
+		ep, err := ns.Attach(ctx, n, r.ID, path, ifname(i), p, network.Static{IP: ec.IPv4Address, MAC: ec.MacAddress})
 		if err != nil {
 			return fail(err)
 		}
@@ -352,20 +378,30 @@ type NetworkSettings struct {
 
 // EndpointSettings is one network of NetworkSettings.Networks.
 type EndpointSettings struct {
-	Aliases     []string `json:"Aliases"`
-	Links       []string `json:"Links"`
-	NetworkID   string   `json:"NetworkID"`
-	EndpointID  string   `json:"EndpointID"`
-	Gateway     string   `json:"Gateway"`
-	IPAddress   string   `json:"IPAddress"`
-	IPPrefixLen int      `json:"IPPrefixLen"`
-	MacAddress  string   `json:"MacAddress"`
+	IPAMConfig  *EndpointIPAMConfig `json:"IPAMConfig"`
+	Aliases     []string            `json:"Aliases"`
+	Links       []string            `json:"Links"`
+	NetworkID   string              `json:"NetworkID"`
+	EndpointID  string              `json:"EndpointID"`
+	Gateway     string              `json:"Gateway"`
+	IPAddress   string              `json:"IPAddress"`
+	IPPrefixLen int                 `json:"IPPrefixLen"`
+	MacAddress  string              `json:"MacAddress"`
+}
+
+// EndpointIPAMConfig is the address asked for on a network (--ip).
+type EndpointIPAMConfig struct {
+	IPv4Address string `json:"IPv4Address"`
 }
 
 func (e *Engine) networkSettings(r *record, st *state) NetworkSettings {
 	ns := NetworkSettings{Ports: map[string][]PortBinding{}, Networks: map[string]*EndpointSettings{}}
 	for _, name := range r.networkNames() {
-		ns.Networks[name] = &EndpointSettings{Aliases: r.Networks[name].Aliases, Links: r.Host.Links}
+		es := &EndpointSettings{Aliases: r.Networks[name].Aliases, Links: r.Host.Links, MacAddress: r.Networks[name].MacAddress}
+		if ip := r.Networks[name].IPv4Address; ip != "" {
+			es.IPAMConfig = &EndpointIPAMConfig{IPv4Address: ip}
+		}
+		ns.Networks[name] = es
 	}
 	if !st.running() {
 		return ns
@@ -416,8 +452,10 @@ func (e *Engine) Ports(ref string) ([]PortMapping, error) {
 }
 
 // detachDead undoes the network attachments of a container whose shim
-// died, from what its state recorded: nothing is left behind.
-func (e *Engine) detachDead(r *record, st *state) {
+// died, from what its state recorded: nothing is left behind. Its error
+// says the state still lists the endpoints (CNI's DEL is idempotent: the
+// next reconcile may run it again).
+func (e *Engine) detachDead(r *record, st *state) error {
 	ctx := context.Background()
 	ns := e.networks()
 	for i := len(st.Endpoints) - 1; i >= 0; i-- {
@@ -435,7 +473,10 @@ func (e *Engine) detachDead(r *record, st *state) {
 	network.RemoveNetns(e.netnsPath(r.ID))
 	e.forgetPorts(r)
 	if len(st.Endpoints) > 0 {
-		e.updateState(r.ID, func(s *state) error { s.Endpoints, s.Ports = nil, nil; return nil })
+		if _, err := e.updateState(r.ID, func(s *state) error { s.Endpoints, s.Ports = nil, nil; return nil }); err != nil {
+			return fmt.Errorf("container %s: recording its network detached: %w", r.ID[:12], err)
+		}
 		e.refreshPeers(r)
 	}
+	return nil
 }

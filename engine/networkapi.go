@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/network"
@@ -62,11 +63,37 @@ func (e *Engine) Networks() ([]NetworkSummary, error) {
 		}
 		out = append(out, NetworkSummary{Network: *n, Containers: m})
 	}
+	for _, name := range []string{network.HostName, network.NoneName} {
+		n, _ := ns.Predefined(name, all[0].Created)
+		out = append(out, NetworkSummary{Network: *n, Containers: map[string]NetworkMember{}})
+	}
+	// By name, as docker's network ls.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// predefined is the host or none network when ref names one (by name or
+// by ID prefix, as any network).
+func (e *Engine) predefined(ref string) (*Network, bool) {
+	ns := e.networks()
+	d, err := ns.Default()
+	if err != nil {
+		return nil, false
+	}
+	for _, name := range []string{network.HostName, network.NoneName} {
+		n, _ := ns.Predefined(name, d.Created)
+		if ref == name || (len(ref) >= 3 && strings.HasPrefix(n.ID, ref)) {
+			return n, true
+		}
+	}
+	return nil, false
 }
 
 // InspectNetwork is `berth network inspect`.
 func (e *Engine) InspectNetwork(ref string) (*NetworkSummary, error) {
+	if n, ok := e.predefined(ref); ok {
+		return &NetworkSummary{Network: *n, Containers: map[string]NetworkMember{}}, nil
+	}
 	n, err := e.networks().Get(ref)
 	if err != nil {
 		return nil, err
@@ -124,6 +151,9 @@ func (e *Engine) networkMembers(running bool) (map[string]map[string]NetworkMemb
 // RemoveNetwork deletes a user network that no container joins.
 func (e *Engine) RemoveNetwork(ref string) error {
 	var n *Network
+	if p, ok := e.predefined(ref); ok {
+		return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", p.Name, errdefs.ErrFailedPrecondition)
+	}
 	err := e.withLock(func() error {
 		var err error
 		if n, err = e.networks().Get(ref); err != nil {
@@ -179,6 +209,9 @@ func (e *Engine) PruneNetworks() ([]string, error) {
 // Connect joins a container to a user network, at once when it runs (a
 // new interface in its namespace), else from its next start.
 func (e *Engine) Connect(ctx context.Context, netRef, ref string, aliases []string) error {
+	if p, ok := e.predefined(netRef); ok {
+		return fmt.Errorf("container cannot be disconnected from %s network or connected to %s network: %w", p.Name, p.Name, errdefs.ErrFailedPrecondition)
+	}
 	n, err := e.networks().Get(netRef)
 	if err != nil {
 		return err
@@ -209,7 +242,7 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, aliases []stri
 		for used[ifname(i)] {
 			i++
 		}
-		ep, err := e.networks().Attach(ctx, n, r.ID, e.netnsPath(r.ID), ifname(i), nil)
+		ep, err := e.networks().Attach(ctx, n, r.ID, e.netnsPath(r.ID), ifname(i), nil, network.Static{})
 		if err != nil {
 			return err
 		}
@@ -234,6 +267,9 @@ func (e *Engine) Connect(ctx context.Context, netRef, ref string, aliases []stri
 
 // Disconnect takes a container off a network it joined with Connect.
 func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
+	if p, ok := e.predefined(netRef); ok {
+		return fmt.Errorf("container cannot be disconnected from %s network or connected to %s network: %w", p.Name, p.Name, errdefs.ErrFailedPrecondition)
+	}
 	n, err := e.networks().Get(netRef)
 	if err != nil {
 		return err
@@ -259,7 +295,7 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 			}
 		}
 	}
-	e.updateState(r.ID, func(s *state) error {
+	if _, err := e.updateState(r.ID, func(s *state) error {
 		var keep []Endpoint
 		for _, ep := range s.Endpoints {
 			if ep.Network != n.Name {
@@ -268,7 +304,9 @@ func (e *Engine) Disconnect(ctx context.Context, netRef, ref string) error {
 		}
 		s.Endpoints = keep
 		return nil
-	})
+	}); err != nil {
+		return fmt.Errorf("container %s: recording the disconnect from %s: %w", r.Name, n.Name, err)
+	}
 	delete(r.Networks, n.Name)
 	if err := e.saveRecord(r); err != nil {
 		return err

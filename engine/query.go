@@ -61,8 +61,48 @@ func summary(r *record, st *state) ContainerSummary {
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
 		Created: r.Created, State: string(st.Status), Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
-		Health: healthOf(r, st),
+		Health: healthOf(r, st), Mounts: mountNames(r.Mounts), Networks: r.psNetworks(),
 	}
+}
+
+// mountNames are ps's MOUNTS: each volume's name, else its source.
+func mountNames(ms []MountPoint) []string {
+	var out []string
+	for _, m := range ms {
+		if m.Name != "" {
+			out = append(out, m.Name)
+		} else {
+			out = append(out, m.Source)
+		}
+	}
+	return out
+}
+
+// psNetworks are ps's NETWORKS: the networks a container joins, or its
+// mode (host, none); nothing for another container's namespace.
+func (r *record) psNetworks() []string {
+	if isNetworkName(r.Host.NetworkMode) {
+		return r.networkNames()
+	}
+	if r.Host.NetworkMode == "host" || r.Host.NetworkMode == "none" {
+		return []string{r.Host.NetworkMode}
+	}
+	return nil
+}
+
+// ContainerSize is docker's ps -s: the bytes a container wrote (its
+// writable layer) and those plus its image's.
+func (e *Engine) ContainerSize(ref string) (rw, rootfs int64, err error) {
+	r, err := e.resolve(ref)
+	if err != nil {
+		return 0, 0, err
+	}
+	rw = dirSize(filepath.Join(e.containerDir(r.ID), "upper"))
+	rootfs = rw
+	if img, err := e.images.Resolve(r.ImageID); err == nil {
+		rootfs += img.Size
+	}
+	return rw, rootfs, nil
 }
 
 // healthOf is a container's health status for lists and filters: "" when

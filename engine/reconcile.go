@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +22,7 @@ import (
 // every Open and is cheap when nothing is wrong.
 func (e *Engine) reconcile(booted bool) error {
 	var restart []string
+	var failed error // exits not recorded (below)
 	// Without a reboot only containers with a shim recorded can need
 	// anything: those in the live registry. After one (or with a store
 	// whose registry is new) every container is looked at.
@@ -53,11 +56,21 @@ func (e *Engine) reconcile(booted bool) error {
 				}
 			}
 		}
+		// A dead shim's exit that cannot be recorded (the container's lock
+		// held by a stuck process, a full disk) fails this Open with that
+		// line, once every container has been looked at; the container
+		// stays in the live registry, so the next Open tries again.
+		var unrecorded []error
 		for _, id := range ids {
-			if e.reconcileOne(id) || (booted && e.restartsAtBoot(id)) {
+			again, err := e.reconcileOne(id)
+			if err != nil {
+				unrecorded = append(unrecorded, err)
+			}
+			if again || (booted && e.restartsAtBoot(id)) {
 				restart = append(restart, id)
 			}
 		}
+		failed = errors.Join(unrecorded...)
 		// libcontainer state of containers that no longer exist.
 		if entries, err := os.ReadDir(e.stateRoot()); err == nil {
 			for _, ent := range entries {
@@ -98,7 +111,7 @@ func (e *Engine) reconcile(booted bool) error {
 			}
 		}
 	}
-	return nil
+	return failed
 }
 
 // restartsAtBoot says whether a container starts again when its store is
@@ -124,22 +137,23 @@ func (e *Engine) restartsAtBoot(id string) bool {
 }
 
 // reconcileOne marks a container whose shim died as exited. It returns
-// true when its restart policy says it runs again.
-func (e *Engine) reconcileOne(id string) bool {
+// true when its restart policy says it runs again, and an error when what
+// it found could not be recorded.
+func (e *Engine) reconcileOne(id string) (bool, error) {
 	st, err := e.loadState(id)
 	if err == nil && st.Status == container.Paused && st.PausedBy != nil && shimAlive(st) &&
 		!inspect.Alive(st.PausedBy.Pid, st.PausedBy.Start) {
 		e.thawAbandoned(id)
 	}
 	if err != nil || shimAlive(st) {
-		return false
+		return false, nil
 	}
 	// A shim that is starting up holds its lock before it records itself;
 	// if the lock is free, the recorded shim is really gone.
 	if l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0); err == nil {
 		l.Unlock()
 	} else {
-		return false
+		return false, nil
 	}
 	if st.ShimPid == 0 {
 		// A shim that died before it recorded itself, during start: what
@@ -148,12 +162,12 @@ func (e *Engine) reconcileOne(id string) bool {
 		destroyStale(e.stateRoot(), id)
 		unmount(filepath.Join(e.runDir(id), "merged"))
 		unmount(e.shmDir(id))
-		return false
+		return false, nil
 	}
-	defer e.unmarkLive(id)
 	r, err := e.loadRecord(id)
 	if err != nil {
-		return false
+		e.unmarkLive(id)
+		return false, nil
 	}
 	code, msg := 255, "shim died; exit status unknown"
 	if c, err := libcontainer.Load(e.stateRoot(), id); err == nil {
@@ -163,26 +177,34 @@ func (e *Engine) reconcileOne(id string) bool {
 	}
 	unmount(filepath.Join(e.runDir(id), "merged"))
 	os.Remove(e.sockPath(id))
-	e.detachDead(r, st)
-	e.updateState(id, func(s *state) error {
+	if err := e.detachDead(r, st); err != nil && !isNotExist(err) {
+		return false, err
+	}
+	if _, err := e.updateState(id, func(s *state) error {
 		if s.running() || s.Status == container.Created {
 			s.Status, s.ExitCode, s.Error, s.Pid = container.Exited, code, msg, 0
 			s.FinishedAt = time.Now().UTC()
 		}
 		s.ShimPid, s.ShimStart = 0, 0
 		return nil
-	})
+	}); isNotExist(err) {
+		e.unmarkLive(id) // removed meanwhile
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("container %s: recording the exit of a container whose shim died: %w", id[:12], err)
+	}
+	e.unmarkLive(id)
 	e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
 	if r.Host.AutoRemove {
 		os.RemoveAll(e.containerDir(id))
 		e.emit(containerEvent("destroy", r, nil))
-		return false
+		return false, nil
 	}
 	switch r.Host.RestartPolicy.Name {
 	case "always", "unless-stopped":
-		return !st.StopRequest
+		return !st.StopRequest, nil
 	}
-	return false
+	return false, nil
 }
 
 // thawAbandoned thaws a container that a process froze for a moment of

@@ -226,8 +226,12 @@ func (s *shim) run(o ShimOptions) error {
 		finished, restart := time.Now().UTC(), false
 		if !r.Host.AutoRemove { // a --rm container is removed next (below)
 			peak := s.memoryPeak()
+			policy := r.Host.RestartPolicy
+			if cur, err := e.loadRecord(r.ID); err == nil {
+				policy = cur.Host.RestartPolicy // `berth update --restart` meanwhile
+			}
 			if err := s.record("exit", func(st *state) error {
-				restart = shouldRestart(r.Host.RestartPolicy, code, st.RestartCount, st.StopRequest)
+				restart = shouldRestart(policy, code, st.RestartCount, st.StopRequest)
 				st.Pid, st.ExitCode, st.OOMKilled, st.FinishedAt, st.MemoryPeak = 0, code, oom, finished, peak
 				// The shim stays recorded until it has cleaned up: Wait,
 				// rm and a new shim wait for it.
@@ -376,12 +380,14 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		return nil, nil, err
 	}
 	s.merged = merged
-	detach := func() {}
+	detach := func() error { return nil }
 	cleanup := func() {
 		if s.ctr != nil {
 			s.ctr.Destroy()
 		}
-		detach()
+		if err := detach(); err != nil {
+			s.logf("%v", err)
+		}
 		unmount(merged)
 		unmount(e.shmDir(r.ID))
 	}
@@ -400,7 +406,7 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		return nil, nil, err
 	}
 	if detach, err = e.attachNetworks(r); err != nil {
-		detach = func() {}
+		detach = func() error { return nil }
 		return nil, nil, err
 	}
 	if err := copyUpVolumes(r, merged); err != nil {

@@ -23,6 +23,10 @@ type CreateOptions struct {
 	Host       HostConfig
 	// NetworkAliases are more names for the container on its user network.
 	NetworkAliases []string
+	// IPv4Address (--ip) is its fixed address on its user network;
+	// MacAddress (--mac-address) its interface's address there.
+	IPv4Address string
+	MacAddress  string
 	// ExposedPorts are --expose: "80", "53/udp", "8000-8010".
 	ExposedPorts []string
 	// StopTimeout (--stop-timeout) is the seconds stop waits before
@@ -114,6 +118,11 @@ type ContainerSummary struct {
 	// Health is its health check's status: starting, healthy or
 	// unhealthy; empty when it has none.
 	Health string
+	// Mounts are its mounts as docker's ps names them: a volume's name,
+	// else the source.
+	Mounts []string
+	// Networks are the networks it joins (host or none for those modes).
+	Networks []string
 }
 
 // Streams connects a caller's terminal or pipes to a container or an exec.

@@ -23,7 +23,9 @@ func TestRestartOnFailure(t *testing.T) {
 	eventually(t, 20*time.Second, "three restarts, then exited", func() bool {
 		return inspectField(t, c, "{{.State.Status}} {{.RestartCount}}") == "exited 3"
 	})
-	time.Sleep(500 * time.Millisecond) // a fourth would come within 800 ms
+	// A fourth run would come from its shim: once the shim has ended,
+	// the count is final.
+	waitShimEnded(t, storeRoot, c)
 	if got := ok(t, "ps", "-a", "--filter", "name="+c, "--format", "{{.RestartCount}}"); got != "3" {
 		t.Errorf("ps restart count: %q", got)
 	}
@@ -56,7 +58,7 @@ func TestRestartAlways(t *testing.T) {
 		t.Errorf("same pid after the restart: %s", got)
 	}
 	ok(t, "stop", "-t", "1", c)
-	time.Sleep(300 * time.Millisecond)
+	waitShimEnded(t, storeRoot, c)
 	if got := inspectField(t, c, "{{.State.Status}} {{.RestartCount}}"); got != "exited 1" {
 		t.Errorf("after stop: %q", got)
 	}
@@ -67,14 +69,14 @@ func TestRestartAlways(t *testing.T) {
 	})
 	ok(t, "stop", f) // in the back-off: ends it without a restart
 	n := inspectField(t, f, "{{.RestartCount}}")
-	time.Sleep(time.Second)
+	waitShimEnded(t, storeRoot, f)
 	if got := inspectField(t, f, "{{.State.Status}} {{.RestartCount}}"); got != "exited "+n {
 		t.Errorf("after stop: %q (count was %s)", got, n)
 	}
 	// a user's kill also turns the policy off, as docker's does
 	ok(t, "start", c)
 	ok(t, "kill", c)
-	time.Sleep(500 * time.Millisecond)
+	waitShimEnded(t, storeRoot, c)
 	if got := inspectField(t, c, "{{.State.Status}}"); got != "exited" {
 		t.Errorf("after kill: %q", got)
 	}
@@ -140,7 +142,16 @@ func TestInitReapsAndForwards(t *testing.T) {
 			args = append(args, "--init")
 		}
 		ok(t, append(args, "busybox", "sh", "-c", "(sleep 0.1 &); exec sleep 300")...)
-		time.Sleep(700 * time.Millisecond)
+		// The orphan has ended once no live `sleep 0.1` is left (a zombie
+		// is listed as Z, or not at all once reaped).
+		eventually(t, 10*time.Second, "the orphan ended", func() bool {
+			for _, l := range strings.Split(ok(t, "exec", c, "ps", "-o", "stat,args"), "\n") {
+				if f := strings.Fields(l); len(f) >= 3 && f[1] == "sleep" && f[2] == "0.1" && !strings.HasPrefix(f[0], "Z") {
+					return false
+				}
+			}
+			return true
+		})
 		n := zombies(c)
 		if init && n != 0 {
 			t.Errorf("--init: %d zombies", n)
@@ -179,4 +190,18 @@ func TestReadOnlyAndGroups(t *testing.T) {
 	}
 	fails(t, 125, []string{"--group-add", "no-such-group"}, "run", "--rm", "--group-add", "no-such-group", "busybox", "true")
 	fails(t, 125, []string{"no-such-user"}, "run", "--rm", "-u", "no-such-user", "busybox", "true")
+}
+
+// waitShimEnded waits until the shim of container ref in the store at root
+// has ended (its state records no shim): nothing can restart it after that.
+func waitShimEnded(t *testing.T, root, ref string) {
+	t.Helper()
+	id := ok(t, "--root", root, "inspect", "-f", "{{.Id}}", ref)
+	eventually(t, 30*time.Second, "the shim of "+ref+" ended", func() bool {
+		var st struct {
+			ShimPid int `json:"shimPid"`
+		}
+		data, err := os.ReadFile(filepath.Join(root, "containers", id, "state.json"))
+		return err == nil && json.Unmarshal(data, &st) == nil && st.ShimPid == 0
+	})
 }

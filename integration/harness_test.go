@@ -50,25 +50,31 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
-	removeStore(storeRoot)
+	dropStore(storeRoot)
+	if reportLeaks() && code == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: the suite left its stores' run directories, bridges or rules on the host (see leak: lines)")
+		code = 1
+	}
 	return code
 }
 
-// removeStore stops and removes every container of a store and deletes its
-// volatile run directory, so tests leave nothing behind on the host.
+// removeStore stops and removes every container of a store, waits for
+// their shims to finish, and deletes its volatile run directory (its
+// bridges stay until the store is deleted: see dropStore).
 func removeStore(root string) {
 	if out, err := exec.Command(berthBin, "--root", root, "ps", "-aq").Output(); err == nil {
 		if ids := strings.Fields(string(out)); len(ids) > 0 {
 			exec.Command(berthBin, append([]string{"--root", root, "rm", "-f"}, ids...)...).Run()
 		}
 	}
+	waitShimsDone(root)
 	os.RemoveAll(engine.RunRootFor(root))
 }
 
-// tempStore is an empty store of the test's own, removed when it ends.
+// tempStore is an empty store of the test's own, dropped when it ends.
 func tempStore(t *testing.T) string {
 	root := t.TempDir()
-	t.Cleanup(func() { removeStore(root) })
+	t.Cleanup(func() { dropStore(root) })
 	return root
 }
 

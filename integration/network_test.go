@@ -142,7 +142,7 @@ func TestUserNetwork(t *testing.T) {
 	if got := s.ok("network", "inspect", "-f", "{{range .Containers}}{{.Name}}{{end}} {{.Labels}}", "lab"); got != "srv map[course:net]" {
 		t.Errorf("network inspect: %q", got)
 	}
-	if got := s.ok("network", "ls", "--format", "{{.Name}} {{.Driver}}"); got != "bridge bridge\nlab bridge" {
+	if got := s.ok("network", "ls", "--format", "{{.Name}} {{.Driver}}"); got != "bridge bridge\nhost host\nlab bridge\nnone null" {
 		t.Errorf("network ls: %q", got)
 	}
 	s.fails(1, "network lab is in use by container srv", "network", "rm", "lab")

@@ -91,7 +91,7 @@ func TestStoreDirectoryModes(t *testing.T) {
 	refused(link, "directory "+link+": a symbolic link owned by uid 65534")
 
 	fresh := filepath.Join(tmp, "fresh", "store")
-	t.Cleanup(func() { removeStore(fresh) })
+	t.Cleanup(func() { dropStore(fresh) })
 	ok(t, "--root", fresh, "ps", "-a")
 	for _, d := range []string{fresh, filepath.Dir(fresh)} {
 		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {

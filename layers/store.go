@@ -156,6 +156,7 @@ func (s *Store) loadImage(manifest v1.Hash) (*Image, error) {
 		Digest:       manifest.String(),
 		Created:      cf.Created.Time,
 		Architecture: cf.Architecture,
+		Variant:      cf.Variant,
 		OS:           cf.OS,
 		Author:       cf.Author,
 		Config:       fromV1Config(cf.Config),

@@ -10,6 +10,7 @@ type Image struct {
 	Created      time.Time // from the config
 	Size         int64     // sum of the uncompressed layer sizes
 	Architecture string
+	Variant      string // "v8" for some arm images; mostly empty
 	OS           string
 	Author       string
 	Comment      string

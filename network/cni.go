@@ -11,6 +11,8 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"github.com/berthdev/berth/internal/errdefs"
 )
 
 // PluginDirs are where Debian's containernetworking-plugins live.
@@ -51,6 +53,8 @@ func (s *Store) conflist(n *Network) (*libcni.NetworkConfigList, error) {
 		"plugins": []any{
 			map[string]any{
 				"type": "bridge", "bridge": n.Bridge(), "isGateway": true, "ipMasq": false, "hairpinMode": true,
+				// --ip (host-local reads the bridge's runtimeConfig) and --mac-address.
+				"capabilities": map[string]bool{"ips": true, "mac": true},
 				"ipam": map[string]any{
 					"type":    "host-local",
 					"ranges":  [][]map[string]string{{{"subnet": n.Subnet(), "gateway": n.Gateway()}}},
@@ -68,10 +72,23 @@ func (s *Store) conflist(n *Network) (*libcni.NetworkConfigList, error) {
 	return libcni.ConfListFromBytes(data)
 }
 
-func runtimeConf(containerID, netnsPath, ifname string, ports []PortMapping) *libcni.RuntimeConf {
-	rt := &libcni.RuntimeConf{ContainerID: containerID, NetNS: netnsPath, IfName: ifname}
+// Static is a fixed address asked for on one network (--ip,
+// --mac-address); the zero value lets the network pick.
+type Static struct {
+	IP  string // IPv4, inside the network's subnet (see CheckStatic)
+	MAC string // a unicast Ethernet address
+}
+
+func runtimeConf(containerID, netnsPath, ifname string, ports []PortMapping, static Static) *libcni.RuntimeConf {
+	rt := &libcni.RuntimeConf{ContainerID: containerID, NetNS: netnsPath, IfName: ifname, CapabilityArgs: map[string]any{}}
 	if len(ports) > 0 {
-		rt.CapabilityArgs = map[string]any{"portMappings": ports}
+		rt.CapabilityArgs["portMappings"] = ports
+	}
+	if static.IP != "" {
+		rt.CapabilityArgs["ips"] = []string{static.IP}
+	}
+	if static.MAC != "" {
+		rt.CapabilityArgs["mac"] = static.MAC
 	}
 	return rt
 }
@@ -79,18 +96,24 @@ func runtimeConf(containerID, netnsPath, ifname string, ports []PortMapping) *li
 // Attach connects the namespace at netnsPath to network n as ifname, with
 // the given published ports. Nothing is left behind when it fails. n is
 // brought up to date when its bridge had to move (see ensureBridge).
-func (s *Store) Attach(ctx context.Context, n *Network, containerID, netnsPath, ifname string, ports []PortMapping) (*Endpoint, error) {
+func (s *Store) Attach(ctx context.Context, n *Network, containerID, netnsPath, ifname string, ports []PortMapping, static Static) (*Endpoint, error) {
 	if err := s.ensureBridge(n); err != nil {
+		return nil, err
+	}
+	if err := n.CheckStatic(static); err != nil {
 		return nil, err
 	}
 	list, err := s.conflist(n)
 	if err != nil {
 		return nil, err
 	}
-	rt := runtimeConf(containerID, netnsPath, ifname, ports)
+	rt := runtimeConf(containerID, netnsPath, ifname, ports, static)
 	res, err := s.cni().AddNetworkList(ctx, list, rt)
 	if err != nil {
 		s.cni().DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		if static.IP != "" && strings.Contains(err.Error(), "is not available") {
+			return nil, fmt.Errorf("network %s: address %s: already in use: %w", n.Name, static.IP, errdefs.ErrAlreadyExists)
+		}
 		return nil, fmt.Errorf("network %s: %v", n.Name, oneLine(err))
 	}
 	r, err := current.NewResultFromResult(res)
@@ -115,7 +138,7 @@ func (s *Store) Detach(ctx context.Context, n *Network, containerID, netnsPath, 
 	if err != nil {
 		return err
 	}
-	if err := s.cni().DelNetworkList(ctx, list, runtimeConf(containerID, netnsPath, ifname, ports)); err != nil {
+	if err := s.cni().DelNetworkList(ctx, list, runtimeConf(containerID, netnsPath, ifname, ports, Static{})); err != nil {
 		return fmt.Errorf("network %s: %v", n.Name, oneLine(err))
 	}
 	return nil

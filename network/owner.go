@@ -23,6 +23,10 @@ import (
 // subnet is free again.
 const ownerPrefix = "berth:"
 
+// OwnerAlias is the alias of a bridge of the network defined at def (the
+// network's file in its store): "berth:" and that path.
+func OwnerAlias(def string) string { return ownerPrefix + def }
+
 func (s *Store) definition(n *Network) string { return filepath.Join(s.dir, n.Name+".json") }
 
 // linkOwner is who holds a link of a given name, as seen by one network.
@@ -117,6 +121,12 @@ func bridgeName(first string, i int) string {
 	suffix := "-" + strconv.Itoa(i)
 	return first[:min(len(first), unix.IFNAMSIZ-1-len(suffix))] + suffix
 }
+
+// ReclaimOrphans deletes the berth bridges whose network definition is
+// gone (their store was deleted), so that their routes no longer hold
+// their subnets. Every subnet plan does it; a caller that deletes a store
+// may do it at once.
+func ReclaimOrphans() { reclaimOrphans() }
 
 // reclaimOrphans deletes the berth bridges whose network definition is
 // gone, so that their routes no longer hold their subnets.

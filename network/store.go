@@ -54,11 +54,21 @@ const BridgeOption = "com.docker.network.bridge.name"
 // Bridge is the network's bridge interface.
 func (n *Network) Bridge() string { return n.Options[BridgeOption] }
 
-// Subnet is the network's (only) subnet.
-func (n *Network) Subnet() string { return n.IPAM.Config[0].Subnet }
+// Subnet is the network's (only) subnet; "" for host and none.
+func (n *Network) Subnet() string {
+	if len(n.IPAM.Config) == 0 {
+		return ""
+	}
+	return n.IPAM.Config[0].Subnet
+}
 
-// Gateway is the bridge's address.
-func (n *Network) Gateway() string { return n.IPAM.Config[0].Gateway }
+// Gateway is the bridge's address; "" for host and none.
+func (n *Network) Gateway() string {
+	if len(n.IPAM.Config) == 0 {
+		return ""
+	}
+	return n.IPAM.Config[0].Gateway
+}
 
 // Store holds one berth store's networks.
 type Store struct {
@@ -98,7 +108,7 @@ type CreateOptions struct {
 // Create defines a network. The caller holds the store lock.
 func (s *Store) Create(o CreateOptions) (*Network, error) {
 	switch {
-	case o.Name == "host" || o.Name == "none" || o.Name == DefaultName:
+	case IsPredefined(o.Name) || o.Name == DefaultName:
 		return nil, fmt.Errorf("network %s: a predefined network has that name: %w", o.Name, errdefs.ErrAlreadyExists)
 	case !nameRE.MatchString(o.Name):
 		return nil, fmt.Errorf("network name %q: invalid (use letters, digits, _ . -): %w", o.Name, errdefs.ErrInvalid)
@@ -155,12 +165,8 @@ func (s *Store) Default() (*Network, error) {
 	if n, err := s.load(DefaultName); err == nil {
 		return n, nil
 	}
-	id := strings.Repeat("0", 64)
-	if s.key != "" {
-		id = s.key + strings.Repeat("0", 52)
-	}
 	o := CreateOptions{Name: DefaultName}
-	return s.create(o, id)
+	return s.create(o, stableID(DefaultName, s.key))
 }
 
 // Get finds a network by name, ID or ID prefix; "bridge" is the default

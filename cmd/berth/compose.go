@@ -212,7 +212,7 @@ func composePs(cc *composeCLI) *cobra.Command {
 					}
 					continue
 				}
-				rows = append(rows, composePsRow{psRow{c, false}})
+				rows = append(rows, composePsRow{psRow{s: c}})
 			}
 			if services {
 				return nil

@@ -72,10 +72,18 @@ var classSuffixes = []error{errdefs.ErrInvalid, errdefs.ErrFailedPrecondition,
 	errdefs.ErrAlreadyExists, errdefs.ErrUnavailable, errdefs.ErrPermission}
 
 // oneLine is an error as the one line a user sees.
+// The class words are dropped wherever a wrap left them: at the end of
+// the message, before a further wrap's text ("x: failed precondition: y"),
+// and at the end of each line of a joined error.
 func oneLine(err error) string {
-	s := strings.TrimSpace(err.Error())
-	for _, c := range classSuffixes {
-		s = strings.TrimSuffix(s, ": "+c.Error())
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	for i, s := range lines {
+		s = strings.TrimSpace(s)
+		for _, c := range classSuffixes {
+			s = strings.ReplaceAll(s, ": "+c.Error()+": ", ": ")
+			s = strings.TrimSuffix(s, ": "+c.Error())
+		}
+		lines[i] = s
 	}
-	return strings.ReplaceAll(s, "\n", "; ")
+	return strings.Join(lines, "; ")
 }

@@ -40,6 +40,10 @@ func (r networkRow) Internal() bool    { return r.n.Internal }
 func (r networkRow) CreatedAt() string { return timestamp(r.n.Created) }
 func (r networkRow) Containers() int   { return len(r.n.Containers) }
 
+// builtinNetwork says whether name is one of docker's three predefined
+// networks: bridge, host, none.
+func builtinNetwork(name string) bool { return name == "bridge" || name == "host" || name == "none" }
+
 func newNetworkCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "network", Short: "Manage networks", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
@@ -104,7 +108,12 @@ func newNetworkLsCmd(c *cli) *cobra.Command {
 					case "driver":
 						keep = keep && n.Driver == v
 					case "dangling":
-						keep = keep && (v == "true") == (len(n.Containers) == 0 && n.Name != "bridge")
+						keep = keep && (v == "true") == (len(n.Containers) == 0 && !builtinNetwork(n.Name))
+					case "type":
+						if v != "builtin" && v != "custom" {
+							return fmt.Errorf("invalid filter: 'type'='%s'", v)
+						}
+						keep = keep && (v == "builtin") == builtinNetwork(n.Name)
 					default:
 						return fmt.Errorf("invalid filter %q", k)
 					}
@@ -122,7 +131,7 @@ func newNetworkLsCmd(c *cli) *cobra.Command {
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
 	cmd.Flags().StringVar(&format, "format", "", "Format output using a custom template")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (name=, id=, driver=, dangling=)")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (name=, id=, driver=, type=, dangling=)")
 	return cmd
 }
 

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
+	units "github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/engine"
@@ -22,7 +25,7 @@ var psFormat = listFormat{
 }
 
 func newPsCmd(c *cli) *cobra.Command {
-	var all, quiet, noTrunc, latest bool
+	var all, quiet, noTrunc, latest, size bool
 	var last int
 	var filters []string
 	var format string
@@ -44,10 +47,16 @@ func newPsCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// docker computes sizes for -s, and for a template that shows them.
+			size = size || strings.Contains(format, ".Size") || format == "json"
 			var rows []any
 			for _, s := range list {
 				if match(s) {
-					rows = append(rows, psRow{s, noTrunc})
+					row := psRow{s: s, noTrunc: noTrunc}
+					if size {
+						row.rw, row.rootfs, _ = e.ContainerSize(s.ID)
+					}
+					rows = append(rows, row)
 				}
 			}
 			if latest && len(rows) > 1 {
@@ -59,6 +68,8 @@ func newPsCmd(c *cli) *cobra.Command {
 			switch {
 			case quiet:
 				format = "{{.ID}}"
+			case size && (format == "" || format == "table"):
+				format = psFormat.Table + "\t{{.Size}}"
 			}
 			return psFormat.write(os.Stdout, format, rows)
 		},
@@ -66,6 +77,7 @@ func newPsCmd(c *cli) *cobra.Command {
 	fs := cmd.Flags()
 	fs.BoolVarP(&all, "all", "a", false, "Show all containers (default shows just running)")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "Only display container IDs")
+	fs.BoolVarP(&size, "size", "s", false, "Display total file sizes")
 	fs.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	fs.BoolVarP(&latest, "latest", "l", false, "Show the latest created container (includes all states)")
 	fs.IntVarP(&last, "last", "n", -1, "Show n last created containers (includes all states)")
@@ -76,9 +88,14 @@ func newPsCmd(c *cli) *cobra.Command {
 
 // psRow is what ps templates see, with docker's placeholder names.
 type psRow struct {
-	s       engine.ContainerSummary
-	noTrunc bool
+	s          engine.ContainerSummary
+	noTrunc    bool
+	rw, rootfs int64 // ps -s: bytes written, and those with the image's
 }
+
+// MarshalJSON is {{json .}}: the row's fields, as docker's formatter
+// marshals its contexts.
+func (r psRow) MarshalJSON() ([]byte, error) { return json.Marshal(rowMap(r)) }
 
 func (r psRow) ID() string {
 	if r.noTrunc {
@@ -102,9 +119,45 @@ func (r psRow) Status() string     { return r.s.Status }
 // RestartCount is berth's addition to docker's ps fields.
 func (r psRow) RestartCount() int { return r.s.RestartCount }
 func (r psRow) Names() string     { return strings.Join(r.s.Names, ",") }
-func (r psRow) Networks() string  { return "" }
-func (r psRow) Mounts() string    { return "" }
-func (r psRow) Size() string      { return "" }
+func (r psRow) Networks() string  { return strings.Join(r.s.Networks, ",") }
+
+// Mounts are volume names or sources, each cut to 15 characters unless
+// --no-trunc (docker's Ellipsis).
+func (r psRow) Mounts() string {
+	var out []string
+	for _, m := range r.s.Mounts {
+		if !r.noTrunc {
+			m = truncateText(m, 15)
+		}
+		out = append(out, m)
+	}
+	return strings.Join(out, ",")
+}
+
+// LocalVolumes counts its volumes (all of berth's are the local driver's).
+func (r psRow) LocalVolumes() string {
+	n := 0
+	for _, m := range r.s.Mounts {
+		if !strings.HasPrefix(m, "/") {
+			n++
+		}
+	}
+	return strconv.Itoa(n)
+}
+
+// Size is docker's SIZE: "2B (virtual 4.26MB)".
+func (r psRow) Size() string {
+	srw := units.HumanSizeWithPrecision(float64(r.rw), 3)
+	if r.rootfs > 0 {
+		return fmt.Sprintf("%s (virtual %s)", srw, units.HumanSizeWithPrecision(float64(r.rootfs), 3))
+	}
+	return srw
+}
+func (r psRow) HealthStatus() string { return r.s.Health }
+
+// Platform is docker's (from the image's manifest descriptor); berth runs
+// images of the host's platform only.
+func (r psRow) Platform() string { return "linux/" + runtime.GOARCH }
 func (r psRow) Labels() string {
 	var kv []string
 	for k, v := range r.s.Labels {

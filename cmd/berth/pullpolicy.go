@@ -42,6 +42,9 @@ func (p *pullFlags) ensureImage(e *engine.Engine, ref string, w io.Writer) error
 	}
 	if p.policy != "always" {
 		_, err := e.ResolveImage(ref)
+		if err == nil && p.platform != "" {
+			return p.ensurePlatform(e, ref, w)
+		}
 		if err == nil {
 			return nil
 		}
@@ -104,4 +107,27 @@ func pullTo(ctx context.Context, e *engine.Engine, ref string, opts engine.Regis
 	}
 	fmt.Fprintf(w, "Digest: %s\nStatus: %s%s\n", res.Digest, status, res.Ref)
 	return nil
+}
+
+// ensurePlatform checks a local image against --platform, as docker does:
+// one of another platform is pulled for the one asked (not with --pull
+// never); when that fails, the error says which platform the local image
+// is.
+func (p *pullFlags) ensurePlatform(e *engine.Engine, ref string, w io.Writer) error {
+	err := e.CheckImagePlatform(ref, p.platform)
+	var mismatch *engine.PlatformMismatchError
+	if !errors.As(err, &mismatch) || p.policy == "never" {
+		return err
+	}
+	if _, nerr := layers.NormalizeRef(ref); nerr != nil {
+		return err // an image ID: nothing to pull
+	}
+	prog := newTransferProgressTo(w, false)
+	opts := engine.RegistryOptions{Platform: p.platform, Progress: prog.update}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if pullTo(ctx, e, ref, opts, io.Discard, false) != nil {
+		return err
+	}
+	return e.CheckImagePlatform(ref, p.platform)
 }

@@ -28,6 +28,7 @@ type extraFlags struct {
 	sysctls, devices                   []string
 	logDriver                          string
 	logOpts                            []string
+	ip, macAddress                     string
 }
 
 func (x *extraFlags) register(fs *pflag.FlagSet) {
@@ -48,10 +49,13 @@ func (x *extraFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&x.devices, "device", nil, "Add a host device to the container")
 	fs.StringVar(&x.logDriver, "log-driver", "", "Logging driver for the container (json-file, local, none)")
 	fs.StringArrayVar(&x.logOpts, "log-opt", nil, "Log driver options (max-size, max-file, compress)")
+	fs.StringVar(&x.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
+	fs.StringVar(&x.macAddress, "mac-address", "", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
 }
 
 func (x *extraFlags) apply(fs *pflag.FlagSet, o *engine.CreateOptions) error {
 	o.ExposedPorts = x.expose
+	o.IPv4Address, o.MacAddress = x.ip, x.macAddress
 	if fs.Changed("stop-timeout") {
 		t := x.stopTimeout
 		o.StopTimeout = &t
