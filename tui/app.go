@@ -262,8 +262,10 @@ func (a *App) closeDetail() {
 
 func pastTense(verb string) string {
 	switch verb {
-	case "start", "restart", "pause", "unpause":
+	case "start", "restart":
 		return verb + "ed"
+	case "pause", "unpause":
+		return verb + "d"
 	case "stop":
 		return "stopped"
 	case "kill":

@@ -29,6 +29,8 @@ func equivalent(verb string, refs ...string) cmdLine {
 		return cmdLine{Berth: "berth logs " + shellQuote(ref) + " 2>&1 | grep -i " + shellQuote(q)}
 	case "save":
 		return cmdLine{Berth: "berth logs " + shellQuote(refs[0]) + " > " + shellQuote(refs[1])}
+	case "save -t":
+		return cmdLine{Berth: "berth logs -t " + shellQuote(refs[0]) + " > " + shellQuote(refs[1])}
 	case "inspect":
 		return cmdLine{Berth: "berth inspect " + args}
 	case "diff":

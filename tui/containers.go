@@ -225,7 +225,7 @@ var containerColumns = []column{
 	{Title: "CPU %", Width: 6},
 	{Title: "MEM", Width: 8},
 	{Title: "PORTS", Flex: 3, Min: 14, Drop: 2},
-	{Title: "CONTAINER ID", Width: 12, Drop: 1},
+	{Title: "CONTAINER ID", Width: 13, Drop: 1},
 	{Title: "CREATED", Flex: 2, Min: 14, Drop: 4},
 	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 3},
 }

@@ -76,7 +76,7 @@ func DefaultKeyMap() *KeyMap {
 		Namespaces: b("#", "namespaces", "#"),
 		Stats:      b("S", "stats graphs", "S"),
 		Crash:      b("C", "crash report", "C"),
-		Debug:      b("b", "debug a copy", "b"),
+		Debug:      b("b", "debug (copy or sidecar)", "b"),
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),

@@ -284,7 +284,11 @@ func (a *App) detailKey(k string) tea.Cmd {
 				a.cmdlog.add(equivalent("logs -t", ref))
 			}
 		case matches(k, km.Save):
-			a.cmdlog.add(equivalent("save", ref, ref+".log"))
+			verb := "save"
+			if d.logs.timestamps {
+				verb = "save -t"
+			}
+			a.cmdlog.add(equivalent(verb, ref, ref+".log"))
 		}
 	}
 	return d.key(k)
