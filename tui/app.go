@@ -150,8 +150,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.setSize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
-		cmd := a.key(msg.String())
+		cmd := a.key(msg)
 		return a, tea.Batch(cmd, a.lessonNoticed())
+	case tea.PasteMsg:
+		return a, a.paste(msg)
 	case tea.MouseClickMsg, tea.MouseWheelMsg:
 		cmd := a.mouse(msg.(tea.MouseMsg).Mouse())
 		return a, tea.Batch(cmd, a.lessonNoticed())

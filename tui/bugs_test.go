@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/berthdev/berth/engine"
 )
 
@@ -84,4 +86,98 @@ func TestFlowSortByIDHeader(t *testing.T) {
 		h.press(h.km.Sort)
 	}
 	h.waitFor("CONTAINER ID▲")
+}
+
+// TestFlowRunFormQuotes guards the run form's words: the command and the
+// list fields are split as a shell splits them, the resulting command line
+// shows before it runs, nothing is expanded, and an unquoted operator or
+// quote is refused with the field named.
+func TestFlowRunFormQuotes(t *testing.T) {
+	h := start(t, world(), 160, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Images)
+	h.waitFor("48.3MB")
+	h.press(h.km.Run)
+	h.waitFor("run busybox:latest")
+	next := func(s string) { h.typeText(s); h.press(h.km.NextField) }
+	next("spin")
+	next(`sh -c 'while :; do :; done'`)
+	next(`MSG="hello world" HOME=$HOME X=$(touch /tmp/berth-pwned)`)
+	h.waitFor(`$ berth run -d --name spin -e 'MSG=hello world' -e 'HOME=$HOME' -e 'X=$(touch /tmp/berth-pwned)' busybox:latest sh -c 'while :; do :; done'`)
+	h.press(h.km.Submit)
+	h.waitCall(`create spin busybox:latest [sh -c while :; do :; done] env=[MSG=hello world HOME=$HOME X=$(touch /tmp/berth-pwned)] ports=0 binds=[] net= rm=false tty=false`)
+	if _, err := os.Stat("/tmp/berth-pwned"); err == nil {
+		t.Fatal("the form ran a command substitution")
+	}
+	// The created container is on the list: its argv is three words.
+	h.waitFor("started spin")
+	f := h.f
+	f.mu.Lock()
+	c := f.byName("spin")
+	f.mu.Unlock()
+	if c.Command != "sh -c while :; do :; done" {
+		t.Fatalf("command = %q", c.Command)
+	}
+}
+
+func TestRunFormRefusesOperatorsAndOpenQuotes(t *testing.T) {
+	for v, want := range map[string]string{
+		"echo hi; rm -rf /": `command echo hi; rm -rf /: ";" is a shell operator: quote it`,
+		"echo 'open":        "command echo 'open: invalid command line string",
+		"cat < /etc/passwd": `"<" is a shell operator`,
+	} {
+		f := newRunForm("busybox")
+		f.fields[fCmd].SetValue(v)
+		_, err := f.options()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("command %q: err %v, want %q", v, err, want)
+		}
+		if _, err := f.line(); err == nil {
+			t.Errorf("command %q: the form shows a command line for it", v)
+		}
+	}
+}
+
+// TestFlowPasteIntoEveryInput guards bracketed paste (tea.PasteMsg) in the
+// filter, the log search, the run form, the pull form and a resource name.
+func TestFlowPasteIntoEveryInput(t *testing.T) {
+	paste := func(h *harness, s string) { h.tm.Send(tea.PasteMsg{Content: s}) }
+	h := start(t, world(), 160, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Filter)
+	paste(h, "wor")
+	h.waitFor("filter: wor")
+	h.waitGone("batch-with")
+	h.press(h.km.Submit, h.km.Back)
+	h.waitFor("batch-with")
+
+	h.press(h.km.Open)
+	h.waitFor("end of log")
+	h.press(h.km.Search)
+	paste(h, "request=3\n")
+	h.press(h.km.Submit)
+	h.waitFor("search: request=3 ")
+	h.press(h.km.Back, h.km.Back)
+	h.waitFor("batch-with")
+
+	h.press(h.km.Images)
+	h.waitFor("48.3MB")
+	h.press(h.km.Run)
+	h.waitFor("run busybox:latest")
+	h.press(h.km.NextField)
+	paste(h, "sh -c 'echo pasted; sleep 1'")
+	h.waitFor(`$ berth run -d busybox:latest sh -c 'echo pasted; sleep 1'`)
+	h.press(h.km.Back)
+
+	h.press(h.km.Pull)
+	h.waitFor("pull an image")
+	paste(h, "127.0.0.1:5000/pasted:v1")
+	h.waitFor("$ berth pull 127.0.0.1:5000/pasted:v1")
+	h.press(h.km.Back)
+
+	h.press(h.km.Volumes)
+	h.waitFor("pgdata")
+	h.press(h.km.Create)
+	paste(h, "from-clipboard")
+	h.waitFor("new volume name: from-clipboard")
 }

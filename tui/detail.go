@@ -82,12 +82,12 @@ func (p *detailPanel) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tea.KeyPressMsg:
-		return p.key(msg.String())
+		return p.key(msg)
 	}
 	return p.logs.Update(msg)
 }
 
-func (p *detailPanel) key(k string) tea.Cmd {
+func (p *detailPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.tab == 0 {
 		return p.logs.key(k)
 	}

@@ -1,6 +1,11 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap holds every key the workbench answers to. DefaultKeyMap builds it;
 // `?` shows it.
@@ -21,8 +26,8 @@ type KeyMap struct {
 	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
 	// Lessons (Lessons opens the picker and closes the pane).
 	Lessons, LessonPrev, LessonNext, LessonZoom, LessonCopy key.Binding
-	// Prompts.
-	Confirm, Cancel key.Binding
+	// Prompts, forms and text fields.
+	Confirm, Cancel, Submit, Toggle, NextField, PrevField, Abort key.Binding
 }
 
 // DefaultKeyMap is berth's key map.
@@ -106,6 +111,12 @@ func DefaultKeyMap() *KeyMap {
 
 		Confirm: b("y", "yes", "y", "Y"),
 		Cancel:  b("n/esc", "no", "n", "N", "esc"),
+
+		Submit:    b("enter", "submit", "enter"),
+		Toggle:    b("space", "toggle", "space"),
+		NextField: b("tab/↓", "next field", "tab", "down"),
+		PrevField: b("shift+tab/↑", "previous field", "shift+tab", "up"),
+		Abort:     b("esc/ctrl+c", "cancel", "esc", "ctrl+c"),
 	}
 }
 
@@ -133,18 +144,30 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	}
 }
 
-// matches reports whether the key k (as tea.KeyPressMsg.String spells it)
-// is one of b's.
-func matches(k string, bs ...key.Binding) bool {
-	for _, b := range bs {
-		if !b.Enabled() {
-			continue
-		}
-		for _, x := range b.Keys() {
-			if x == k {
-				return true
-			}
-		}
+// keyPress is the key press a terminal sends for the key named k, as
+// key.Binding and tea.KeyPressMsg.String spell it ("enter", "ctrl+a",
+// "x"): the mouse wheel presses a binding's first key with it.
+func keyPress(k string) tea.KeyPressMsg {
+	named := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "space": tea.KeySpace,
+		"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome,
+		"end": tea.KeyEnd, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight}
+	mod := tea.KeyMod(0)
+	switch {
+	case strings.HasPrefix(k, "ctrl+"):
+		mod, k = tea.ModCtrl, strings.TrimPrefix(k, "ctrl+")
+	case strings.HasPrefix(k, "shift+"):
+		mod, k = tea.ModShift, strings.TrimPrefix(k, "shift+")
 	}
-	return false
+	if r, ok := named[k]; ok {
+		m := tea.KeyPressMsg{Code: r, Mod: mod}
+		if r == tea.KeySpace {
+			m.Text = " "
+		}
+		return m
+	}
+	r := []rune(k)[0]
+	if mod != 0 {
+		return tea.KeyPressMsg{Code: r, Mod: mod}
+	}
+	return tea.KeyPressMsg{Code: r, Text: k}
 }

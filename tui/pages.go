@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -129,25 +130,25 @@ func (p *pagePanel) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.clamp()
 	case tea.KeyPressMsg:
-		p.key(msg.String())
+		p.key(msg)
 	}
 	return nil
 }
 
-func (p *pagePanel) key(k string) {
+func (p *pagePanel) key(k tea.KeyPressMsg) {
 	km := p.c.KeyMap
 	switch {
-	case matches(k, km.Up):
+	case key.Matches(k, km.Up):
 		p.offset--
-	case matches(k, km.Down):
+	case key.Matches(k, km.Down):
 		p.offset++
-	case matches(k, km.PageUp):
+	case key.Matches(k, km.PageUp):
 		p.offset -= p.height - 1
-	case matches(k, km.PageDown):
+	case key.Matches(k, km.PageDown):
 		p.offset += p.height - 1
-	case matches(k, km.Top):
+	case key.Matches(k, km.Top):
 		p.offset = 0
-	case matches(k, km.Bottom):
+	case key.Matches(k, km.Bottom):
 		p.offset = len(p.lines)
 	}
 	p.clamp()
