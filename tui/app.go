@@ -388,7 +388,11 @@ func (a *App) act(verb string, targets []engine.ContainerSummary) tea.Cmd {
 		cmds = append(cmds, act(a.eng, verb, n, line.Berth))
 	}
 	a.cmdlog.add(line)
-	a.status, a.statusKind = fmt.Sprintf("%s %s", verb, strings.Join(names, " ")), statusBusy
+	what := strings.Join(names, " ")
+	if len(names) > 3 {
+		what = fmt.Sprintf("%d containers", len(names))
+	}
+	a.status, a.statusKind = verb+" "+what, statusBusy
 	a.containers.clearMarks()
 	return tea.Batch(cmds...)
 }

@@ -2,10 +2,13 @@ package tui
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -180,4 +183,34 @@ func TestFlowPasteIntoEveryInput(t *testing.T) {
 	h.press(h.km.Create)
 	paste(h, "from-clipboard")
 	h.waitFor("new volume name: from-clipboard")
+}
+
+// crowd adds n running containers named c001... to the fake world.
+func crowd(f *fakeEngine, n int) {
+	for i := range n {
+		id := fmt.Sprintf("77%062x", i)
+		f.containers[id] = engine.ContainerSummary{ID: id, Names: []string{fmt.Sprintf("c%03d", i+1)}, Image: "busybox:latest",
+			Command: "top", Created: epoch.Add(-time.Duration(i) * time.Second), StartedAt: epoch, State: "running"}
+	}
+}
+
+// TestFlowBulkRemoveSummarised guards the prompt and the command log of a
+// bulk remove at 80 columns: a count and how many will be killed, and the
+// command line's end (the last name, its outcome) still on screen.
+func TestFlowBulkRemoveSummarised(t *testing.T) {
+	f := world()
+	crowd(f, 100)
+	f.fail["rm -f"] = errors.New("no such thing")
+	h := start(t, f, 80, 24)
+	h.waitFor("102 running · 106 total")
+	h.press(h.km.MarkAll, h.km.Remove)
+	h.waitFor("remove 106 containers (103 running, will be killed)? (y/n)")
+	h.press(h.km.Confirm)
+	h.waitCall("rm -f c100")
+	s := h.waitFor("$ berth rm -f c00", " … ", "✗ failed on")
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "$ berth rm -f") && !strings.Contains(l, "✗ failed on") {
+			t.Fatalf("the outcome is cut from the command log line %q", l)
+		}
+	}
 }

@@ -207,10 +207,14 @@ func (a *App) askRemove(targets []engine.ContainerSummary) {
 			running++
 		}
 	}
-	q := "remove " + strings.Join(names, " ") + "?"
+	what := strings.Join(names, " ")
+	if len(names) > 3 {
+		what = fmt.Sprintf("%d containers", len(names))
+	}
+	q := "remove " + what + "?"
 	if running > 0 {
 		verb = "rm -f"
-		q = fmt.Sprintf("remove %s? %d running: they will be killed", strings.Join(names, " "), running)
+		q = fmt.Sprintf("remove %s (%d running, will be killed)?", what, running)
 	}
 	a.confirm = &confirmation{question: q, verb: verb, targets: targets}
 }
