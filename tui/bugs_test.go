@@ -58,7 +58,7 @@ func TestFlowPauseWords(t *testing.T) {
 	h.waitFor("batch-with")
 	h.press(h.km.Pause)
 	h.waitCall("pause web")
-	h.waitFor("✓ paused web")
+	h.waitFor("✓ paused web", "1 running · 6 total") // the row is paused before p again
 	h.press(h.km.Pause)
 	h.waitCall("unpause web")
 	h.waitFor("✓ unpaused web")
@@ -213,4 +213,75 @@ func TestFlowBulkRemoveSummarised(t *testing.T) {
 			t.Fatalf("the outcome is cut from the command log line %q", l)
 		}
 	}
+}
+
+// TestFlowStatsOfExitedContainer guards the Stats tab's words for a
+// container that is not running: no promise of a reading.
+func TestFlowStatsOfExitedContainer(t *testing.T) {
+	h := start(t, world(), 120, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Down, h.km.Down, h.km.Down, h.km.Stats)
+	s := h.waitFor("no readings: crashed is exited")
+	if strings.Contains(s, "within a second") {
+		t.Fatal("the Stats tab of an exited container promises a reading")
+	}
+}
+
+// TestFlowHintFollowsView guards the status bar's hint: `a` says what it
+// will do, and each view names its own keys.
+func TestFlowHintFollowsView(t *testing.T) {
+	h := start(t, world(), 160, 30)
+	h.waitFor("batch-with")
+	h.waitFor("a hide stopped")
+	h.press(h.km.ShowAll)
+	h.waitFor("a show stopped")
+	h.press(h.km.ShowAll, h.km.Open)
+	s := h.waitFor("end of log", "/ search")
+	if strings.Contains(s, "/ filter") {
+		t.Fatal("the Logs view hints / filter")
+	}
+	h.press(h.km.Back, h.km.Images)
+	s = h.waitFor("48.3MB", "R run image")
+	if strings.Contains(s, "e shell") {
+		t.Fatal("the Images view hints e shell")
+	}
+}
+
+// TestFlowDetailKeys guards 1–4, D and p on a container's detail tabs.
+func TestFlowDetailKeys(t *testing.T) {
+	h := start(t, world(), 120, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Open)
+	h.waitFor("end of log")
+	h.press(h.km.Pause)
+	h.waitCall("pause web")
+	h.waitFor("✓ paused web")
+	h.press(h.km.Remove)
+	h.waitFor("remove web (1 running, will be killed)? (y/n)")
+	h.press(h.km.Cancel)
+	h.press(h.km.Images)
+	h.waitFor("48.3MB", "REPOSITORY")
+	h.press(h.km.Containers, h.km.Open)
+	h.waitFor("end of log")
+	h.press(h.km.Networks)
+	h.waitFor("10.88.0.0/16")
+}
+
+// TestFlowMessageHistory guards `!`: an error longer than the status bar
+// can be read in full afterwards.
+func TestFlowMessageHistory(t *testing.T) {
+	f := world()
+	long := "stopping: " + strings.Repeat("the runtime said something long ", 6) + "and this is the end"
+	f.fail["stop"] = errors.New(long)
+	h := start(t, f, 80, 24)
+	h.waitFor("batch-with")
+	h.press(h.km.Stop)
+	h.waitFor("✗ stopping: the runtime")
+	h.press(h.km.Messages)
+	s := h.waitFor("messages", "this is the end")
+	if !strings.Contains(strings.Join(strings.Fields(s), " "), strings.Join(strings.Fields(long), " ")) {
+		t.Fatalf("the history lacks the full message:\n%s", s)
+	}
+	h.press(h.km.Back)
+	h.waitFor("batch-with")
 }

@@ -53,7 +53,7 @@ func (p *detailPanel) show(e Engine, tab int) tea.Cmd {
 	if p.tab == 0 {
 		return nil
 	}
-	return p.pages[p.tab-1].open(e, p.ctr.ID)
+	return p.pages[p.tab-1].open(e, p.ctr)
 }
 
 // verb is the command-log verb of the current tab.

@@ -11,7 +11,7 @@ import (
 // `?` shows it.
 type KeyMap struct {
 	// Everywhere.
-	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog key.Binding
+	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages key.Binding
 	// Lists.
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
 	// Container actions.
@@ -46,6 +46,8 @@ func DefaultKeyMap() *KeyMap {
 		Networks:   b("4", "networks", "4"),
 		Back:       b("esc", "back", "esc"),
 		CommandLog: b("c", "command log", "c"),
+		Command:    b(":", "berth command", ":"),
+		Messages:   b("!", "messages", "!"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -81,7 +83,7 @@ func DefaultKeyMap() *KeyMap {
 		Namespaces: b("#", "namespaces", "#"),
 		Stats:      b("S", "stats graphs", "S"),
 		Crash:      b("C", "crash report", "C"),
-		Debug:      b("b", "debug (copy or sidecar)", "b"),
+		Debug:      b("b", "debug (a shell beside it)", "b"),
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),
@@ -137,7 +139,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
-		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Lessons, k.Back, k.Help, k.Quit},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},

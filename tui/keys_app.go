@@ -30,6 +30,24 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.help = false
 		return nil
 	}
+	if a.messages.shown {
+		a.messages.key(km, k)
+		return nil
+	}
+	if a.cmdline != nil {
+		cmd, closed, err := a.cmdline.key(k)
+		switch {
+		case err != nil:
+			a.setStatus(oneLine(err), true)
+		case closed:
+			a.cmdline.stop()
+			a.cmdline = nil
+		case cmd != nil:
+			a.cmdlog.add(cmdLine{Berth: a.cmdline.line})
+			a.status = ""
+		}
+		return cmd
+	}
 	if cmd, ok := a.lessonPickerKey(k); ok {
 		return cmd
 	}
@@ -76,6 +94,16 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.CommandLog):
 		a.cmdlog.shown = !a.cmdlog.shown
 		a.setSize(a.c.Width, a.c.Height)
+		return nil
+	case key.Matches(k, km.Messages):
+		a.messages.open()
+		return nil
+	case key.Matches(k, km.Command):
+		if len(a.berth) == 0 {
+			a.setStatus("the command line needs the berth binary, and this workbench was started without one", true)
+			return nil
+		}
+		a.cmdline = newCommandLine(a.pc, a.berth)
 		return nil
 	}
 	if a.inDetail {
@@ -281,6 +309,22 @@ func (a *App) detailKey(k tea.KeyPressMsg) tea.Cmd {
 		return a.act("restart", []engine.ContainerSummary{d.ctr})
 	case key.Matches(k, km.Kill):
 		return a.act("kill", []engine.ContainerSummary{d.ctr})
+	case key.Matches(k, km.Pause):
+		if d.ctr.State == engine.StatusPaused {
+			return a.act("unpause", []engine.ContainerSummary{d.ctr})
+		}
+		return a.act("pause", []engine.ContainerSummary{d.ctr})
+	case key.Matches(k, km.Remove):
+		a.askRemove([]engine.ContainerSummary{d.ctr})
+		return nil
+	case key.Matches(k, km.Containers, km.Images, km.Volumes, km.Networks):
+		a.closeDetail()
+		for i, b := range []key.Binding{km.Containers, km.Images, km.Volumes, km.Networks} {
+			if key.Matches(k, b) {
+				a.tab = i
+			}
+		}
+		return a.tabOpened()
 	}
 	if d.tab == 0 {
 		switch {
