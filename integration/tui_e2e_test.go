@@ -11,7 +11,9 @@ import (
 // TestTUIEndToEnd drives the real workbench in tmux (scripts/tui-e2e.sh):
 // a new container appears, a shell opens and answers `hostname`, `exit`
 // comes back to the list, the container is stopped from it, its row shows
-// CPU and memory, and a crashed container is debugged with one key.
+// CPU and memory, a crashed container is debugged with one key, a berth
+// command pasted into `:` shows its output, and 100 marked containers are
+// removed with one prompt.
 func TestTUIEndToEnd(t *testing.T) {
 	testutil.RequiresRoot(t)
 	testutil.RequiresCommand(t, "tmux")
