@@ -11,9 +11,10 @@ import (
 // TestTUIEndToEnd drives the real workbench in tmux (scripts/tui-e2e.sh):
 // a new container appears, a shell opens and answers `hostname`, `exit`
 // comes back to the list, the container is stopped from it, its row shows
-// CPU and memory, a crashed container is debugged with one key, and the
+// CPU and memory, a crashed container is debugged with one key, the
 // first lesson is passed up to step 4 the way its pane says (e, hostname,
-// exit).
+// exit), a berth command pasted into `:` shows its output, and 100 marked
+// containers are removed with one prompt.
 func TestTUIEndToEnd(t *testing.T) {
 	testutil.RequiresRoot(t)
 	testutil.RequiresCommand(t, "tmux")

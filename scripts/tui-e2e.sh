@@ -5,8 +5,10 @@
 #   the container is stopped from the list, and a crashed container is
 #   debugged with one key (a shell in a copy of it, removed afterwards),
 #   busybox's Layers view lists bin/busybox, and the lessons pane's first
-#   step passes once its command has run, and steps 2 to 4 pass the way the
-#   pane says (enter for the Logs tab, P, then e, hostname and exit).
+#   step passes once its command has run, steps 2 to 4 pass the way the
+#   pane says (enter for the Logs tab, P, then e, hostname and exit), a berth
+#   command pasted into `:` shows its output, and 100 marked containers are
+#   removed with one prompt.
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -27,6 +29,7 @@ cleanup() {
   rm -rf "$cfg"
   "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" first >/dev/null 2>&1 || true
   "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
+  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -190,6 +193,42 @@ wait_for "✓ step 4 done: Run a command inside it"
 wait_for "step 5/6"
 t send-keys -t e2e L
 wait_for "running ·"
+
+step "paste a berth command into : and read its output in the pane"
+t send-keys -t e2e 1
+wait_for "running ·"
+t send-keys -t e2e :
+wait_for ": berth"
+t set-buffer -b e2e-paste -- "ps -a --filter 'name=$name' --format '{{.Names}} is {{.State}}'"
+t paste-buffer -p -d -b e2e-paste -t e2e   # -p: bracketed, as a terminal pastes
+wait_for "--format '{{.Names}} is {{.State}}'"
+t send-keys -t e2e Enter
+wait_for "$name is exited"
+wait_for "· exit 0"
+t send-keys -t e2e Escape
+wait_for "running ·"
+wait_for "berth ps -a --filter"
+
+step "bulk remove of 100 containers, 5 of them running"
+for i in $(seq -w 1 100); do
+  if (( 10#$i <= 5 )); then
+    "$BERTH" run -d --name "e2e-bulk-$$-$i" busybox sleep 600 >/dev/null
+  else
+    "$BERTH" create --name "e2e-bulk-$$-$i" busybox true >/dev/null
+  fi
+done
+t send-keys -t e2e Escape; sleep 0.5
+t send-keys -t e2e / ; t send-keys -t e2e -l "e2e-bulk-$$-"; t send-keys -t e2e Enter
+wait_for "filter: e2e-bulk-$$-"
+t send-keys -t e2e C-a
+wait_for "100 marked"
+t send-keys -t e2e D
+wait_for "remove 100 containers (5 running, will be killed)? (y/n)"
+t send-keys -t e2e y
+wait_for "no container matches"
+left=$("$BERTH" ps -a --format '{{.Names}}' | grep -c -- "e2e-bulk-$$-" || true)
+[[ $left == 0 ]] || { echo "tui-e2e: $left of the 100 containers are left" >&2; exit 1; }
+t send-keys -t e2e Escape; sleep 0.5
 
 step "quit"
 t send-keys -t e2e q

@@ -53,6 +53,9 @@ type App struct {
 	usageIDs   []string  // what the list last sampled
 	usageAt    time.Time // and when
 	lessons    lessonsState
+	berth      []string     // the berth binary and --root, for `:`
+	cmdline    *commandLine // `:`: a berth command and its output, while open
+	messages   messageLog   // `!`: every status message in full
 }
 
 // confirmation is a pending yes/no question before a destructive action.
@@ -72,6 +75,10 @@ type Options struct {
 	Now func() time.Time
 	// HideCommandLog starts with the command log pane closed.
 	HideCommandLog bool
+	// Berth is how `:` runs a berth command: the berth binary and the
+	// flags that point it at the same store (os.Executable, --root).
+	// Empty: `:` says it cannot.
+	Berth []string
 	// LessonProgress is the file the lessons pane remembers each lesson's
 	// step in (tutorials.ProgressPath); "" remembers it until quit only.
 	LessonProgress string
@@ -93,7 +100,7 @@ func New(e Engine, o Options) *App {
 		containers: newContainersPanel(&pc), images: newImagesPanel(&pc), detail: newDetailPanel(&pc),
 		volumes: newResourcePanel(&pc, "volume"), networks: newResourcePanel(&pc, "network"),
 		cmdlog: cmdLog{shown: !o.HideCommandLog}, events: make(chan engine.Event, 64),
-		lessons: newLessonsState(o.LessonProgress),
+		lessons: newLessonsState(o.LessonProgress), berth: o.Berth,
 	}
 }
 
@@ -108,6 +115,9 @@ func (a *App) Init() tea.Cmd {
 func (a *App) Close() {
 	a.cancel()
 	a.detail.close()
+	if a.cmdline != nil {
+		a.cmdline.stop()
+	}
 }
 
 func (a *App) setSize(w, h int) {
@@ -143,6 +153,9 @@ func (a *App) setStatus(msg string, isErr bool) {
 	if isErr {
 		a.statusKind = statusErr
 	}
+	if msg != "cancelled" {
+		a.messages.add(a.c.Now(), msg, isErr)
+	}
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -150,8 +163,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.setSize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
-		cmd := a.key(msg.String())
+		cmd := a.key(msg)
 		return a, tea.Batch(cmd, a.lessonNoticed())
+	case tea.PasteMsg:
+		return a, a.paste(msg)
 	case tea.MouseClickMsg, tea.MouseWheelMsg:
 		cmd := a.mouse(msg.(tea.MouseMsg).Mouse())
 		return a, tea.Batch(cmd, a.lessonNoticed())
@@ -221,6 +236,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.setStatus(map[string]string{"create": "created ", "rm": "removed "}[msg.verb]+msg.kind+" "+msg.name, false)
 		}
 		return a, tea.Batch(loadResources(a.eng, msg.kind), a.lessonRecheck())
+	case cmdOutMsg:
+		if a.cmdline != nil {
+			cmd := a.cmdline.update(msg)
+			if msg.end && msg.gen == a.cmdline.gen {
+				a.setStatus(a.cmdline.line+": "+a.cmdline.status, a.cmdline.status != "exit 0")
+			}
+			return a, cmd
+		}
 	case lessonProgressMsg, lessonChecksMsg, lessonSavedMsg:
 		return a, a.lessonsUpdate(msg)
 	case savedMsg:
@@ -262,8 +285,10 @@ func (a *App) closeDetail() {
 
 func pastTense(verb string) string {
 	switch verb {
-	case "start", "restart", "pause", "unpause":
+	case "start", "restart":
 		return verb + "ed"
+	case "pause", "unpause":
+		return verb + "d"
 	case "stop":
 		return "stopped"
 	case "kill":
@@ -305,6 +330,10 @@ func (a *App) render() string {
 // panelView is the panel in front, a.pc.Width wide.
 func (a *App) panelView() string {
 	switch {
+	case a.messages.shown:
+		return a.messages.view(a.pc)
+	case a.cmdline != nil:
+		return a.cmdline.View()
 	case a.inDetail:
 		return a.detail.View()
 	case a.layersShown():
@@ -357,14 +386,16 @@ func (a *App) statusBar() string {
 		}
 		return cell(s.Info.Render("✓ "+a.status), a.c.Width)
 	}
+	// Whole hints only, as many as fit: the first keys matter most.
 	var hints []string
-	keys := a.c.KeyMap.ShortHelp()
-	if a.layersShown() {
-		keys = a.c.KeyMap.LayersHelp()
-	}
-	for _, k := range keys {
+	w := 0
+	for _, k := range a.shortHelp() {
 		h := k.Help()
-		hints = append(hints, s.Key.Render(h.Key)+" "+s.StatusBar.Render(h.Desc))
+		hint := s.Key.Render(h.Key) + " " + s.StatusBar.Render(h.Desc)
+		if w += lipglossWidth(hint) + 2; w-2 > a.c.Width {
+			break
+		}
+		hints = append(hints, hint)
 	}
 	return cell(strings.Join(hints, "  "), a.c.Width)
 }
@@ -384,7 +415,11 @@ func (a *App) act(verb string, targets []engine.ContainerSummary) tea.Cmd {
 		cmds = append(cmds, act(a.eng, verb, n, line.Berth))
 	}
 	a.cmdlog.add(line)
-	a.status, a.statusKind = fmt.Sprintf("%s %s", verb, strings.Join(names, " ")), statusBusy
+	what := strings.Join(names, " ")
+	if len(names) > 3 {
+		what = fmt.Sprintf("%d containers", len(names))
+	}
+	a.status, a.statusKind = verb+" "+what, statusBusy
 	a.containers.clearMarks()
 	return tea.Batch(cmds...)
 }

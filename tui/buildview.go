@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -208,23 +209,23 @@ func (v *buildView) all() int {
 }
 
 // scroll applies a list key to the pane of h lines.
-func (v *buildView) scroll(km *KeyMap, k string, h int) bool {
+func (v *buildView) scroll(km *KeyMap, k tea.KeyPressMsg, h int) bool {
 	n := v.all()
 	if v.follow {
 		v.offset = max(n-h, 0)
 	}
 	switch {
-	case matches(k, km.Up):
+	case key.Matches(k, km.Up):
 		v.offset--
-	case matches(k, km.Down):
+	case key.Matches(k, km.Down):
 		v.offset++
-	case matches(k, km.PageUp):
+	case key.Matches(k, km.PageUp):
 		v.offset -= max(h-1, 1)
-	case matches(k, km.PageDown):
+	case key.Matches(k, km.PageDown):
 		v.offset += max(h-1, 1)
-	case matches(k, km.Top):
+	case key.Matches(k, km.Top):
 		v.offset = 0
-	case matches(k, km.Bottom):
+	case key.Matches(k, km.Bottom):
 		v.offset = n
 	default:
 		return false
@@ -281,7 +282,7 @@ func (v *buildView) view(c *Common, height int) string {
 
 // buildKey handles a key while the build view is in front; it reports
 // whether it took the key (a build lets the global keys through).
-func (a *App) buildKey(k string) (tea.Cmd, bool) {
+func (a *App) buildKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	v, km := a.build, a.c.KeyMap
 	if v.job == nil {
 		submit, cancel := v.form.key(km, k)
@@ -298,7 +299,7 @@ func (a *App) buildKey(k string) (tea.Cmd, bool) {
 	}
 	running := v.failed == nil && v.id == ""
 	switch {
-	case running && (k == "esc" || k == "ctrl+c"):
+	case running && key.Matches(k, km.Abort):
 		if v.job.cancelled { // asked before: leave it to end on its own
 			a.build = nil
 			a.setStatus("build of "+v.name+" cancelled", false)
@@ -307,10 +308,10 @@ func (a *App) buildKey(k string) (tea.Cmd, bool) {
 		v.job.stop()
 		a.status, a.statusKind = "cancelling the build of "+v.name+"…", statusBusy
 		return nil, true
-	case v.failed != nil && matches(k, km.Back):
+	case v.failed != nil && key.Matches(k, km.Back):
 		v.job, v.failed = nil, nil
 		return nil, true
-	case v.id != "" && matches(k, km.Back, km.Open):
+	case v.id != "" && key.Matches(k, km.Back, km.Open):
 		a.build = nil
 		return nil, true
 	case v.scroll(km, k, max(a.bodyHeight()-1, 1)):

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // cmdLine is the shell command equivalent to one thing done in the
@@ -29,6 +31,8 @@ func equivalent(verb string, refs ...string) cmdLine {
 		return cmdLine{Berth: "berth logs " + shellQuote(ref) + " 2>&1 | grep -i " + shellQuote(q)}
 	case "save":
 		return cmdLine{Berth: "berth logs " + shellQuote(refs[0]) + " > " + shellQuote(refs[1])}
+	case "save -t":
+		return cmdLine{Berth: "berth logs -t " + shellQuote(refs[0]) + " > " + shellQuote(refs[1])}
 	case "inspect":
 		return cmdLine{Berth: "berth inspect " + args}
 	case "diff":
@@ -90,6 +94,18 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// elideMiddle fits s into w cells by putting " … " for its middle, so the
+// start (the verb) and the end (the last names) both stay readable.
+func elideMiddle(s string, w int) string {
+	if ansi.StringWidth(s) <= w || w < 10 {
+		return s
+	}
+	head := (w - 3) * 2 / 3
+	tail := w - 3 - head
+	n := ansi.StringWidth(s)
+	return ansi.Cut(s, 0, head) + " … " + ansi.Cut(s, n-tail, n)
+}
+
 // cmdLog is the pane of the commands the workbench ran, newest last.
 type cmdLog struct {
 	entries []cmdLine
@@ -129,14 +145,21 @@ func (l *cmdLog) view(c *Common, h int) string {
 	lines := []string{s.Border.Render(cell("── equivalent commands (c hides) ", c.Width))}
 	from := max(len(l.entries)-(h-1), 0)
 	for _, e := range l.entries[from:] {
-		line := "$ " + e.Berth
+		// The outcome is never cut: a long line (a bulk action's hundred
+		// names) loses its middle, the docker line goes first.
+		var tail string
+		if e.Err != "" {
+			tail = s.Error.Render("  ✗ " + e.Err)
+		}
+		room := c.Width - ansi.StringWidth(tail)
+		line := elideMiddle("$ "+e.Berth, room)
 		if d := e.docker(); d != "" && d != "docker"+strings.TrimPrefix(e.Berth, "berth") {
 			line += s.Dim.Render("   docker: " + d)
 		}
-		if e.Err != "" {
-			line += s.Error.Render("  ✗ " + e.Err)
+		if ansi.StringWidth(line) > room {
+			line = cell(line, room)
 		}
-		lines = append(lines, cell(line, c.Width))
+		lines = append(lines, cell(line+tail, c.Width))
 	}
 	if len(l.entries) == 0 {
 		lines = append(lines, s.Dim.Render("each action shows here as the berth command that does the same"))

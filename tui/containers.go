@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"cmp"
 	"fmt"
 	"slices"
@@ -35,7 +36,7 @@ type containersPanel struct {
 var sortKeys = []string{"created", "name", "image", "state", "status", "id", "cpu", "mem"}
 
 func newContainersPanel(c *Common) *containersPanel {
-	return &containersPanel{c: c, all: map[string]engine.ContainerSummary{}, marks: map[string]bool{}, filter: lineInput{prompt: "filter: "}}
+	return &containersPanel{c: c, all: map[string]engine.ContainerSummary{}, marks: map[string]bool{}, filter: newLineInput("filter: ")}
 }
 
 func (p *containersPanel) Init() tea.Cmd { return nil }
@@ -48,7 +49,7 @@ func (p *containersPanel) SetSize(w, h int) {
 
 func (p *containersPanel) listHeight() int {
 	h := p.height - 1 // header
-	if p.filter.active || p.filter.value != "" {
+	if p.filter.active || p.filter.Value() != "" {
 		h--
 	}
 	return max(h, 1)
@@ -103,12 +104,12 @@ func (p *containersPanel) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.rebuild()
 	case tea.KeyPressMsg:
-		p.key(msg.String())
+		p.key(msg)
 	}
 	return nil
 }
 
-func (p *containersPanel) key(k string) {
+func (p *containersPanel) key(k tea.KeyPressMsg) {
 	km := p.c.KeyMap
 	if p.filter.active {
 		p.filter.key(km, k)
@@ -120,25 +121,25 @@ func (p *containersPanel) key(k string) {
 		return
 	}
 	switch {
-	case matches(k, km.Filter):
+	case key.Matches(k, km.Filter):
 		p.filter.active = true
 		p.SetSize(p.c.Width, p.height)
-	case matches(k, km.Back) && p.filter.value != "":
-		p.filter.value = ""
+	case key.Matches(k, km.Back) && p.filter.Value() != "":
+		p.filter.SetValue("")
 		p.rebuild()
 		p.SetSize(p.c.Width, p.height)
-	case matches(k, km.Sort):
+	case key.Matches(k, km.Sort):
 		p.sortBy = (p.sortBy + 1) % len(sortKeys)
 		// Newest, busiest and biggest first; names and the rest A to Z.
 		p.asc = !slices.Contains([]string{"created", "cpu", "mem"}, sortKeys[p.sortBy])
 		p.rebuild()
-	case matches(k, km.Reverse):
+	case key.Matches(k, km.Reverse):
 		p.asc = !p.asc
 		p.rebuild()
-	case matches(k, km.ShowAll):
+	case key.Matches(k, km.ShowAll):
 		p.hideOff = !p.hideOff
 		p.rebuild()
-	case matches(k, km.Mark):
+	case key.Matches(k, km.Mark):
 		if r, ok := p.selected(); ok {
 			if p.marks[r.ID] {
 				delete(p.marks, r.ID)
@@ -148,7 +149,7 @@ func (p *containersPanel) key(k string) {
 			p.win.Cursor++
 			p.win.clamp(len(p.rows))
 		}
-	case matches(k, km.MarkAll):
+	case key.Matches(k, km.MarkAll):
 		all := true
 		for _, r := range p.rows {
 			all = all && p.marks[r.ID]
@@ -167,7 +168,7 @@ func (p *containersPanel) key(k string) {
 func (p *containersPanel) rebuild() {
 	cur, _ := p.selected()
 	p.rows = p.rows[:0]
-	f := strings.ToLower(p.filter.value)
+	f := strings.ToLower(p.filter.Value())
 	for _, c := range p.all {
 		if p.hideOff && c.State != engine.StatusRunning && c.State != engine.StatusPaused {
 			continue
@@ -225,7 +226,7 @@ var containerColumns = []column{
 	{Title: "CPU %", Width: 6},
 	{Title: "MEM", Width: 8},
 	{Title: "PORTS", Flex: 3, Min: 14, Drop: 2},
-	{Title: "CONTAINER ID", Width: 12, Drop: 1},
+	{Title: "CONTAINER ID", Width: 13, Drop: 1},
 	{Title: "CREATED", Flex: 2, Min: 14, Drop: 4},
 	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 3},
 }
@@ -237,7 +238,7 @@ func (p *containersPanel) View() string {
 	s := p.c.Styles
 	widths := layout(containerColumns, p.c.Width)
 	var lines []string
-	if p.filter.active || p.filter.value != "" {
+	if p.filter.active || p.filter.Value() != "" {
 		lines = append(lines, p.filter.view(s))
 	}
 	head := make([]string, len(containerColumns))

@@ -53,7 +53,7 @@ func (p *detailPanel) show(e Engine, tab int) tea.Cmd {
 	if p.tab == 0 {
 		return nil
 	}
-	return p.pages[p.tab-1].open(e, p.ctr.ID)
+	return p.pages[p.tab-1].open(e, p.ctr)
 }
 
 // verb is the command-log verb of the current tab.
@@ -82,12 +82,12 @@ func (p *detailPanel) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tea.KeyPressMsg:
-		return p.key(msg.String())
+		return p.key(msg)
 	}
 	return p.logs.Update(msg)
 }
 
-func (p *detailPanel) key(k string) tea.Cmd {
+func (p *detailPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.tab == 0 {
 		return p.logs.key(k)
 	}

@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,5 +126,39 @@ func summaryOf(in *engine.ContainerInspect) engine.ContainerSummary {
 		Command: strings.Join(append([]string{in.Path}, in.Args...), " "),
 		Created: parse(in.Created), State: in.State.Status, ExitCode: in.State.ExitCode,
 		Labels: in.Config.Labels, StartedAt: parse(in.State.StartedAt), FinishedAt: parse(in.State.FinishedAt),
+		Ports: portsOf(in.NetworkSettings.Ports),
 	}
+}
+
+// portsOf is the PORTS of a container from inspect's "80/tcp" ->
+// bindings map (filled while it runs), in container port order as ps
+// lists them. A key or port that does not parse is left out.
+func portsOf(m map[string][]engine.PortBinding) []engine.PortMapping {
+	var out []engine.PortMapping
+	for k, bs := range m {
+		port, proto, ok := strings.Cut(k, "/")
+		if !ok {
+			proto = "tcp"
+		}
+		cp, err := strconv.Atoi(port)
+		if err != nil {
+			continue
+		}
+		for _, b := range bs {
+			hp, err := strconv.Atoi(b.HostPort)
+			if err != nil || hp == 0 {
+				continue
+			}
+			ip := b.HostIP
+			if ip == "0.0.0.0" {
+				ip = ""
+			}
+			out = append(out, engine.PortMapping{HostIP: ip, HostPort: hp, ContainerPort: cp, Protocol: proto})
+		}
+	}
+	slices.SortFunc(out, func(a, b engine.PortMapping) int {
+		return cmp.Or(cmp.Compare(a.ContainerPort, b.ContainerPort), strings.Compare(a.Protocol, b.Protocol),
+			strings.Compare(a.HostIP, b.HostIP), cmp.Compare(a.HostPort, b.HostPort))
+	})
+	return out
 }

@@ -3,14 +3,29 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
-// formField is one row of a small form: a text field, or a yes/no toggle
-// that space flips.
+// formField is one row of a small form: a text field (value is what it
+// starts with), or a yes/no toggle that space flips.
 type formField struct {
 	label, hint string
 	value       string
 	toggle, on  bool
+	in          *lineInput
+}
+
+// input is the field's text input, made on first use.
+func (fl *formField) input() *lineInput {
+	if fl.in == nil {
+		in := newLineInput("")
+		in.SetValue(fl.value)
+		in.active = true
+		fl.in = &in
+	}
+	return fl.in
 }
 
 // smallForm is the pull and build forms: a title, a few fields, the
@@ -23,25 +38,31 @@ type smallForm struct {
 }
 
 // text is a text field's value, trimmed.
-func (f *smallForm) text(i int) string { return strings.TrimSpace(f.fields[i].value) }
+func (f *smallForm) text(i int) string { return strings.TrimSpace(f.fields[i].input().Value()) }
 
 // key edits the form; it reports whether the form should submit or close.
-func (f *smallForm) key(km *KeyMap, k string) (submit, cancel bool) {
-	if submit, cancel, done := navigate(k, &f.focus, len(f.fields)); done {
+func (f *smallForm) key(km *KeyMap, k tea.KeyPressMsg) (submit, cancel bool) {
+	if submit, cancel, done := navigate(km, k, &f.focus, len(f.fields)); done {
 		return submit, cancel
 	}
 	fl := &f.fields[f.focus]
 	if fl.toggle {
-		if k == "space" {
+		if key.Matches(k, km.Toggle) {
 			fl.on = !fl.on
 		}
 	} else {
-		in := lineInput{value: fl.value, active: true}
-		in.key(km, k)
-		fl.value = in.value
+		fl.input().ti, _ = fl.input().ti.Update(k)
 	}
 	f.err = ""
 	return
+}
+
+// paste puts pasted text into the focused text field.
+func (f *smallForm) paste(p tea.PasteMsg) {
+	if fl := &f.fields[f.focus]; !fl.toggle {
+		fl.input().paste(p)
+		f.err = ""
+	}
 }
 
 func (f *smallForm) view(c *Common, height int, line string) string {
@@ -50,26 +71,26 @@ func (f *smallForm) view(c *Common, height int, line string) string {
 	for _, fl := range f.fields {
 		w = max(w, len(fl.label))
 	}
-	lines := []string{s.Title.Render(f.title) + s.Dim.Render(" · tab/↓ next field · space toggles · enter starts · esc cancels")}
-	for i, fl := range f.fields {
+	lines := []string{s.Title.Render(f.title) + s.Dim.Render(" · "+formHelp(c.KeyMap, "starts"))}
+	for i := range f.fields {
+		fl := &f.fields[i]
 		label := fmt.Sprintf("%-*s", w, fl.label)
-		v := fl.value
-		if fl.toggle {
-			v = map[bool]string{true: "[x]", false: "[ ]"}[fl.on]
+		var v string
+		switch {
+		case fl.toggle:
+			v = map[bool]string{true: "[x]", false: "[ ]"}[fl.on] + " " + s.Dim.Render(fl.hint)
+		case i == f.focus:
+			v = fl.input().ti.View()
+		default:
+			v = fl.input().Value()
+		}
+		if !fl.toggle && fl.input().Value() == "" {
+			v += s.Dim.Render(fl.hint)
 		}
 		if i == f.focus {
 			label = s.Key.Render("> " + label)
-			if !fl.toggle {
-				v += "▏"
-			}
 		} else {
 			label = "  " + label
-		}
-		switch {
-		case fl.toggle:
-			v += " " + s.Dim.Render(fl.hint)
-		case v == "" || v == "▏":
-			v += s.Dim.Render(fl.hint)
 		}
 		lines = append(lines, cell(label+" "+v, c.Width))
 	}
@@ -80,19 +101,27 @@ func (f *smallForm) view(c *Common, height int, line string) string {
 	return pad(lines, height)
 }
 
-// navigate handles the keys every form shares: esc closes it, enter
-// submits it, tab/down and shift+tab/up move the focus among n rows. done
+// formHelp is a form's key hint, from the key map: "tab/↓ next field ·
+// space toggles · enter <submit> · esc cancels".
+func formHelp(km *KeyMap, submit string) string {
+	h := func(b key.Binding, desc string) string { return b.Help().Key + " " + desc }
+	return strings.Join([]string{h(km.NextField, "next field"), h(km.Toggle, "toggles"),
+		h(km.Submit, submit), h(km.Back, "cancels")}, " · ")
+}
+
+// navigate handles the keys every form shares: Back closes it, Submit
+// submits it, NextField and PrevField move the focus among n rows. done
 // says the key was one of those.
-func navigate(k string, focus *int, n int) (submit, cancel, done bool) {
-	switch k {
-	case "esc":
+func navigate(km *KeyMap, k tea.KeyPressMsg, focus *int, n int) (submit, cancel, done bool) {
+	switch {
+	case key.Matches(k, km.Back):
 		return false, true, true
-	case "enter":
+	case key.Matches(k, km.Submit):
 		return true, false, true
-	case "tab", "down":
+	case key.Matches(k, km.NextField):
 		*focus = (*focus + 1) % n
 		return false, false, true
-	case "shift+tab", "up":
+	case key.Matches(k, km.PrevField):
 		*focus = (*focus + n - 1) % n
 		return false, false, true
 	}

@@ -15,30 +15,7 @@ import (
 
 // keyMsg is the key press a terminal sends for the key named k (as
 // key.Binding and tea.KeyPressMsg.String spell it).
-func keyMsg(k string) tea.KeyPressMsg {
-	named := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "space": tea.KeySpace,
-		"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome,
-		"end": tea.KeyEnd, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight}
-	mod := tea.KeyMod(0)
-	switch {
-	case strings.HasPrefix(k, "ctrl+"):
-		mod, k = tea.ModCtrl, strings.TrimPrefix(k, "ctrl+")
-	case strings.HasPrefix(k, "shift+"):
-		mod, k = tea.ModShift, strings.TrimPrefix(k, "shift+")
-	}
-	if r, ok := named[k]; ok {
-		m := tea.KeyPressMsg{Code: r, Mod: mod}
-		if r == tea.KeySpace {
-			m.Text = " "
-		}
-		return m
-	}
-	r := []rune(k)[0]
-	if mod != 0 {
-		return tea.KeyPressMsg{Code: r, Mod: mod}
-	}
-	return tea.KeyPressMsg{Code: r, Text: k}
-}
+func keyMsg(k string) tea.KeyPressMsg { return keyPress(k) }
 
 // probe asks the running program for its screen, from inside its event
 // loop (a tea.WithFilter hook), so tests never read the model racily.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -74,15 +75,15 @@ func (p *imagesPanel) Update(msg tea.Msg) tea.Cmd {
 			p.SetSize(p.c.Width, p.height)
 		}
 	case tea.KeyPressMsg:
-		p.key(msg.String())
+		p.key(msg)
 	}
 	return nil
 }
 
-func (p *imagesPanel) key(k string) {
+func (p *imagesPanel) key(k tea.KeyPressMsg) {
 	km := p.c.KeyMap
 	if h := p.history; h != nil {
-		if matches(k, km.Back) {
+		if key.Matches(k, km.Back) {
 			p.history = nil
 			return
 		}

@@ -1,12 +1,17 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap holds every key the workbench answers to. DefaultKeyMap builds it;
 // `?` shows it.
 type KeyMap struct {
 	// Everywhere.
-	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog key.Binding
+	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages key.Binding
 	// Lists.
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
 	// Container actions.
@@ -21,8 +26,8 @@ type KeyMap struct {
 	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
 	// Lessons (Lessons opens the picker and closes the pane).
 	Lessons, LessonPrev, LessonNext, LessonZoom, LessonCopy key.Binding
-	// Prompts.
-	Confirm, Cancel key.Binding
+	// Prompts, forms and text fields.
+	Confirm, Cancel, Submit, Toggle, NextField, PrevField, Abort key.Binding
 }
 
 // DefaultKeyMap is berth's key map.
@@ -41,6 +46,8 @@ func DefaultKeyMap() *KeyMap {
 		Networks:   b("4", "networks", "4"),
 		Back:       b("esc", "back", "esc"),
 		CommandLog: b("c", "command log", "c"),
+		Command:    b(":", "berth command", ":"),
+		Messages:   b("!", "messages", "!"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -76,7 +83,7 @@ func DefaultKeyMap() *KeyMap {
 		Namespaces: b("#", "namespaces", "#"),
 		Stats:      b("S", "stats graphs", "S"),
 		Crash:      b("C", "crash report", "C"),
-		Debug:      b("b", "debug a copy", "b"),
+		Debug:      b("b", "debug (a shell beside it)", "b"),
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),
@@ -106,6 +113,12 @@ func DefaultKeyMap() *KeyMap {
 
 		Confirm: b("y", "yes", "y", "Y"),
 		Cancel:  b("n/esc", "no", "n", "N", "esc"),
+
+		Submit:    b("enter", "submit", "enter"),
+		Toggle:    b("space", "toggle", "space"),
+		NextField: b("tab/↓", "next field", "tab", "down"),
+		PrevField: b("shift+tab/↑", "previous field", "shift+tab", "up"),
+		Abort:     b("esc/ctrl+c", "cancel", "esc", "ctrl+c"),
 	}
 }
 
@@ -126,25 +139,37 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
-		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Lessons, k.Back, k.Help, k.Quit},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},
 	}
 }
 
-// matches reports whether the key k (as tea.KeyPressMsg.String spells it)
-// is one of b's.
-func matches(k string, bs ...key.Binding) bool {
-	for _, b := range bs {
-		if !b.Enabled() {
-			continue
-		}
-		for _, x := range b.Keys() {
-			if x == k {
-				return true
-			}
-		}
+// keyPress is the key press a terminal sends for the key named k, as
+// key.Binding and tea.KeyPressMsg.String spell it ("enter", "ctrl+a",
+// "x"): the mouse wheel presses a binding's first key with it.
+func keyPress(k string) tea.KeyPressMsg {
+	named := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "space": tea.KeySpace,
+		"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome,
+		"end": tea.KeyEnd, "backspace": tea.KeyBackspace, "left": tea.KeyLeft, "right": tea.KeyRight}
+	mod := tea.KeyMod(0)
+	switch {
+	case strings.HasPrefix(k, "ctrl+"):
+		mod, k = tea.ModCtrl, strings.TrimPrefix(k, "ctrl+")
+	case strings.HasPrefix(k, "shift+"):
+		mod, k = tea.ModShift, strings.TrimPrefix(k, "shift+")
 	}
-	return false
+	if r, ok := named[k]; ok {
+		m := tea.KeyPressMsg{Code: r, Mod: mod}
+		if r == tea.KeySpace {
+			m.Text = " "
+		}
+		return m
+	}
+	r := []rune(k)[0]
+	if mod != 0 {
+		return tea.KeyPressMsg{Code: r, Mod: mod}
+	}
+	return tea.KeyPressMsg{Code: r, Text: k}
 }

@@ -13,22 +13,40 @@ import (
 
 // key dispatches one key press: prompts first, then global keys, then the
 // panel in front.
-func (a *App) key(k string) tea.Cmd {
+func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	km := a.c.KeyMap
 	if q := a.confirm; q != nil {
 		a.confirm = nil
-		if matches(k, km.Confirm) {
+		if key.Matches(k, km.Confirm) {
 			return a.act(q.verb, q.targets)
 		}
 		a.setStatus("cancelled", false)
 		return nil
 	}
 	if a.help {
-		if matches(k, km.Quit) && k == "ctrl+c" {
+		if key.Matches(k, km.Quit) && key.Matches(k, km.Abort) { // ctrl+c quits, q closes the help
 			return a.quit()
 		}
 		a.help = false
 		return nil
+	}
+	if a.messages.shown {
+		a.messages.key(km, k)
+		return nil
+	}
+	if a.cmdline != nil {
+		cmd, closed, err := a.cmdline.key(k)
+		switch {
+		case err != nil:
+			a.setStatus(oneLine(err), true)
+		case closed:
+			a.cmdline.stop()
+			a.cmdline = nil
+		case cmd != nil:
+			a.cmdlog.add(cmdLine{Berth: a.cmdline.line})
+			a.status = ""
+		}
+		return cmd
 	}
 	if cmd, ok := a.lessonPickerKey(k); ok {
 		return cmd
@@ -45,8 +63,8 @@ func (a *App) key(k string) tea.Cmd {
 	}
 	if a.containers.capturing() && !a.inDetail && a.tab == tabContainers {
 		a.containers.key(k)
-		if !a.containers.capturing() && a.containers.filter.value != "" {
-			a.cmdlog.add(equivalent("ps filter", a.containers.filter.value))
+		if !a.containers.capturing() && a.containers.filter.Value() != "" {
+			a.cmdlog.add(equivalent("ps filter", a.containers.filter.Value()))
 		}
 		return nil
 	}
@@ -61,60 +79,70 @@ func (a *App) key(k string) tea.Cmd {
 	}
 	if a.inDetail && a.detail.capturing() {
 		cmd := a.detail.logs.key(k)
-		if l := a.detail.logs; !l.search.active && l.search.value != "" {
-			a.cmdlog.add(equivalent("search", l.search.value, name(a.detail.ctr)))
+		if l := a.detail.logs; !l.search.active && l.search.Value() != "" {
+			a.cmdlog.add(equivalent("search", l.search.Value(), name(a.detail.ctr)))
 		}
 		return cmd
 	}
 	a.status = ""
 	switch {
-	case matches(k, km.Quit):
+	case key.Matches(k, km.Quit):
 		return a.quit()
-	case matches(k, km.Help):
+	case key.Matches(k, km.Help):
 		a.help = true
 		return nil
-	case matches(k, km.CommandLog):
+	case key.Matches(k, km.CommandLog):
 		a.cmdlog.shown = !a.cmdlog.shown
 		a.setSize(a.c.Width, a.c.Height)
+		return nil
+	case key.Matches(k, km.Messages):
+		a.messages.open()
+		return nil
+	case key.Matches(k, km.Command):
+		if len(a.berth) == 0 {
+			a.setStatus("the command line needs the berth binary, and this workbench was started without one", true)
+			return nil
+		}
+		a.cmdline = newCommandLine(a.pc, a.berth)
 		return nil
 	}
 	if a.inDetail {
 		return a.detailKey(k)
 	}
 	switch {
-	case matches(k, km.NextTab):
+	case key.Matches(k, km.NextTab):
 		a.tab = (a.tab + 1) % len(tabNames)
 		return a.tabOpened()
-	case matches(k, km.PrevTab):
+	case key.Matches(k, km.PrevTab):
 		a.tab = (a.tab + len(tabNames) - 1) % len(tabNames)
 		return a.tabOpened()
-	case matches(k, km.Volumes):
+	case key.Matches(k, km.Volumes):
 		a.tab = tabVolumes
 		return a.tabOpened()
-	case matches(k, km.Networks):
+	case key.Matches(k, km.Networks):
 		a.tab = tabNetworks
 		return a.tabOpened()
-	case matches(k, km.Containers):
+	case key.Matches(k, km.Containers):
 		a.tab = tabContainers
 		return a.tabOpened()
-	case matches(k, km.Images):
+	case key.Matches(k, km.Images):
 		a.tab = tabImages
 		return a.tabOpened()
 	}
 	if r := a.resources(); r != nil {
 		return a.resourceKey(r, k)
 	}
-	if a.tab == tabImages && matches(k, km.Run) && a.images.history == nil {
+	if a.tab == tabImages && key.Matches(k, km.Run) && a.images.history == nil {
 		if im, ok := a.images.selected(); ok {
 			a.runForm = newRunForm(imageRef(im))
 		}
 		return nil
 	}
 	if a.tab == tabImages {
-		if matches(k, km.Layers) {
+		if key.Matches(k, km.Layers) {
 			return a.openLayers()
 		}
-		if matches(k, km.Open) && a.images.history == nil {
+		if key.Matches(k, km.Open) && a.images.history == nil {
 			if ref, ok := a.images.open(); ok {
 				a.cmdlog.add(equivalent("history", ref))
 				return imageHistory(a.eng, ref)
@@ -145,19 +173,19 @@ func (a *App) tabOpened() tea.Cmd {
 }
 
 // containersKey handles a key on the container list.
-func (a *App) containersKey(k string) tea.Cmd {
+func (a *App) containersKey(k tea.KeyPressMsg) tea.Cmd {
 	km, p := a.c.KeyMap, a.containers
 	sel, ok := p.selected()
 	switch {
-	case matches(k, km.Start):
+	case key.Matches(k, km.Start):
 		return a.act("start", p.targets())
-	case matches(k, km.Stop):
+	case key.Matches(k, km.Stop):
 		return a.act("stop", p.targets())
-	case matches(k, km.Restart):
+	case key.Matches(k, km.Restart):
 		return a.act("restart", p.targets())
-	case matches(k, km.Kill):
+	case key.Matches(k, km.Kill):
 		return a.act("kill", p.targets())
-	case matches(k, km.Pause):
+	case key.Matches(k, km.Pause):
 		var pause, unpause []engine.ContainerSummary
 		for _, t := range p.targets() {
 			if t.State == engine.StatusPaused {
@@ -167,22 +195,22 @@ func (a *App) containersKey(k string) tea.Cmd {
 			}
 		}
 		return tea.Batch(a.act("pause", pause), a.act("unpause", unpause))
-	case matches(k, km.Remove):
+	case key.Matches(k, km.Remove):
 		a.askRemove(p.targets())
 		return nil
-	case ok && matches(k, km.Shell, km.Attach):
+	case ok && key.Matches(k, km.Shell, km.Attach):
 		verb := "shell"
-		if matches(k, km.Attach) {
+		if key.Matches(k, km.Attach) {
 			verb = "attach"
 		}
 		a.cmdlog.add(equivalent(verb, name(sel)))
 		return runSession(a.eng, verb, name(sel))
-	case ok && matches(k, km.Debug):
+	case ok && key.Matches(k, km.Debug):
 		a.cmdlog.add(equivalent("debug", name(sel)))
 		return runSession(a.eng, "debug", name(sel))
-	case ok && matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
+	case ok && key.Matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
 		return a.openDetail(sel, detailTabFor(km, k))
-	case matches(k, km.ShowAll):
+	case key.Matches(k, km.ShowAll):
 		p.key(k)
 		if p.hideOff {
 			a.cmdlog.add(equivalent("ps running"))
@@ -207,18 +235,22 @@ func (a *App) askRemove(targets []engine.ContainerSummary) {
 			running++
 		}
 	}
-	q := "remove " + strings.Join(names, " ") + "?"
+	what := strings.Join(names, " ")
+	if len(names) > 3 {
+		what = fmt.Sprintf("%d containers", len(names))
+	}
+	q := "remove " + what + "?"
 	if running > 0 {
 		verb = "rm -f"
-		q = fmt.Sprintf("remove %s? %d running: they will be killed", strings.Join(names, " "), running)
+		q = fmt.Sprintf("remove %s (%d running, will be killed)?", what, running)
 	}
 	a.confirm = &confirmation{question: q, verb: verb, targets: targets}
 }
 
 // detailTabFor is the detail tab a key opens.
-func detailTabFor(km *KeyMap, k string) int {
+func detailTabFor(km *KeyMap, k tea.KeyPressMsg) int {
 	for i, b := range []key.Binding{km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash} {
-		if matches(k, b) {
+		if key.Matches(k, b) {
 			return i
 		}
 	}
@@ -241,50 +273,71 @@ func (a *App) showTab(tab int) tea.Cmd {
 }
 
 // detailKey handles a key on a container's detail tabs.
-func (a *App) detailKey(k string) tea.Cmd {
+func (a *App) detailKey(k tea.KeyPressMsg) tea.Cmd {
 	km, d := a.c.KeyMap, a.detail
 	ref := name(d.ctr)
 	switch {
-	case matches(k, km.Back):
-		if d.tab == 0 && d.logs.search.value != "" {
-			d.logs.search.value, d.logs.match = "", -1
+	case key.Matches(k, km.Back):
+		if d.tab == 0 && d.logs.search.Value() != "" {
+			d.logs.search.SetValue("")
+			d.logs.match = -1
 			return nil
 		}
 		a.closeDetail()
 		return nil
-	case matches(k, km.NextTab):
+	case key.Matches(k, km.NextTab):
 		return a.showTab(d.tab + 1)
-	case matches(k, km.PrevTab):
+	case key.Matches(k, km.PrevTab):
 		return a.showTab(d.tab - 1)
-	case matches(k, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
+	case key.Matches(k, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
 		return a.showTab(detailTabFor(km, k))
-	case matches(k, km.Shell, km.Attach):
+	case key.Matches(k, km.Shell, km.Attach):
 		verb := "shell"
-		if matches(k, km.Attach) {
+		if key.Matches(k, km.Attach) {
 			verb = "attach"
 		}
 		a.cmdlog.add(equivalent(verb, ref))
 		return runSession(a.eng, verb, ref)
-	case matches(k, km.Debug):
+	case key.Matches(k, km.Debug):
 		a.cmdlog.add(equivalent("debug", ref))
 		return runSession(a.eng, "debug", ref)
-	case matches(k, km.Start):
+	case key.Matches(k, km.Start):
 		return tea.Batch(a.act("start", []engine.ContainerSummary{d.ctr}), d.logs.open(a.eng, d.ctr.ID, ref))
-	case matches(k, km.Stop):
+	case key.Matches(k, km.Stop):
 		return a.act("stop", []engine.ContainerSummary{d.ctr})
-	case matches(k, km.Restart):
+	case key.Matches(k, km.Restart):
 		return a.act("restart", []engine.ContainerSummary{d.ctr})
-	case matches(k, km.Kill):
+	case key.Matches(k, km.Kill):
 		return a.act("kill", []engine.ContainerSummary{d.ctr})
+	case key.Matches(k, km.Pause):
+		if d.ctr.State == engine.StatusPaused {
+			return a.act("unpause", []engine.ContainerSummary{d.ctr})
+		}
+		return a.act("pause", []engine.ContainerSummary{d.ctr})
+	case key.Matches(k, km.Remove):
+		a.askRemove([]engine.ContainerSummary{d.ctr})
+		return nil
+	case key.Matches(k, km.Containers, km.Images, km.Volumes, km.Networks):
+		a.closeDetail()
+		for i, b := range []key.Binding{km.Containers, km.Images, km.Volumes, km.Networks} {
+			if key.Matches(k, b) {
+				a.tab = i
+			}
+		}
+		return a.tabOpened()
 	}
 	if d.tab == 0 {
 		switch {
-		case matches(k, km.Timestamps):
+		case key.Matches(k, km.Timestamps):
 			if !d.logs.timestamps {
 				a.cmdlog.add(equivalent("logs -t", ref))
 			}
-		case matches(k, km.Save):
-			a.cmdlog.add(equivalent("save", ref, ref+".log"))
+		case key.Matches(k, km.Save):
+			verb := "save"
+			if d.logs.timestamps {
+				verb = "save -t"
+			}
+			a.cmdlog.add(equivalent(verb, ref, ref+".log"))
 		}
 	}
 	return d.key(k)
@@ -338,9 +391,9 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 	km := a.c.KeyMap
 	switch m.Button {
 	case tea.MouseWheelUp:
-		return a.key(km.Up.Keys()[0])
+		return a.key(keyPress(km.Up.Keys()[0]))
 	case tea.MouseWheelDown:
-		return a.key(km.Down.Keys()[0])
+		return a.key(keyPress(km.Down.Keys()[0]))
 	case tea.MouseLeft:
 	default:
 		return nil

@@ -71,7 +71,7 @@ type treeKey struct {
 
 func newLayersView(c *Common, cache *layersCache, im engine.ImageSummary) *layersView {
 	return &layersView{c: c, cache: cache, ref: imageRef(im), id: im.ID,
-		filter: treeFilter{collapsed: map[string]bool{}}, input: lineInput{prompt: "filter: "}, focus: paneLayers}
+		filter: treeFilter{collapsed: map[string]bool{}}, input: newLineInput("filter: "), focus: paneLayers}
 }
 
 // The view's messages: the App hands every layersMsg to layersUpdate.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"strconv"
 	"time"
 
@@ -35,11 +36,11 @@ func (a *App) openLayers() tea.Cmd {
 
 // layersKey handles a key in the Layers view; it reports false for the
 // keys it leaves to the App (quit, help, the command log, the tabs).
-func (a *App) layersKey(k string) (tea.Cmd, bool) {
+func (a *App) layersKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	v, km := a.layers.open, a.c.KeyMap
 	if v.input.active {
 		v.input.key(km, k)
-		v.filter.text = v.input.value
+		v.filter.text = v.input.Value()
 		keep := ""
 		if n, ok := v.selected(); ok {
 			keep = n.entry.Path
@@ -50,25 +51,26 @@ func (a *App) layersKey(k string) (tea.Cmd, bool) {
 		}
 		return nil, true
 	}
-	if matches(k, km.Quit, km.Help, km.CommandLog, km.Containers, km.Images, km.Volumes, km.Networks) {
+	if key.Matches(k, km.Quit, km.Help, km.CommandLog, km.Containers, km.Images, km.Volumes, km.Networks) {
 		return nil, false
 	}
 	a.status = ""
 	switch {
-	case matches(k, km.Back):
+	case key.Matches(k, km.Back):
 		switch {
 		case v.diff != nil:
 			v.diff, v.focus = nil, paneTree
 		case v.filter.text != "":
-			v.input.value, v.filter.text = "", ""
+			v.input.SetValue("")
+			v.filter.text = ""
 			v.refilter(v.selectedPath())
 		default:
 			a.layers.open = nil
 		}
 		return nil, true
-	case matches(k, km.NextPane, km.PrevPane):
+	case key.Matches(k, km.NextPane, km.PrevPane):
 		step := 1
-		if matches(k, km.PrevPane) {
+		if key.Matches(k, km.PrevPane) {
 			step = numPanes - 1
 		}
 		f := v.focus
@@ -82,15 +84,15 @@ func (a *App) layersKey(k string) (tea.Cmd, bool) {
 		v.focus = f
 		v.SetSize(v.width, v.height)
 		return nil, true
-	case matches(k, km.Filter):
+	case key.Matches(k, km.Filter):
 		v.input.active = true
 		return nil, true
-	case matches(k, km.Aggregate):
+	case key.Matches(k, km.Aggregate):
 		v.aggregate = !v.aggregate
 		return a.wantTree(), true
-	case matches(k, km.HideAdded, km.HideModified, km.HideRemoved, km.HideUnmodified):
-		for kind, b := range map[int]bool{kindAdded: matches(k, km.HideAdded), kindModified: matches(k, km.HideModified),
-			kindRemoved: matches(k, km.HideRemoved), kindUnmodified: matches(k, km.HideUnmodified)} {
+	case key.Matches(k, km.HideAdded, km.HideModified, km.HideRemoved, km.HideUnmodified):
+		for kind, b := range map[int]bool{kindAdded: key.Matches(k, km.HideAdded), kindModified: key.Matches(k, km.HideModified),
+			kindRemoved: key.Matches(k, km.HideRemoved), kindUnmodified: key.Matches(k, km.HideUnmodified)} {
 			if b {
 				v.filter.hide[kind] = !v.filter.hide[kind]
 			}
@@ -112,7 +114,7 @@ func (a *App) layersKey(k string) (tea.Cmd, bool) {
 			return nil, true
 		}
 		w := v.an.Efficiency.Wasted
-		if matches(k, km.FileDiff) && v.ewin.Cursor < len(w) {
+		if key.Matches(k, km.FileDiff) && v.ewin.Cursor < len(w) {
 			return a.openDiff(w[v.ewin.Cursor].Path), true
 		}
 		v.ewin.move(km, k, len(w))
@@ -130,22 +132,22 @@ func (v *layersView) selectedPath() string {
 }
 
 // treeKey handles a key on the file tree.
-func (a *App) treeKey(k string) tea.Cmd {
+func (a *App) treeKey(k tea.KeyPressMsg) tea.Cmd {
 	v, km := a.layers.open, a.c.KeyMap
 	n, ok := v.selected()
 	switch {
 	case !ok:
-	case matches(k, km.FileDiff):
+	case key.Matches(k, km.FileDiff):
 		if n.dir {
 			a.setStatus(n.entry.Path+" is a directory: "+km.FileDiff.Help().Key+" shows a file's diff", false)
 			return nil
 		}
 		return a.openDiff(n.entry.Path)
-	case matches(k, km.Fold) && n.dir:
+	case key.Matches(k, km.Fold) && n.dir:
 		v.filter.collapsed[n.entry.Path] = !v.filter.collapsed[n.entry.Path]
 		v.refilter(n.entry.Path)
 		return nil
-	case matches(k, km.Collapse):
+	case key.Matches(k, km.Collapse):
 		if n.dir && !v.filter.collapsed[n.entry.Path] {
 			v.filter.collapsed[n.entry.Path] = true
 		} else if n.parent > 0 {
@@ -154,7 +156,7 @@ func (a *App) treeKey(k string) tea.Cmd {
 		}
 		v.refilter(n.entry.Path)
 		return nil
-	case matches(k, km.Expand):
+	case key.Matches(k, km.Expand):
 		if n.dir && v.filter.collapsed[n.entry.Path] {
 			delete(v.filter.collapsed, n.entry.Path)
 			v.refilter(n.entry.Path)

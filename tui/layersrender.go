@@ -126,7 +126,7 @@ func (v *layersView) titleLine() string {
 	if len(hidden) > 0 {
 		t += s.Dim.Render(" · hiding ") + s.Marked.Render(strings.Join(hidden, ", "))
 	}
-	if v.input.active || v.input.value != "" {
+	if v.input.active || v.input.Value() != "" {
 		t += s.Dim.Render(" · ") + v.input.view(s)
 	}
 	return cell(t, v.width)

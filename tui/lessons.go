@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"fmt"
 	"maps"
 	"strings"
@@ -77,29 +78,29 @@ func (a *App) typing() bool {
 }
 
 // lessonPickerKey handles a key while the picker is open: it has them all.
-func (a *App) lessonPickerKey(k string) (tea.Cmd, bool) {
+func (a *App) lessonPickerKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	ls, km := &a.lessons, a.c.KeyMap
 	if !ls.picking {
 		return nil, false
 	}
 	switch {
-	case matches(k, km.Up):
+	case key.Matches(k, km.Up):
 		ls.cursor = max(ls.cursor-1, 0)
-	case matches(k, km.Down):
+	case key.Matches(k, km.Down):
 		ls.cursor = min(ls.cursor+1, max(len(ls.all)-1, 0))
-	case matches(k, km.Top):
+	case key.Matches(k, km.Top):
 		ls.cursor = 0
-	case matches(k, km.Bottom):
+	case key.Matches(k, km.Bottom):
 		ls.cursor = max(len(ls.all)-1, 0)
-	case matches(k, km.Open):
+	case key.Matches(k, km.Open):
 		if ls.progress == nil || len(ls.all) == 0 {
 			return nil, true // the progress is still being read
 		}
 		return a.startLesson(ls.all[ls.cursor]), true
-	case matches(k, km.Back, km.Lessons):
+	case key.Matches(k, km.Back, km.Lessons):
 		ls.picking = false
 		a.setSize(a.c.Width, a.c.Height)
-	case k == "ctrl+c":
+	case key.Matches(k, km.Quit) && key.Matches(k, km.Abort): // ctrl+c
 		return a.quit(), true
 	}
 	return nil, true
@@ -107,12 +108,12 @@ func (a *App) lessonPickerKey(k string) (tea.Cmd, bool) {
 
 // lessonKey handles the lesson keys when no field has the keys: L opens
 // the picker or closes the pane, [ and ] go between steps, Z zooms.
-func (a *App) lessonKey(k string) (tea.Cmd, bool) {
+func (a *App) lessonKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	ls, km := &a.lessons, a.c.KeyMap
-	if a.tab == tabImages && !a.inDetail && matches(k, km.Layers) {
+	if a.tab == tabImages && !a.inDetail && key.Matches(k, km.Layers) {
 		return nil, false // a key rebound to the Layers view (config.json) is the images tab's
 	}
-	if matches(k, km.Lessons) {
+	if key.Matches(k, km.Lessons) {
 		if ls.cur != nil {
 			ls.cur, ls.results, ls.note, ls.zoom = nil, nil, "", false
 			a.setSize(a.c.Width, a.c.Height)
@@ -136,15 +137,15 @@ func (a *App) lessonKey(k string) (tea.Cmd, bool) {
 		return nil, false
 	}
 	switch {
-	case matches(k, km.LessonNext):
+	case key.Matches(k, km.LessonNext):
 		return a.goStep(ls.step + 1), true
-	case matches(k, km.LessonPrev):
+	case key.Matches(k, km.LessonPrev):
 		return a.goStep(ls.step - 1), true
-	case matches(k, km.LessonZoom):
+	case key.Matches(k, km.LessonZoom):
 		ls.zoom = !ls.zoom
 		a.setSize(a.c.Width, a.c.Height)
 		return nil, true
-	case matches(k, km.LessonCopy) && ls.step < len(ls.cur.Steps):
+	case key.Matches(k, km.LessonCopy) && ls.step < len(ls.cur.Steps):
 		// OSC 52: the terminal puts the commands, whole, on the
 		// clipboard, however the pane cut them.
 		cmds := ls.cur.Steps[ls.step].Commands

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"context"
 	"fmt"
 	"os"
@@ -54,7 +55,7 @@ type logBatchMsg struct {
 }
 
 func newLogsPanel(c *Common) *logsPanel {
-	return &logsPanel{c: c, follow: true, match: -1, search: lineInput{prompt: "search: "}}
+	return &logsPanel{c: c, follow: true, match: -1, search: newLineInput("search: ")}
 }
 
 func (p *logsPanel) Init() tea.Cmd { return nil }
@@ -63,7 +64,7 @@ func (p *logsPanel) SetSize(w, h int) { p.height = h; p.clamp() }
 
 func (p *logsPanel) bodyHeight() int {
 	h := p.height - 1 // the mode line
-	if p.search.active || p.search.value != "" {
+	if p.search.active || p.search.Value() != "" {
 		h--
 	}
 	return max(h, 1)
@@ -157,7 +158,7 @@ func (p *logsPanel) Update(msg tea.Msg) tea.Cmd {
 			p.add(msg)
 		}
 	case tea.KeyPressMsg:
-		return p.key(msg.String())
+		return p.key(msg)
 	}
 	return nil
 }
@@ -183,12 +184,12 @@ func (p *logsPanel) clamp() {
 	p.offset = min(max(p.offset, 0), last)
 }
 
-func (p *logsPanel) key(k string) tea.Cmd {
+func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	km := p.c.KeyMap
 	if p.search.active {
 		p.search.key(km, k)
 		p.match = -1
-		if !p.search.active && p.search.value != "" {
+		if !p.search.active && p.search.Value() != "" {
 			p.findNext(len(p.lines)-1, -1) // newest match first
 		}
 		p.clamp()
@@ -196,31 +197,31 @@ func (p *logsPanel) key(k string) tea.Cmd {
 	}
 	h := p.bodyHeight()
 	switch {
-	case matches(k, km.Up):
+	case key.Matches(k, km.Up):
 		p.follow = false
 		p.offset--
-	case matches(k, km.Down):
+	case key.Matches(k, km.Down):
 		p.offset++
-	case matches(k, km.PageUp):
+	case key.Matches(k, km.PageUp):
 		p.follow = false
 		p.offset -= h - 1
-	case matches(k, km.PageDown):
+	case key.Matches(k, km.PageDown):
 		p.offset += h - 1
-	case matches(k, km.Top):
+	case key.Matches(k, km.Top):
 		p.follow, p.offset = false, 0
-	case matches(k, km.Bottom):
+	case key.Matches(k, km.Bottom):
 		p.follow = true
-	case matches(k, km.Follow):
+	case key.Matches(k, km.Follow):
 		p.follow = !p.follow
-	case matches(k, km.Timestamps):
+	case key.Matches(k, km.Timestamps):
 		p.timestamps = !p.timestamps
-	case matches(k, km.Search):
-		p.search.active, p.search.value = true, ""
-	case matches(k, km.NextMatch) && p.search.value != "":
+	case key.Matches(k, km.Search):
+		p.search.start()
+	case key.Matches(k, km.NextMatch) && p.search.Value() != "":
 		p.findNext(p.match-1, -1)
-	case matches(k, km.PrevMatch) && p.search.value != "":
+	case key.Matches(k, km.PrevMatch) && p.search.Value() != "":
 		p.findNext(p.match+1, +1)
-	case matches(k, km.Save):
+	case key.Matches(k, km.Save):
 		return saveLogs(p.name, p.text())
 	}
 	p.clamp()
@@ -230,7 +231,7 @@ func (p *logsPanel) key(k string) tea.Cmd {
 // findNext moves to the next line matching the search from line i in
 // direction dir (-1: older), and scrolls it into view.
 func (p *logsPanel) findNext(i, dir int) {
-	q := strings.ToLower(p.search.value)
+	q := strings.ToLower(p.search.Value())
 	for ; i >= 0 && i < len(p.lines); i += dir {
 		if strings.Contains(strings.ToLower(p.lines[i].Log), q) {
 			p.match, p.follow = i, false
@@ -276,10 +277,10 @@ func (p *logsPanel) View() string {
 		mode += " · " + s.Error.Render(oneLine(p.err))
 	}
 	lines = append(lines, s.Dim.Render(mode))
-	if p.search.active || p.search.value != "" {
+	if p.search.active || p.search.Value() != "" {
 		lines = append(lines, p.search.view(s))
 	}
-	q := p.search.value
+	q := p.search.Value()
 	h := p.bodyHeight()
 	for i := p.offset; i < min(p.offset+h, len(p.lines)); i++ {
 		le := p.lines[i]

@@ -28,7 +28,7 @@ func (a *App) clickRow(y int) {
 	case tabContainers:
 		p := a.containers
 		top := 2 // tab bar, header
-		if p.filter.active || p.filter.value != "" {
+		if p.filter.active || p.filter.Value() != "" {
 			top++
 		}
 		p.win.click(y, top, len(p.rows))

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -37,23 +38,28 @@ func (p *pagePanel) Init() tea.Cmd { return nil }
 
 func (p *pagePanel) SetSize(w, h int) { p.height = h; p.clamp() }
 
-// open loads the page for container id.
-func (p *pagePanel) open(e Engine, id string) tea.Cmd {
+// open loads the page for container c.
+func (p *pagePanel) open(e Engine, c engine.ContainerSummary) tea.Cmd {
+	id := c.ID
 	if p.id != id {
 		p.lines, p.offset, p.loaded = nil, 0, false
 	}
 	p.id, p.err = id, nil
 	kind, width := p.kind, p.c.Width
 	return func() tea.Msg {
-		lines, err := loadPage(e, kind, id, width)
+		lines, err := loadPage(e, kind, c, width)
 		return pageMsg{kind, id, lines, err}
 	}
 }
 
 // loadPage makes a page's lines from the engine.
-func loadPage(e Engine, kind, id string, width int) ([]string, error) {
+func loadPage(e Engine, kind string, c engine.ContainerSummary, width int) ([]string, error) {
+	id := c.ID
 	switch kind {
 	case "stats":
+		if c.State != engine.StatusRunning {
+			return []string{fmt.Sprintf("no readings: %s is %s; the Stats tab graphs a running container's CPU, memory, PIDs and I/O", name(c), c.State)}, nil
+		}
 		return statsPage(e, id, width)
 	case "crash":
 		return crashPage(e, id)
@@ -129,25 +135,25 @@ func (p *pagePanel) Update(msg tea.Msg) tea.Cmd {
 		}
 		p.clamp()
 	case tea.KeyPressMsg:
-		p.key(msg.String())
+		p.key(msg)
 	}
 	return nil
 }
 
-func (p *pagePanel) key(k string) {
+func (p *pagePanel) key(k tea.KeyPressMsg) {
 	km := p.c.KeyMap
 	switch {
-	case matches(k, km.Up):
+	case key.Matches(k, km.Up):
 		p.offset--
-	case matches(k, km.Down):
+	case key.Matches(k, km.Down):
 		p.offset++
-	case matches(k, km.PageUp):
+	case key.Matches(k, km.PageUp):
 		p.offset -= p.height - 1
-	case matches(k, km.PageDown):
+	case key.Matches(k, km.PageDown):
 		p.offset += p.height - 1
-	case matches(k, km.Top):
+	case key.Matches(k, km.Top):
 		p.offset = 0
-	case matches(k, km.Bottom):
+	case key.Matches(k, km.Bottom):
 		p.offset = len(p.lines)
 	}
 	p.clamp()

@@ -219,7 +219,7 @@ func TestBuildPaneScrolls(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if tt.key != "" {
-			v.scroll(c.KeyMap, tt.key, 9)
+			v.scroll(c.KeyMap, keyMsg(tt.key), 9)
 		}
 		lines := strings.Split(ansi.Strip(v.view(c, 10)), "\n")
 		if first, end := strings.TrimSpace(lines[1]), strings.TrimSpace(lines[9]); first != tt.first || end != tt.end || v.follow != tt.follow {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"context"
 	"fmt"
 	"strings"
@@ -184,7 +185,7 @@ func (v *pullView) view(c *Common, height int) string {
 
 // pullKey handles a key while the pull view is in front; it reports
 // whether it took the key (a running pull lets the global keys through).
-func (a *App) pullKey(k string) (tea.Cmd, bool) {
+func (a *App) pullKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	v, km := a.pull, a.c.KeyMap
 	if v.job == nil {
 		submit, cancel := v.form.key(km, k)
@@ -200,7 +201,7 @@ func (a *App) pullKey(k string) (tea.Cmd, bool) {
 	}
 	running := v.failed == nil
 	switch {
-	case running && (k == "esc" || k == "ctrl+c"):
+	case running && key.Matches(k, km.Abort):
 		if v.job.cancelled { // asked before: leave it to end on its own
 			a.pull = nil
 			a.setStatus("pull of "+v.ref+" cancelled", false)
@@ -209,7 +210,7 @@ func (a *App) pullKey(k string) (tea.Cmd, bool) {
 		v.job.stop()
 		a.status, a.statusKind = "cancelling the pull of "+v.ref+"…", statusBusy
 		return nil, true
-	case !running && matches(k, km.Back):
+	case !running && key.Matches(k, km.Back):
 		v.job, v.failed = nil, nil
 		return nil, true
 	}
@@ -218,8 +219,8 @@ func (a *App) pullKey(k string) (tea.Cmd, bool) {
 
 // globalKey reports whether k is one of the keys that work in front of
 // any panel: quit, help, the command log and the tabs.
-func globalKey(km *KeyMap, k string) bool {
-	return matches(k, km.Quit, km.Help, km.CommandLog, km.NextTab, km.PrevTab, km.Containers, km.Images, km.Volumes, km.Networks)
+func globalKey(km *KeyMap, k tea.KeyPressMsg) bool {
+	return key.Matches(k, km.Quit, km.Help, km.CommandLog, km.NextTab, km.PrevTab, km.Containers, km.Images, km.Volumes, km.Networks)
 }
 
 // startPull starts the pull the form says, and logs its command.
@@ -284,7 +285,7 @@ func (p *imagesPanel) pick(id string) bool {
 
 // imageJobKey opens the pull and build forms (p, B on the images list)
 // and hands keys to the one in front; it reports whether it took the key.
-func (a *App) imageJobKey(k string) (tea.Cmd, bool) {
+func (a *App) imageJobKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	if a.tab != tabImages || a.inDetail || a.help {
 		return nil, false
 	}
@@ -295,10 +296,10 @@ func (a *App) imageJobKey(k string) (tea.Cmd, bool) {
 		return a.buildKey(k)
 	case a.images.history != nil:
 		return nil, false
-	case matches(k, a.c.KeyMap.Pull):
+	case key.Matches(k, a.c.KeyMap.Pull):
 		a.pull = newPullView()
 		return nil, true
-	case matches(k, a.c.KeyMap.Build):
+	case key.Matches(k, a.c.KeyMap.Build):
 		a.build = newBuildView()
 		return nil, true
 	}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ type resourceActMsg struct {
 }
 
 func newResourcePanel(c *Common, kind string) *resourcePanel {
-	p := &resourcePanel{c: c, kind: kind, create: lineInput{prompt: "new " + kind + " name: "}}
+	p := &resourcePanel{c: c, kind: kind, create: newLineInput("new " + kind + " name: ")}
 	switch kind {
 	case "volume":
 		p.cols = []column{{Title: "VOLUME NAME", Flex: 3, Min: 16}, {Title: "DRIVER", Width: 7}, {Title: "USED BY", Flex: 2, Min: 10},
@@ -120,12 +121,12 @@ func (p *resourcePanel) selected() (string, bool) {
 }
 
 // key handles a key on the list; it returns the engine call it starts.
-func (a *App) resourceKey(p *resourcePanel, k string) tea.Cmd {
+func (a *App) resourceKey(p *resourcePanel, k tea.KeyPressMsg) tea.Cmd {
 	km := a.c.KeyMap
 	if p.confirm != "" {
 		name := p.confirm
 		p.confirm = ""
-		if matches(k, km.Confirm) {
+		if key.Matches(k, km.Confirm) {
 			a.cmdlog.add(equivalent(p.kind+" rm", name))
 			return resourceAct(a.eng, p.kind, "rm", name)
 		}
@@ -134,9 +135,9 @@ func (a *App) resourceKey(p *resourcePanel, k string) tea.Cmd {
 	}
 	if p.create.active {
 		p.create.key(km, k)
-		if !p.create.active && k == "enter" && p.create.value != "" {
-			name := p.create.value
-			p.create.value = ""
+		if !p.create.active && key.Matches(k, km.Submit) && p.create.Value() != "" {
+			name := p.create.Value()
+			p.create.SetValue("")
 			a.cmdlog.add(equivalent(p.kind+" create", name))
 			return resourceAct(a.eng, p.kind, "create", name)
 		}
@@ -146,9 +147,9 @@ func (a *App) resourceKey(p *resourcePanel, k string) tea.Cmd {
 		return nil
 	}
 	switch {
-	case matches(k, km.Create):
-		p.create.active, p.create.value = true, ""
-	case matches(k, km.Remove):
+	case key.Matches(k, km.Create):
+		p.create.start()
+	case key.Matches(k, km.Remove):
 		if name, ok := p.selected(); ok {
 			p.confirm = name
 		}

@@ -9,6 +9,17 @@ import (
 	"github.com/berthdev/berth/tutorials"
 )
 
+// berthCommand is how `:` runs berth: this very binary, on the engine's
+// store; nil when either is unknown.
+func berthCommand(e Engine) []string {
+	exe, err := os.Executable()
+	r, ok := e.(interface{ Root() string })
+	if err != nil || !ok {
+		return nil
+	}
+	return []string{exe, "--root", r.Root()}
+}
+
 // Run opens the workbench on the terminal and returns when the user quits.
 // NO_COLOR (any non-empty value) turns colours off; keys are rebound in
 // berth's config file (see LoadKeyMap).
@@ -18,7 +29,7 @@ func Run(e Engine) error {
 	if err != nil {
 		return err
 	}
-	app := New(e, Options{NoColor: noColor, KeyMap: km, LessonProgress: tutorials.ProgressPath()})
+	app := New(e, Options{NoColor: noColor, KeyMap: km, LessonProgress: tutorials.ProgressPath(), Berth: berthCommand(e)})
 	defer app.Close()
 	// 30 frames a second is smooth for lists and halves the idle cost of
 	// Bubble Tea's 60 Hz frame ticker (bench/tui: 1.2 % -> 0.8 % of a core).

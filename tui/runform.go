@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"context"
 	"fmt"
+	"github.com/mattn/go-shellwords"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -11,7 +13,9 @@ import (
 )
 
 // runForm is `berth run` for the selected image with the common flags:
-// a field per flag, space toggles the yes/no ones, enter runs.
+// a field per flag, space toggles the yes/no ones, enter runs. The command
+// and the list fields are split as a shell splits words (quotes, escapes),
+// and the resulting command line shows under the form before it runs.
 type runForm struct {
 	image  string
 	fields []lineInput
@@ -34,19 +38,55 @@ const (
 )
 
 var formLabels = []string{"--name", "command", "-e", "-p", "-v", "--network", "--rm", "-d"}
-var formHints = []string{"empty: a generated name", "empty: the image's CMD", "KEY=VALUE ...",
+var formHints = []string{"empty: a generated name", "empty: the image's CMD; quote as in a shell", "KEY=VALUE ...",
 	"[IP:]HOSTPORT:PORT ...", "VOLUME:/PATH or /HOST:/PATH ...", "empty: bridge", "space toggles", "space toggles; off runs it on this terminal"}
 
 func newRunForm(image string) *runForm {
 	f := &runForm{image: image, d: true}
 	for i := range fRm {
-		f.fields = append(f.fields, lineInput{prompt: formLabels[i] + " ", active: true})
+		in := newLineInput(formLabels[i] + " ")
+		in.active = true
+		f.fields = append(f.fields, in)
 	}
 	return f
 }
 
+// words splits a field as a POSIX shell splits a command line into words:
+// quotes and backslashes group, and nothing is expanded or run ($VAR,
+// backticks and $(...) stay text or are refused). A shell operator (; | &
+// < >) outside quotes is an error rather than a silent end of the line.
+func (f *runForm) words(i int) ([]string, error) {
+	p := &shellwords.Parser{} // ParseEnv and ParseBacktick off: no expansion, no commands run
+	v := f.fields[i].Value()
+	w, err := p.Parse(v)
+	if err == nil && p.Position >= 0 {
+		err = fmt.Errorf("%q is a shell operator: quote it", strings.TrimSpace(v[p.Position:])[:1])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v", formLabels[i], strings.TrimSpace(v), err)
+	}
+	return w, nil
+}
+
+// parsed is every split field of the form, by row.
+func (f *runForm) parsed() (map[int][]string, error) {
+	out := map[int][]string{}
+	for _, i := range []int{fCmd, fEnv, fPorts, fVolumes} {
+		w, err := f.words(i)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = w
+	}
+	return out, nil
+}
+
 // args are the berth run flags and arguments the form says.
-func (f *runForm) args() []string {
+func (f *runForm) args() ([]string, error) {
+	w, err := f.parsed()
+	if err != nil {
+		return nil, err
+	}
 	a := []string{}
 	if f.d {
 		a = append(a, "-d")
@@ -56,30 +96,44 @@ func (f *runForm) args() []string {
 	if f.rm {
 		a = append(a, "--rm")
 	}
-	if v := strings.TrimSpace(f.fields[fName].value); v != "" {
+	if v := strings.TrimSpace(f.fields[fName].Value()); v != "" {
 		a = append(a, "--name", v)
 	}
 	for _, i := range []int{fEnv, fPorts, fVolumes} {
-		for _, v := range strings.Fields(f.fields[i].value) {
+		for _, v := range w[i] {
 			a = append(a, formLabels[i], v)
 		}
 	}
-	if v := strings.TrimSpace(f.fields[fNetwork].value); v != "" {
+	if v := strings.TrimSpace(f.fields[fNetwork].Value()); v != "" {
 		a = append(a, "--network", v)
 	}
 	a = append(a, f.image)
-	return append(a, strings.Fields(f.fields[fCmd].value)...)
+	return append(a, w[fCmd]...), nil
+}
+
+// line is the shell command line the form runs, each word quoted as a
+// shell needs it.
+func (f *runForm) line() (string, error) {
+	a, err := f.args()
+	if err != nil {
+		return "", err
+	}
+	return "berth run " + strings.Join(quoteAll(a), " "), nil
 }
 
 // options are the engine's create options for the form; a bad -p says so.
 func (f *runForm) options() (engine.CreateOptions, error) {
-	o := engine.CreateOptions{
-		Name: strings.TrimSpace(f.fields[fName].value), Image: f.image, Cmd: strings.Fields(f.fields[fCmd].value),
-		Env: strings.Fields(f.fields[fEnv].value), Tty: !f.d, OpenStdin: !f.d,
-		Host: engine.HostConfig{AutoRemove: f.rm, Binds: strings.Fields(f.fields[fVolumes].value),
-			NetworkMode: strings.TrimSpace(f.fields[fNetwork].value)},
+	w, err := f.parsed()
+	if err != nil {
+		return engine.CreateOptions{}, err
 	}
-	for _, p := range strings.Fields(f.fields[fPorts].value) {
+	o := engine.CreateOptions{
+		Name: strings.TrimSpace(f.fields[fName].Value()), Image: f.image, Cmd: w[fCmd],
+		Env: w[fEnv], Tty: !f.d, OpenStdin: !f.d,
+		Host: engine.HostConfig{AutoRemove: f.rm, Binds: w[fVolumes],
+			NetworkMode: strings.TrimSpace(f.fields[fNetwork].Value())},
+	}
+	for _, p := range w[fPorts] {
 		if o.Host.PortBindings == nil {
 			o.Host.PortBindings = map[string][]engine.PortBinding{}
 		}
@@ -96,55 +150,65 @@ func (f *runForm) options() (engine.CreateOptions, error) {
 }
 
 // key edits the form; it reports whether the form should run or close.
-func (f *runForm) key(km *KeyMap, k string) (run, cancel bool) {
-	if run, cancel, done := navigate(k, &f.focus, nFormRows); done {
+func (f *runForm) key(km *KeyMap, k tea.KeyPressMsg) (run, cancel bool) {
+	if run, cancel, done := navigate(km, k, &f.focus, nFormRows); done {
 		return run, cancel
 	}
 	switch f.focus {
 	case fRm:
-		if k == "space" {
+		if key.Matches(k, km.Toggle) {
 			f.rm = !f.rm
 		}
 	case fDetach:
-		if k == "space" {
+		if key.Matches(k, km.Toggle) {
 			f.d = !f.d
 		}
 	default:
-		f.fields[f.focus].key(km, k)
-		f.fields[f.focus].active = true
+		f.fields[f.focus].ti, _ = f.fields[f.focus].ti.Update(k)
 	}
 	f.err = ""
 	return
 }
 
+// paste puts pasted text into the focused field.
+func (f *runForm) paste(p tea.PasteMsg) {
+	if f.focus < fRm {
+		f.fields[f.focus].paste(p)
+		f.err = ""
+	}
+}
+
 func (f *runForm) view(c *Common, height int) string {
 	s := c.Styles
-	lines := []string{s.Title.Render("run "+f.image) + s.Dim.Render(" · tab/↓ next field · space toggles · enter runs · esc cancels")}
+	lines := []string{s.Title.Render("run "+f.image) + s.Dim.Render(" · "+formHelp(c.KeyMap, "runs"))}
 	for i := range nFormRows {
 		label := fmt.Sprintf("%-10s", formLabels[i])
 		var v string
-		switch i {
-		case fRm:
+		switch {
+		case i == fRm:
 			v = map[bool]string{true: "[x]", false: "[ ]"}[f.rm]
-		case fDetach:
+		case i == fDetach:
 			v = map[bool]string{true: "[x]", false: "[ ]"}[f.d]
+		case i == f.focus:
+			v = f.fields[i].ti.View()
 		default:
-			v = f.fields[i].value
+			v = f.fields[i].Value()
 		}
 		if i == f.focus {
 			label = s.Key.Render("> " + label)
-			if i < fRm {
-				v += "▏"
-			}
 		} else {
 			label = "  " + label
 		}
-		if v == "" || v == "▏" {
+		if i < fRm && f.fields[i].Value() == "" {
 			v += s.Dim.Render(formHints[i])
 		}
 		lines = append(lines, cell(label+" "+v, c.Width))
 	}
-	lines = append(lines, "", s.Dim.Render(cell("$ berth run "+strings.Join(quoteAll(f.args()), " "), c.Width)))
+	if line, err := f.line(); err != nil {
+		lines = append(lines, "", s.Error.Render(cell("✗ "+oneLine(err), c.Width)))
+	} else {
+		lines = append(lines, "", s.Dim.Render(cell("$ "+line, c.Width)))
+	}
 	if f.err != "" {
 		lines = append(lines, s.Error.Render(cell("✗ "+f.err, c.Width)))
 	}
@@ -182,7 +246,7 @@ func runImage(e Engine, f *runForm, line string) tea.Cmd {
 }
 
 // formKey handles a key on the run form.
-func (a *App) formKey(k string) tea.Cmd {
+func (a *App) formKey(k tea.KeyPressMsg) tea.Cmd {
 	f := a.runForm
 	run, cancel := f.key(a.c.KeyMap, k)
 	switch {
@@ -193,7 +257,7 @@ func (a *App) formKey(k string) tea.Cmd {
 			f.err = oneLine(err)
 			return nil
 		}
-		line := "berth run " + strings.Join(quoteAll(f.args()), " ")
+		line, _ := f.line() // options parsed it already
 		a.cmdlog.add(cmdLine{Berth: line})
 		a.status, a.statusKind = "running "+f.image+"…", statusBusy
 		return runImage(a.eng, f, line)

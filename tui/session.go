@@ -88,13 +88,26 @@ func (s *session) Run() error {
 		fmt.Fprintf(s.stdout, "berth: attached to %s; ctrl-p ctrl-q detaches and returns to the workbench\r\n", s.ref)
 		_, err = s.eng.Attach(ctx, s.ref, streams)
 	case "debug":
-		fmt.Fprintf(s.stdout, "berth: debugging %s in a copy of it; `exit` returns to the workbench and removes the copy\r\n", s.ref)
+		var in *engine.ContainerInspect
+		if in, err = s.eng.Inspect(s.ref); err != nil {
+			return err
+		}
+		fmt.Fprint(s.stdout, debugBanner(s.ref, in.State.Running))
 		_, _, err = s.eng.Debug(ctx, s.ref, engine.DebugOptions{Tty: true}, streams)
 	}
 	if errors.Is(err, engine.ErrDetached) {
 		return nil
 	}
 	return err
+}
+
+// debugBanner says what debug does: a running container gets a sidecar
+// in its namespaces (it is left as it is), an exited one a committed copy.
+func debugBanner(ref string, running bool) string {
+	if running {
+		return fmt.Sprintf("berth: debugging %s in a sidecar in its namespaces; `exit` returns to the workbench and removes the sidecar\r\n", ref)
+	}
+	return fmt.Sprintf("berth: debugging %s in a copy of it; `exit` returns to the workbench and removes the copy\r\n", ref)
 }
 
 // stdinReader is the terminal's input for one session, cancellable so that

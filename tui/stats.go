@@ -38,7 +38,7 @@ func statsPage(e Engine, id string, width int) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("no readings: %w (the Stats tab graphs a running container)", err)
 		}
-		return []string{"no readings yet: the first comes within a second (only running containers are sampled)"}, nil
+		return []string{"no readings yet: the first comes within a second"}, nil
 	}
 	w := max(width-2, 10)
 	if len(samples) > w {

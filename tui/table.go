@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -126,19 +128,19 @@ func (w *window) clamp(n int) {
 }
 
 // move applies a list navigation key; it reports whether k was one.
-func (w *window) move(km *KeyMap, k string, n int) bool {
+func (w *window) move(km *KeyMap, k tea.KeyPressMsg, n int) bool {
 	switch {
-	case matches(k, km.Up):
+	case key.Matches(k, km.Up):
 		w.Cursor--
-	case matches(k, km.Down):
+	case key.Matches(k, km.Down):
 		w.Cursor++
-	case matches(k, km.PageUp):
+	case key.Matches(k, km.PageUp):
 		w.Cursor -= max(w.Height-1, 1)
-	case matches(k, km.PageDown):
+	case key.Matches(k, km.PageDown):
 		w.Cursor += max(w.Height-1, 1)
-	case matches(k, km.Top):
+	case key.Matches(k, km.Top):
 		w.Cursor = 0
-	case matches(k, km.Bottom):
+	case key.Matches(k, km.Bottom):
 		w.Cursor = n - 1
 	default:
 		return false

@@ -108,7 +108,7 @@ func (a *App) refreshStats() tea.Cmd {
 		return nil
 	}
 	a.statsOn = true
-	return d.pages[d.tab-1].open(a.eng, d.ctr.ID)
+	return d.pages[d.tab-1].open(a.eng, d.ctr)
 }
 
 // visibleRunning is the IDs of the running rows on screen.

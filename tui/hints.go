@@ -1,0 +1,86 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+)
+
+// The status bar's key hint follows the component in front: each one
+// names the few keys that matter there (ShortHelp, as bubbles' help.KeyMap
+// has it), from the one KeyMap.
+
+// ShortHelp is the container list's hint; `a` says what it will do next.
+func (p *containersPanel) ShortHelp() []key.Binding {
+	km := p.c.KeyMap
+	showAll := km.ShowAll
+	if !p.hideOff {
+		showAll.SetHelp(km.ShowAll.Help().Key, "hide stopped")
+	}
+	return []key.Binding{km.Help, km.Open, km.Shell, km.Start, km.Stop, km.Filter, showAll, km.Mark, km.Command, km.Quit}
+}
+
+// ShortHelp is the image list's hint (its history's while one is open).
+func (p *imagesPanel) ShortHelp() []key.Binding {
+	km := p.c.KeyMap
+	if p.history != nil {
+		return []key.Binding{km.Help, km.Up, km.Down, km.Back, km.Quit}
+	}
+	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Pull, km.Build, km.Command, km.Quit}
+}
+
+// ShortHelp is the volume or network list's hint.
+func (p *resourcePanel) ShortHelp() []key.Binding {
+	km := p.c.KeyMap
+	return []key.Binding{km.Help, km.Create, km.Remove, km.Up, km.Down, km.Command, km.Quit}
+}
+
+// ShortHelp is a container's detail hint: the Logs tab's own keys, or a
+// page's scrolling, then the tabs and the way back.
+func (p *detailPanel) ShortHelp() []key.Binding {
+	km := p.c.KeyMap
+	if p.tab == 0 {
+		return []key.Binding{km.Help, km.Search, km.NextMatch, km.Follow, km.Timestamps, km.Save, km.NextTab, km.Back}
+	}
+	return []key.Binding{km.Help, km.Up, km.Down, km.NextTab, km.Shell, km.Debug, km.Back}
+}
+
+// formShortHelp is the hint of the run, pull and build forms.
+func formShortHelp(km *KeyMap) []key.Binding {
+	return []key.Binding{km.NextField, km.Toggle, km.Submit, km.Back}
+}
+
+// ShortHelp is the hint of a text field being typed in.
+func (in *lineInput) ShortHelp(km *KeyMap) []key.Binding {
+	return []key.Binding{km.Submit, km.Back}
+}
+
+// shortHelp is the hint of what is in front.
+func (a *App) shortHelp() []key.Binding {
+	km := a.c.KeyMap
+	switch {
+	case a.cmdline != nil:
+		return a.cmdline.ShortHelp()
+	case a.messages.shown:
+		return []key.Binding{km.Up, km.Down, km.Back}
+	case a.inDetail:
+		if a.detail.capturing() {
+			return a.detail.logs.search.ShortHelp(km)
+		}
+		return a.detail.ShortHelp()
+	case a.layersShown():
+		return km.LayersHelp()
+	case a.tab == tabImages && (a.runForm != nil || a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil):
+		return formShortHelp(km)
+	case a.tab == tabImages && (a.pull != nil || a.build != nil):
+		return []key.Binding{km.Abort, km.Up, km.Down}
+	case a.tab == tabImages:
+		return a.images.ShortHelp()
+	case a.resources() != nil:
+		if r := a.resources(); r.create.active {
+			return r.create.ShortHelp(km)
+		}
+		return a.resources().ShortHelp()
+	case a.containers.capturing():
+		return a.containers.filter.ShortHelp(km)
+	}
+	return a.containers.ShortHelp()
+}
