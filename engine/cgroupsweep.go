@@ -149,23 +149,61 @@ func (e *Engine) containerDown(id string) bool {
 // container is down in this store, or it is in no store at all. The
 // berth/ parent is shared by every store on the host, so an ID this store
 // does not know may be another store's: it is that store's while any run
-// directory (/run/berth*, the default place) holds state of it.
-func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
+// directory (/run/berth*, the default place) holds state of it (elsewhere,
+// see runStateIDs).
+func (e *Engine) cgroupLeaked(id string, known map[string]bool, elsewhere func() map[string]bool) bool {
 	if known[id] {
 		return e.containerDown(id)
 	}
-	for _, pattern := range []string{"/run/berth*/c/" + id, "/run/berth*/runc/" + id, filepath.Join(e.runRoot, "c", id)} {
-		if m, _ := filepath.Glob(pattern); len(m) > 0 {
-			return false
+	return !elsewhere()[id]
+}
+
+// runStateIDs are the IDs that have a run directory or libcontainer state
+// in any run root on the host (/run/berth*) or in this store's. Read once
+// per sweep: a glob per cgroup directory and pattern cost one stat per run
+// root each, ~34,000 syscalls per Open with 160 cgroup directories (20
+// containers in 8 hierarchies) and 100 stores on the host, 37% of the CPU
+// of `run --rm` measured with perf on such a host.
+func (e *Engine) runStateIDs() map[string]bool {
+	roots, _ := filepath.Glob("/run/berth*")
+	roots = append(roots, e.runRoot)
+	ids := map[string]bool{}
+	for _, root := range roots {
+		for _, sub := range []string{"c", "runc"} {
+			entries, err := os.ReadDir(filepath.Join(root, sub))
+			if err != nil {
+				continue
+			}
+			for _, ent := range entries {
+				ids[ent.Name()] = true
+			}
 		}
 	}
-	return true
+	return ids
 }
 
 // sweepCgroups removes leaked cgroups. Called with the store lock held.
+// A container has a directory in every cgroup v1 hierarchy: each ID is
+// judged once. The run directories are read after the cgroups are listed:
+// a shim makes its run directory before libcontainer makes the cgroup and
+// removes it after the cgroup is gone, so a listed cgroup of another
+// store's live container is always seen with its run directory.
 func (e *Engine) sweepCgroups(known map[string]bool) {
+	var others map[string]bool
+	elsewhere := func() map[string]bool {
+		if others == nil {
+			others = e.runStateIDs()
+		}
+		return others
+	}
+	leaked := map[string]bool{}
 	for _, c := range berthCgroups() {
-		if e.cgroupLeaked(c.id, known) {
+		l, judged := leaked[c.id]
+		if !judged {
+			l = e.cgroupLeaked(c.id, known, elsewhere)
+			leaked[c.id] = l
+		}
+		if l {
 			removeCgroup(c.path)
 		}
 	}

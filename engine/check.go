@@ -103,8 +103,15 @@ func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []str
 			}
 		}
 	}
+	var others map[string]bool // read after the cgroups are listed (sweepCgroups)
+	elsewhere := func() map[string]bool {
+		if others == nil {
+			others = e.runStateIDs()
+		}
+		return others
+	}
 	for _, c := range berthCgroups() {
-		if e.cgroupLeaked(c.id, known) {
+		if e.cgroupLeaked(c.id, known, elsewhere) {
 			out = append(out, fmt.Sprintf("leaked cgroup %s of container %.12s", c.path, c.id))
 			if repair {
 				removeCgroup(c.path)
