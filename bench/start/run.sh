@@ -88,7 +88,7 @@ go build -o "$work/ocibundle" ./bench/start/ocibundle
 # timeit runs in the background and is waited for, so that a signal runs the
 # cleanup at once rather than after the last of N runs.
 timeit() {
-  "$work/timeit" -json -n "$per_round" -warmup "$warm" "$@" >>"${results:-$work/results.jsonl}" &
+  "$work/timeit" -json -n "$per_round" -warmup "$warm" -cpu-cgroup "$name-cpu" "$@" >>"${results:-$work/results.jsonl}" &
   child=$!
   wait "$child"
   child=""

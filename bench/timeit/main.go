@@ -11,6 +11,11 @@
 //
 //	berth run --rm   n=40 median=  41.2ms min=  38.0ms max=  60.1ms
 //	ratio berth/runc = 0.93x
+//
+// With -cpu-cgroup NAME, timeit runs in a cgroup of that name of its own
+// (cgroup.go) and also reports the CPU time per run of everything the
+// command started, its late work included: the table gains a cpu column
+// and the ratios a CPU one.
 package main
 
 import (
@@ -36,6 +41,10 @@ type result struct {
 	// SamplesMS are the timed runs, so that -report can merge the lines
 	// of one key measured in several rounds.
 	SamplesMS []float64 `json:"samples_ms,omitempty"`
+	// CPUMS is the CPU time per timed run of the command's whole process
+	// tree (-cpu-cgroup): the group's total over the runs divided by
+	// their number, so only a mean. 0: not measured.
+	CPUMS float64 `json:"cpu_ms,omitempty"`
 }
 
 func main() {
@@ -45,6 +54,7 @@ func main() {
 	key := flag.String("key", "", "short name used in ratios (default: the label's first word)")
 	asJSON := flag.Bool("json", false, "print one JSON line")
 	report := flag.String("report", "", "print the table and ratios of a file of JSON lines, and exit")
+	cgroup := flag.String("cpu-cgroup", "", "also measure CPU time per run in a cgroup of this name (made and removed)")
 	flag.Parse()
 	if *report != "" {
 		if err := printReport(*report); err != nil {
@@ -55,7 +65,7 @@ func main() {
 	}
 	args := flag.Args()
 	if len(args) == 0 || *n < 1 || *warm < 0 {
-		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-warmup W] [-label L] [-key K] [-json] -- COMMAND [ARG...]\n       timeit -report FILE")
+		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-warmup W] [-label L] [-key K] [-json] [-cpu-cgroup NAME] -- COMMAND [ARG...]\n       timeit -report FILE")
 		os.Exit(2)
 	}
 	if *label == "" {
@@ -64,18 +74,44 @@ func main() {
 	if *key == "" {
 		*key = strings.Fields(*label)[0]
 	}
+	var g *cpuGroup
+	fail := func(err error) {
+		fmt.Fprintf(os.Stderr, "timeit: %s: %v\n", *label, err)
+		if g != nil {
+			if err := g.leave(); err != nil {
+				fmt.Fprintf(os.Stderr, "timeit: %s: %v\n", *label, err)
+			}
+		}
+		os.Exit(1)
+	}
 	run := func() time.Duration {
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Stdout, cmd.Stderr = nil, os.Stderr
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "timeit: %s: %v\n", *label, err)
-			os.Exit(1)
+			fail(err)
 		}
 		return time.Since(start)
 	}
+	if *cgroup != "" {
+		var err error
+		if g, err = joinCPUGroup(*cgroup); err != nil {
+			g = nil
+			fail(err)
+		}
+	}
 	for i := 0; i < *warm; i++ {
 		run()
+	}
+	var cpu0 time.Duration
+	if g != nil {
+		if err := g.settle(30 * time.Second); err != nil {
+			fail(err)
+		}
+		var err error
+		if cpu0, err = g.usage(); err != nil {
+			fail(err)
+		}
 	}
 	times := make([]time.Duration, *n)
 	for i := range times {
@@ -87,6 +123,21 @@ func main() {
 		samples[i] = ms(t)
 	}
 	r := summarize(*key, *label, samples)
+	if g != nil {
+		if err := g.settle(30 * time.Second); err != nil {
+			fail(err)
+		}
+		cpu1, err := g.usage()
+		if err != nil {
+			fail(err)
+		}
+		r.CPUMS = ms(cpu1-cpu0) / float64(*n)
+		cg := g
+		g = nil
+		if err := cg.leave(); err != nil {
+			fail(err)
+		}
+	}
 	if *asJSON {
 		json.NewEncoder(os.Stdout).Encode(r)
 		return
@@ -100,7 +151,12 @@ func printTable(rs []result) {
 		w = max(w, len(r.Label))
 	}
 	for _, r := range rs {
-		fmt.Printf("%-*s  n=%d median=%6.1fms min=%6.1fms max=%6.1fms\n", w, r.Label, r.N, r.MedianMS, r.MinMS, r.MaxMS)
+		cpu := ""
+		if r.CPUMS > 0 {
+			cpu = fmt.Sprintf(" cpu=%6.1fms", r.CPUMS)
+		}
+		fmt.Printf("%-*s  n=%d median=%6.1fms min=%6.1fms max=%6.1fms spread(p90-p10)=%6.1fms%s\n",
+			w, r.Label, r.N, r.MedianMS, r.MinMS, r.MaxMS, spread(r), cpu)
 	}
 }
 
@@ -132,7 +188,11 @@ func printReport(path string) error {
 	printTable(rs)
 	for _, r := range rs[1:] {
 		if r.MedianMS > 0 {
-			fmt.Printf("ratio %s/%s = %.2fx\n", rs[0].Key, r.Key, rs[0].MedianMS/r.MedianMS)
+			fmt.Printf("ratio %s/%s = %.2fx", rs[0].Key, r.Key, rs[0].MedianMS/r.MedianMS)
+			if rs[0].CPUMS > 0 && r.CPUMS > 0 {
+				fmt.Printf("  cpu %.2fx", rs[0].CPUMS/r.CPUMS)
+			}
+			fmt.Println()
 		}
 	}
 	return nil
@@ -165,7 +225,30 @@ func mergeRounds(rs []result) []result {
 		if len(out[i].SamplesMS) == 0 || len(r.SamplesMS) == 0 {
 			continue // an old line without its runs: keep the first
 		}
-		out[i] = summarize(r.Key, out[i].Label, append(out[i].SamplesMS, r.SamplesMS...))
+		prev := out[i]
+		out[i] = summarize(r.Key, prev.Label, append(prev.SamplesMS, r.SamplesMS...))
+		// CPU: the mean over all runs; a round that was not measured
+		// leaves the others'.
+		switch {
+		case prev.CPUMS > 0 && r.CPUMS > 0:
+			out[i].CPUMS = (prev.CPUMS*float64(prev.N) + r.CPUMS*float64(r.N)) / float64(prev.N+r.N)
+		case prev.CPUMS > 0:
+			out[i].CPUMS = prev.CPUMS
+		default:
+			out[i].CPUMS = r.CPUMS
+		}
 	}
 	return out
+}
+
+// spread is the width of the middle 80% of the runs (p90 - p10): the
+// noise a ratio of medians should be read against.
+func spread(r result) float64 {
+	if len(r.SamplesMS) < 2 {
+		return r.MaxMS - r.MinMS
+	}
+	s := append([]float64(nil), r.SamplesMS...)
+	sort.Float64s(s)
+	at := func(q float64) float64 { return s[int(q*float64(len(s)-1)+0.5)] }
+	return at(0.9) - at(0.1)
 }
