@@ -101,7 +101,11 @@ func (p *planner) container(pp *podPlan, c *corev1.Container, spec *corev1.PodSp
 
 // probe is an exec probe as a health check (docker's CMD form).
 func probe(pr *corev1.Probe) *engine.HealthConfig {
-	hc := &engine.HealthConfig{Test: append([]string{"CMD"}, pr.Exec.Command...)}
+	cmd := pr.Exec.Command
+	hc := &engine.HealthConfig{Test: append([]string{"CMD"}, cmd...)}
+	if len(cmd) == 3 && cmd[0] == "/bin/sh" && cmd[1] == "-c" {
+		hc.Test = []string{"CMD-SHELL", cmd[2]} // as generate writes docker's CMD-SHELL
+	}
 	sec := func(n int32) time.Duration { return time.Duration(n) * time.Second }
 	hc.Interval = sec(pr.PeriodSeconds)
 	hc.Timeout = sec(pr.TimeoutSeconds)
