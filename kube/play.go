@@ -26,6 +26,9 @@ type PlayOptions struct {
 	// InfraImage runs the pods' infra containers (it needs sleep). The
 	// default is busybox, made from the host's static busybox when missing.
 	InfraImage string
+	// ServiceAddress is the host address Services publish on. The default
+	// is all of the host's, as a NodePort.
+	ServiceAddress string
 	// Registry is handed to pulls.
 	Registry engine.RegistryOptions
 	// Progress receives one line per object made; nil is silent.

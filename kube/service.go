@@ -68,7 +68,7 @@ func (p *planner) service(s *corev1.Service, pods []*podPlan) error {
 		if proto == "" {
 			proto = "tcp"
 		}
-		if err := publish(&pp.Infra, fmt.Sprintf("%d/%s", target, proto), "", host); err != nil {
+		if err := publish(&pp.Infra, fmt.Sprintf("%d/%s", target, proto), p.o.ServiceAddress, host); err != nil {
 			return fmt.Errorf("%s: pod %q: %w", what, pp.Name, err)
 		}
 	}

@@ -50,6 +50,7 @@ func (a *app) playCmd() *cobra.Command {
 	f.BoolVar(&downFlag, "down", false, "remove the manifest's pods and the volumes play made for them (claims' volumes stay)")
 	f.BoolVar(&o.Replace, "replace", false, "remove the manifest's pods first, if they exist")
 	f.StringVar(&o.Pull, "pull", "", "always, missing or never (default: each container's imagePullPolicy)")
+	f.StringVar(&o.ServiceAddress, "service-address", "", "host address Services publish their ports on (default all)")
 	f.StringVar(&o.InfraImage, "infra-image", "", "image of the pods' infra containers, which must have sleep (default busybox, made from the host's when missing)")
 	return cmd
 }
