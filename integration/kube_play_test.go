@@ -267,3 +267,48 @@ func TestKubePlayAllOrNothing(t *testing.T) {
 		t.Errorf("containers after refusals: %q, want only good-app", ps)
 	}
 }
+
+// TestKubeGenerateCompose: a compose project's services become
+// Deployments with their replica counts, Services for published ports and
+// claims for named volumes; the YAML decodes strictly and plays.
+func TestKubeGenerateCompose(t *testing.T) {
+	kubeReady(t)
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	dir := t.TempDir()
+	port := strings.Split(freePort(t), ":")[1]
+	writeFile(t, filepath.Join(dir, "compose.yaml"), fmt.Sprintf(`services:
+  web:
+    image: busybox
+    command: ["httpd", "-f", "-p", "80"]
+    ports: ["127.0.0.1:%s:80"]
+    volumes: ["data:/data"]
+  worker:
+    image: busybox
+    command: ["sleep", "300"]
+    deploy:
+      replicas: 2
+volumes:
+  data:
+`, port))
+	okAt(t, store, "compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "kc", "up", "-d")
+	file := filepath.Join(dir, "kube.yaml")
+	okAt(t, store, "kube", "generate", "--compose-project", "kc", "--type", "deployment", "--service", "-f", file)
+	decodeStrict(t, file, `PersistentVolumeClaim "kc-data": spec.resources`)
+	y := okAt(t, store, "kube", "generate", "--compose-project", "kc", "--type", "deployment", "--service")
+	for _, want := range []string{"kind: Deployment\nmetadata:\n  labels:\n    app: web", "name: worker\nspec:\n  replicas: 2", "kind: Service", "claimName: kc-data", "hostPort: " + port} {
+		if !strings.Contains(y, want) {
+			t.Errorf("generated YAML lacks %q:\n%s", want, y)
+		}
+	}
+	okAt(t, store, "compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "kc", "down")
+	if r := at(t, store, "", "", "kube", "play", "--pull", "never", "--service-address", "127.0.0.1", file); r.code != 0 {
+		t.Fatalf("kube play: %v", r)
+	}
+	for _, n := range []string{"web-pod-web", "worker-pod-1-worker", "worker-pod-2-worker"} {
+		if got := okAt(t, store, "inspect", "-f", "{{.State.Status}}", n); got != "running" {
+			t.Errorf("%s: %s", n, got)
+		}
+	}
+}
