@@ -65,6 +65,15 @@ func berthCgroups() []cgroupDir {
 	return out
 }
 
+// hostCgroups is berthCgroups, or what the engine was opened with instead
+// (host.cgroups).
+func (e *Engine) hostCgroups() []cgroupDir {
+	if e.cgroups == nil {
+		return berthCgroups()
+	}
+	return e.cgroups()
+}
+
 // cgroupMounts are the mount points of cgroup and cgroup2 filesystems.
 func cgroupMounts() []string {
 	f, err := os.Open("/proc/self/mountinfo")
@@ -164,7 +173,7 @@ func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
 
 // sweepCgroups removes leaked cgroups. Called with the store lock held.
 func (e *Engine) sweepCgroups(known map[string]bool) {
-	for _, c := range berthCgroups() {
+	for _, c := range e.hostCgroups() {
 		if e.cgroupLeaked(c.id, known) {
 			removeCgroup(c.path)
 		}
