@@ -111,10 +111,19 @@ func (e *Engine) restartsAtBoot(id string) bool {
 		return false
 	}
 	st, err := e.loadState(id)
-	if err != nil || st.running() || st.Status == container.Created {
+	if err != nil {
 		return false
 	}
-	switch r.Host.RestartPolicy.Name {
+	return restartsAfterBoot(r.Host.RestartPolicy, st)
+}
+
+// restartsAfterBoot is restartsAtBoot's decision for a container with
+// policy p whose recorded state is st.
+func restartsAfterBoot(p RestartPolicy, st *state) bool {
+	if st.running() || st.Status == container.Created {
+		return false
+	}
+	switch p.Name {
 	case "always":
 		return true
 	case "unless-stopped":
@@ -131,10 +140,11 @@ func (e *Engine) reconcileOne(id string) bool {
 		return false
 	}
 	// A shim that is starting up holds its lock before it records itself;
-	// if the lock is free, the recorded shim is really gone.
+	// if the lock is free, the recorded shim is really gone. No run
+	// directory (the host rebooted: /run is new) means no shim either.
 	if l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0); err == nil {
 		l.Unlock()
-	} else {
+	} else if !os.IsNotExist(err) {
 		return false
 	}
 	if st.ShimPid == 0 {
@@ -151,14 +161,15 @@ func (e *Engine) reconcileOne(id string) bool {
 	if err != nil {
 		return false
 	}
-	code, msg := 255, "shim died; exit status unknown"
+	initLive := false
 	if c, err := libcontainer.Load(e.stateRoot(), id); err == nil {
 		if s, err := c.Status(); err == nil && s != libcontainer.Stopped {
 			c.Signal(unix.SIGKILL)
-			code, msg = 137, "shim died; container killed"
+			initLive = true
 		}
 		c.Destroy()
 	}
+	code, msg, restart := afterShimDeath(r, st, initLive)
 	unmount(filepath.Join(e.runDir(id), "merged"))
 	os.Remove(e.sockPath(id))
 	e.detachDead(r, st)
@@ -174,13 +185,28 @@ func (e *Engine) reconcileOne(id string) bool {
 	if r.Host.AutoRemove {
 		os.RemoveAll(e.containerDir(id))
 		e.emit(containerEvent("destroy", r, nil))
-		return false
+	}
+	return restart
+}
+
+// afterShimDeath is what reconcile records for a container whose shim
+// died: the exit code and error (137 when its init was still alive and is
+// killed now, else 255: the status is lost with the shim), and whether
+// its restart policy starts it again (never a --rm one, which is removed,
+// nor one the user stopped).
+func afterShimDeath(r *record, st *state, initLive bool) (code int, msg string, restart bool) {
+	code, msg = 255, "shim died; exit status unknown"
+	if initLive {
+		code, msg = 137, "shim died; container killed"
+	}
+	if r.Host.AutoRemove {
+		return code, msg, false
 	}
 	switch r.Host.RestartPolicy.Name {
 	case "always", "unless-stopped":
-		return !st.StopRequest
+		restart = !st.StopRequest
 	}
-	return false
+	return code, msg, restart
 }
 
 // The live registry, <run root>/live/<id>: a file for every container

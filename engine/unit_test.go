@@ -17,7 +17,12 @@ import (
 // unitEngine opens a fresh store in a temporary directory.
 func unitEngine(t *testing.T) *Engine {
 	t.Helper()
-	dir := t.TempDir()
+	return openUnit(t, t.TempDir())
+}
+
+// openUnit opens (again) the unit store in dir.
+func openUnit(t *testing.T, dir string) *Engine {
+	t.Helper()
 	e, err := open(Options{Root: filepath.Join(dir, "store"), RunRoot: filepath.Join(dir, "run"), LockTimeout: 5 * time.Second, Binary: "/nonexistent/berth"},
 		host{secure: func(d string, _ bool) error { return os.MkdirAll(d, 0o700) }, cgroups: func() []cgroupDir { return nil }})
 	if err != nil {
