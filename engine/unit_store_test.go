@@ -69,7 +69,9 @@ func TestUnitListStates(t *testing.T) {
 	setState(t, e, paused, func(s *state) { s.Status = container.Paused })
 	restarting := mustCreate(t, e, noNet("restarting"))
 	setState(t, e, restarting, running)
-	setState(t, e, restarting, func(s *state) { s.Status, s.ExitCode, s.FinishedAt = container.Restarting, 1, time.Now().Add(-time.Minute) })
+	setState(t, e, restarting, func(s *state) {
+		s.Status, s.ExitCode, s.FinishedAt = container.Restarting, 1, time.Now().Add(-time.Minute)
+	})
 
 	list, err := e.List(false)
 	if err != nil {
