@@ -5,7 +5,6 @@ import (
 	"net"
 	"testing"
 
-
 	"github.com/berthdev/berth/internal/errdefs"
 )
 
