@@ -81,6 +81,15 @@ func (e *Engine) berthCgroups() []cgroupDir {
 	return out
 }
 
+// hostCgroups is berthCgroups, or what the engine was opened with instead
+// (host.cgroups).
+func (e *Engine) hostCgroups() []cgroupDir {
+	if e.cgroups == nil {
+		return e.berthCgroups()
+	}
+	return e.cgroups()
+}
+
 // cgroupMounts are the mount points of cgroup and cgroup2 filesystems.
 func cgroupMounts() []string {
 	f, err := os.Open("/proc/self/mountinfo")
@@ -182,7 +191,7 @@ func (e *Engine) cgroupLeaked(id string, known map[string]bool) bool {
 // CPU of `run --rm` on a host with 160 cgroup directories).
 func (e *Engine) sweepCgroups(known map[string]bool) {
 	leaked := map[string]bool{}
-	for _, c := range e.berthCgroups() {
+	for _, c := range e.hostCgroups() {
 		l, judged := leaked[c.id]
 		if !judged {
 			l = e.cgroupLeaked(c.id, known)

@@ -105,7 +105,7 @@ func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []str
 			}
 		}
 	}
-	for _, c := range e.berthCgroups() {
+	for _, c := range e.hostCgroups() {
 		if e.cgroupLeaked(c.id, known) {
 			out = append(out, fmt.Sprintf("leaked cgroup %s of container %.12s", c.path, c.id))
 			if repair {

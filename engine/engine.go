@@ -57,6 +57,7 @@ type Engine struct {
 	images        *layers.Store
 	prepared      chan *preparedShim // for the next start (Options.PrepareStart)
 	eventsMax     int64              // rotate events.jsonl at this size; 0 is eventLogMax
+	cgroups       func() []cgroupDir // the store's cgroups when set (host.cgroups), else berthCgroups
 }
 
 // Open opens (creating if needed) the store at opts.Root, and reconciles the
@@ -65,6 +66,20 @@ func Open(opts Options) (*Engine, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("opening store: needs root (run with sudo): %w", errdefs.ErrPermission)
 	}
+	return open(opts, host{secure: secureDir}) // cgroups nil: the store's own (berthCgroups)
+}
+
+// host is what open reaches beyond the store: the check of the store and
+// run directories (secureDir) and the host's berth cgroups, which
+// reconcile and Check sweep (berthCgroups). The engine's unit tests,
+// which run without root, pass a plain MkdirAll and no cgroups.
+type host struct {
+	secure  func(dir string, create bool) error
+	cgroups func() []cgroupDir
+}
+
+// open is Open after its root check.
+func open(opts Options, h host) (*Engine, error) {
 	root := opts.Root
 	if root == "" {
 		root = DefaultRoot
@@ -73,7 +88,7 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{root: root, runRoot: opts.RunRoot, lockTimeout: opts.LockTimeout, binary: opts.Binary}
+	e := &Engine{root: root, runRoot: opts.RunRoot, lockTimeout: opts.LockTimeout, binary: opts.Binary, cgroups: h.cgroups}
 	if e.runRoot == "" {
 		e.runRoot = RunRootFor(root)
 	}
@@ -91,10 +106,10 @@ func Open(opts Options) (*Engine, error) {
 	_, err = os.Stat(bootMark)
 	booted := os.IsNotExist(err)
 	// Before anything is read or written: whose store is this (storedir.go)?
-	if err := secureDir(root, true); err != nil {
+	if err := h.secure(root, true); err != nil {
 		return nil, fmt.Errorf("store %s: %w", root, err)
 	}
-	if err := secureDir(e.runRoot, true); err != nil {
+	if err := h.secure(e.runRoot, true); err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", e.runRoot, err)
 	}
 	if opts.PrepareStart {

@@ -124,10 +124,19 @@ func (e *Engine) restartsAtBoot(id string) bool {
 		return false
 	}
 	st, err := e.loadState(id)
-	if err != nil || st.running() || st.Status == container.Created {
+	if err != nil {
 		return false
 	}
-	switch r.Host.RestartPolicy.Name {
+	return restartsAfterBoot(r.Host.RestartPolicy, st)
+}
+
+// restartsAfterBoot is restartsAtBoot's decision for a container with
+// policy p whose recorded state is st.
+func restartsAfterBoot(p RestartPolicy, st *state) bool {
+	if st.running() || st.Status == container.Created {
+		return false
+	}
+	switch p.Name {
 	case "always":
 		return true
 	case "unless-stopped":
@@ -149,10 +158,11 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 		return false, nil
 	}
 	// A shim that is starting up holds its lock before it records itself;
-	// if the lock is free, the recorded shim is really gone.
+	// if the lock is free, the recorded shim is really gone. No run
+	// directory (the host rebooted: /run is new) means no shim either.
 	if l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0); err == nil {
 		l.Unlock()
-	} else {
+	} else if !os.IsNotExist(err) {
 		return false, nil
 	}
 	if st.ShimPid == 0 {
@@ -169,12 +179,11 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 		e.unmarkLive(id)
 		return false, nil
 	}
-	code, msg := 255, "shim died; exit status unknown"
+	initLive := false
 	if c, err := libcontainer.Load(e.stateRoot(), id); err == nil {
-		if killAndDestroy(c) {
-			code, msg = 137, "shim died; container killed"
-		}
+		initLive = killAndDestroy(c)
 	}
+	code, msg, restart := afterShimDeath(r, st, initLive)
 	unmount(filepath.Join(e.runDir(id), "merged"))
 	os.Remove(e.sockPath(id))
 	if err := e.detachDead(r, st); err != nil && !isNotExist(err) {
@@ -198,13 +207,28 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 	if r.Host.AutoRemove {
 		os.RemoveAll(e.containerDir(id))
 		e.emit(containerEvent("destroy", r, nil))
-		return false, nil
+	}
+	return restart, nil
+}
+
+// afterShimDeath is what reconcile records for a container whose shim
+// died: the exit code and error (137 when its init was still alive and is
+// killed now, else 255: the status is lost with the shim), and whether
+// its restart policy starts it again (never a --rm one, which is removed,
+// nor one the user stopped).
+func afterShimDeath(r *record, st *state, initLive bool) (code int, msg string, restart bool) {
+	code, msg = 255, "shim died; exit status unknown"
+	if initLive {
+		code, msg = 137, "shim died; container killed"
+	}
+	if r.Host.AutoRemove {
+		return code, msg, false
 	}
 	switch r.Host.RestartPolicy.Name {
 	case "always", "unless-stopped":
-		return !st.StopRequest, nil
+		restart = !st.StopRequest
 	}
-	return false, nil
+	return code, msg, restart
 }
 
 // thawAbandoned thaws a container that a process froze for a moment of
