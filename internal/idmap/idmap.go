@@ -3,6 +3,7 @@ package idmap
 import (
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,4 +147,25 @@ func Overlaps(a, b []Map) bool {
 		}
 	}
 	return false
+}
+
+// ReadProc reads a /proc/PID/uid_map or gid_map.
+func ReadProc(path string) ([]Map, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Map
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 3 {
+			continue
+		}
+		ms, err := Parse(strings.Join(f, ":"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
 }
