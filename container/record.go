@@ -61,6 +61,8 @@ type HostConfig struct {
 	PidMode         string                   `json:"PidMode"`
 	IpcMode         string                   `json:"IpcMode"`
 	UTSMode         string                   `json:"UTSMode"`
+	UsernsMode      string                   `json:"UsernsMode,omitempty"`
+	IDMappings      *IDMappings              `json:"IDMappings,omitempty"`
 	AutoRemove      bool                     `json:"AutoRemove"`
 	RestartPolicy   RestartPolicy            `json:"RestartPolicy"`
 	Init            bool                     `json:"Init"`
@@ -88,6 +90,12 @@ type HostConfig struct {
 	Sysctls           map[string]string `json:"Sysctls,omitempty"`
 	Devices           []DeviceMapping   `json:"Devices,omitempty"`
 	LogConfig         *LogConfig        `json:"LogConfig,omitempty"`
+}
+
+// IDMappings are a user namespace's maps, CONTAINER:HOST:SIZE each.
+type IDMappings struct {
+	UIDMap []string `json:"UidMap"`
+	GIDMap []string `json:"GidMap"`
 }
 
 // LogConfig is --log-driver and --log-opt; nil is json-file without options.

@@ -51,7 +51,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 	}
 	upper := filepath.Join(e.containerDir(r.ID), "upper")
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(layers.WriteUpperTar(pw, upper)) }()
+	go func() { pw.CloseWithError(upperTar(pw, r, upper, layers.WriteUpperTar)) }()
 	defer pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer if the store stopped early
 	var img *layers.Image
 	err = e.withLock(func() (err error) {

@@ -43,5 +43,18 @@ func (e *Engine) ContainerLayer(ref string) ([]FileEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return layers.UpperChanges(filepath.Join(e.containerDir(r.ID), "upper"), r.LowerDirs)
+	entries, err := layers.UpperChanges(filepath.Join(e.containerDir(r.ID), "upper"), r.LowerDirs)
+	if err != nil {
+		return nil, err
+	}
+	uids, gids, err := recordMaps(r)
+	if err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		if entries[i].Change != layers.ChangeRemoved && uids != nil {
+			entries[i].UID, entries[i].GID = toContainerID(uids, entries[i].UID), toContainerID(gids, entries[i].GID)
+		}
+	}
+	return entries, nil
 }

@@ -27,6 +27,10 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	if err := e.resolveNamespaceModes(&opts); err != nil {
 		return "", err
 	}
+	userns, err := e.checkUserns(&opts)
+	if err != nil {
+		return "", newContainerErr(opts.Name, err)
+	}
 	if err := validRestart(&opts.Host); err != nil {
 		return "", err
 	}
@@ -126,8 +130,20 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 		} else {
 			r.Name = generateName(func(n string) bool { return e.checkName(n, "") != nil })
 		}
+		addSubIDs := func() error { return nil }
+		if userns != nil {
+			maps, add, err := e.allocateUserns(userns, r.ID)
+			if err != nil {
+				return newContainerErr(r.Name, err)
+			}
+			r.Host.IDMappings, addSubIDs = maps, add
+		}
 		mounts, undo, err := e.resolveMounts(opts.Host, img.Config.Volumes)
 		if err != nil {
+			return err
+		}
+		if err := addSubIDs(); err != nil {
+			undo()
 			return err
 		}
 		r.Mounts = mounts

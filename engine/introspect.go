@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/berthdev/berth/inspect"
+	"github.com/berthdev/berth/internal/idmap"
 )
 
 // Live views of a running container, read from /proc and netlink at each
@@ -21,6 +23,10 @@ type NamespaceInfo struct {
 	Host bool `json:"host"`
 	// SharedWith names the other running containers in the same namespace.
 	SharedWith []string `json:"sharedWith"`
+	// UIDMap and GIDMap are a user namespace's maps as the kernel has
+	// them (/proc/PID/uid_map), CONTAINER:HOST:SIZE each; for type user.
+	UIDMap []string `json:"uidMap,omitempty"`
+	GIDMap []string `json:"gidMap,omitempty"`
 }
 
 // Namespaces lists the namespaces of a running container's init process,
@@ -38,6 +44,14 @@ func (e *Engine) Namespaces(ref string) ([]NamespaceInfo, error) {
 	out := make([]NamespaceInfo, 0, len(nss))
 	for _, ns := range nss {
 		ni := NamespaceInfo{Type: ns.Type, Inode: ns.Inode, Host: ns.Host, SharedWith: []string{}}
+		if ns.Type == "user" {
+			uids, err1 := idmap.ReadProc(fmt.Sprintf("/proc/%d/uid_map", st.Pid))
+			gids, err2 := idmap.ReadProc(fmt.Sprintf("/proc/%d/gid_map", st.Pid))
+			if err := errors.Join(err1, err2); err != nil {
+				return nil, fmt.Errorf("container %s: %w", r.Name, err)
+			}
+			ni.UIDMap, ni.GIDMap = formatMaps(uids), formatMaps(gids)
+		}
 		for _, o := range others {
 			if ino, err := inspect.NamespaceInode(o.pid, ns.Type); err == nil && ino == ns.Inode {
 				ni.SharedWith = append(ni.SharedWith, o.name)

@@ -376,8 +376,14 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := mountOverlay(append([]string{initLayer}, r.LowerDirs...), filepath.Join(e.containerDir(r.ID), "upper"), filepath.Join(e.containerDir(r.ID), "work"), merged); err != nil {
+	if err := e.mountRootfs(r, append([]string{initLayer}, r.LowerDirs...), filepath.Join(e.containerDir(r.ID), "upper"), filepath.Join(e.containerDir(r.ID), "work"), merged); err != nil {
 		return nil, nil, err
+	}
+	if r.Host.IDMappings != nil {
+		if err := usernsRunDirs(e.runRoot, merged); err != nil {
+			unmount(merged)
+			return nil, nil, err
+		}
 	}
 	s.merged = merged
 	detach := func() error { return nil }

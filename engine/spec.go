@@ -186,6 +186,9 @@ func (e *Engine) ociSpec(r *record, rootfs string, proc *specs.Process) (*specs.
 	if err := e.specNetwork(s, r); err != nil {
 		return nil, err
 	}
+	if err := e.specUserns(s, r); err != nil {
+		return nil, err
+	}
 	if !h.Privileged {
 		s.Linux.MaskedPaths = maskedPaths
 		s.Linux.ReadonlyPaths = readonlyPaths

@@ -52,7 +52,14 @@ type HostConfig struct {
 	PidMode     string   `json:"PidMode"`     // "" (own), "host" or "container:<id>"
 	IpcMode     string   `json:"IpcMode"`     // "private", "shareable", "none", "host" or "container:<id>"
 	UTSMode     string   `json:"UTSMode"`     // "" (own) or "host"
-	AutoRemove  bool     `json:"AutoRemove"`
+	// UsernsMode is --userns: "" or "host" (the host's user namespace),
+	// "private" (container root is an unprivileged host range) or
+	// "keep-id" (the calling user keeps its ID; the rest is a private range).
+	UsernsMode string `json:"UsernsMode"`
+	// IDMappings are the maps of its user namespace: asked with
+	// --uidmap/--gidmap, or allocated at create for private and keep-id.
+	IDMappings *IDMappings `json:"IDMappings,omitempty"`
+	AutoRemove bool        `json:"AutoRemove"`
 
 	// durability
 	RestartPolicy  RestartPolicy `json:"RestartPolicy"`
@@ -87,6 +94,13 @@ type HostConfig struct {
 	Devices           []DeviceMapping   `json:"Devices"`
 
 	LogConfig LogConfig `json:"LogConfig"` // --log-driver, --log-opt
+}
+
+// IDMappings are a user namespace's maps in podman's spelling, one
+// CONTAINER:HOST:SIZE per line of /proc/PID/uid_map and gid_map.
+type IDMappings struct {
+	UIDMap []string `json:"UidMap"`
+	GIDMap []string `json:"GidMap"`
 }
 
 // DeviceMapping is one --device HOST[:CONTAINER[:PERMISSIONS]].

@@ -76,9 +76,13 @@ func orDash(s []string) string {
 }
 
 func printNamespaces(w io.Writer, v any) {
-	fmt.Fprintln(w, "TYPE\tINODE\tHOST\tSHARED WITH")
+	fmt.Fprintln(w, "TYPE\tINODE\tHOST\tSHARED WITH\tID MAPS")
 	for _, n := range v.([]engine.NamespaceInfo) {
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", n.Type, n.Inode, yesNo(n.Host), orDash(n.SharedWith))
+		maps := "-"
+		if len(n.UIDMap) > 0 || len(n.GIDMap) > 0 {
+			maps = "uid " + strings.Join(n.UIDMap, ",") + " gid " + strings.Join(n.GIDMap, ",")
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", n.Type, n.Inode, yesNo(n.Host), orDash(n.SharedWith), maps)
 	}
 }
 

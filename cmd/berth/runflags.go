@@ -18,6 +18,8 @@ import (
 type createFlags struct {
 	name, entrypoint, workdir, user, hostname, network string
 	pid, ipc, uts, restart, stopSignal                 string
+	userns                                             string
+	uidmap, gidmap                                     []string
 	ulimits                                            []string
 	groupAdd                                           []string
 	volumes, mounts, tmpfs, volumesFrom                []string
@@ -45,6 +47,9 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pid, "pid", "", "PID namespace to use (host, container:NAME)")
 	fs.StringVar(&f.ipc, "ipc", "", "IPC mode to use (private, shareable, none, host, container:NAME)")
 	fs.StringVar(&f.uts, "uts", "", "UTS namespace to use (host, container:NAME)")
+	fs.StringVar(&f.userns, "userns", "", "User namespace to use (host, private, keep-id, container:NAME)")
+	fs.StringArrayVar(&f.uidmap, "uidmap", nil, "UID map of the user namespace (CONTAINER:HOST:SIZE)")
+	fs.StringArrayVar(&f.gidmap, "gidmap", nil, "GID map of the user namespace (CONTAINER:HOST:SIZE)")
 	fs.StringVar(&f.network, "net", "", "Connect a container to a network")
 	fs.MarkHidden("net")
 	fs.StringVarP(&f.memory, "memory", "m", "", "Memory limit")
@@ -93,6 +98,10 @@ func (f *createFlags) options(fs *pflag.FlagSet, args []string) (engine.CreateOp
 			PublishAllPorts: f.publishAll, Links: f.links,
 		},
 		NetworkAliases: f.aliases,
+	}
+	o.Host.UsernsMode = f.userns
+	if len(f.uidmap) > 0 || len(f.gidmap) > 0 {
+		o.Host.IDMappings = &engine.IDMappings{UIDMap: f.uidmap, GIDMap: f.gidmap}
 	}
 	for _, p := range f.publish {
 		if o.Host.PortBindings == nil {

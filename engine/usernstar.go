@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"archive/tar"
+	"errors"
+	"io"
+
+	"github.com/berthdev/berth/internal/idmap"
+)
+
+// overflowID is the kernel's overflowuid: what an unmapped ID reads as.
+const overflowID = 65534
+
+// toContainerID is host ID id as the container sees it.
+func toContainerID(ms []idmap.Map, id int) int {
+	if ms == nil {
+		return id
+	}
+	if id < 0 || id > 1<<32-1 {
+		return overflowID
+	}
+	c, ok := idmap.ToContainer(ms, uint32(id))
+	if !ok {
+		return overflowID
+	}
+	return int(c)
+}
+
+// shiftTar copies the tar stream r to w with every owner mapped from the
+// host's IDs to the container's: the writable layer of a container with a
+// user namespace holds host IDs, an image layer container-side ones.
+func shiftTar(w io.Writer, r io.Reader, uids, gids []idmap.Map) error {
+	tr, tw := tar.NewReader(r), tar.NewWriter(w)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return tw.Close()
+		}
+		if err != nil {
+			return err
+		}
+		hdr.Uid, hdr.Gid = toContainerID(uids, hdr.Uid), toContainerID(gids, hdr.Gid)
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			return err
+		}
+	}
+}
+
+// upperTar writes a container's writable layer as a layer tarball with
+// container-side owners.
+func upperTar(w io.Writer, r *record, upper string, write func(io.Writer, string) error) error {
+	uids, gids, err := recordMaps(r)
+	if err != nil {
+		return err
+	}
+	if uids == nil {
+		return write(w, upper)
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(write(pw, upper)) }()
+	err = shiftTar(w, pr, uids, gids)
+	pr.CloseWithError(io.ErrClosedPipe)
+	return err
+}
