@@ -83,8 +83,8 @@ func TestUnitSpecFromRecord(t *testing.T) {
 				t.Errorf("namespace %s = %+v, %v; want a new one", ns, n, ok)
 			}
 		}
-		if !strings.HasPrefix(s.Linux.CgroupsPath, "berth/") {
-			t.Errorf("CgroupsPath = %q", s.Linux.CgroupsPath)
+		if !strings.HasPrefix(s.Linux.CgroupsPath, e.cgroupParent()+"/") {
+			t.Errorf("CgroupsPath = %q, want it under the store's parent %q", s.Linux.CgroupsPath, e.cgroupParent())
 		}
 	})
 	t.Run("options", func(t *testing.T) {
