@@ -72,6 +72,37 @@ func (s *shim) say(format string, a ...any) {
 	}
 }
 
+// callerGone closes gone when the starter's end of the report pipe is
+// closed (the starter died: a pipe's write end then polls POLLERR), until
+// stop is closed. It polls a dup of the fd, so closing the report meanwhile
+// is safe.
+func callerGone(report *os.File) (gone, stop chan struct{}) {
+	gone, stop = make(chan struct{}), make(chan struct{})
+	if report == nil {
+		return gone, stop
+	}
+	fd, err := unix.FcntlInt(report.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return gone, stop
+	}
+	go func() {
+		defer unix.Close(fd)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			p := []unix.PollFd{{Fd: int32(fd)}}
+			if n, err := unix.Poll(p, 100); err == nil && n > 0 && p[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+				close(gone)
+				return
+			}
+		}
+	}()
+	return gone, stop
+}
+
 // fail reports a start failure to the starter and records it in the state.
 func (s *shim) fail(err error) {
 	code := 125
@@ -161,11 +192,19 @@ func (s *shim) run(o ShimOptions) error {
 	go s.serve(ln, firstClient)
 	if o.WaitAttach {
 		s.say("listening")
+		gone, stop := callerGone(s.report)
 		select {
 		case <-firstClient:
+		case <-gone:
+			// A killed `run` or build: nobody will attach, and the
+			// container stays created (rm needs no force).
+			close(stop)
+			return fmt.Errorf("container %s: the caller that was to attach is gone", r.ID[:12])
 		case <-time.After(30 * time.Second):
+			close(stop)
 			return fmt.Errorf("container %s: no attach client connected", r.ID[:12])
 		}
+		close(stop)
 	}
 
 	proc, cleanup, err := s.start()

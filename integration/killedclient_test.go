@@ -21,12 +21,20 @@ import (
 // spawning its shim leaves for 30 s.
 func startingShim(t *testing.T, root string) string {
 	t.Helper()
+	id, rd := startingShimReport(t, root)
+	t.Cleanup(func() { rd.Close() })
+	return id
+}
+
+// startingShimReport is startingShim, returning the read end of the shim's
+// report pipe: the caller that was to attach holds it while it lives.
+func startingShimReport(t *testing.T, root string) (string, *os.File) {
+	t.Helper()
 	id := ok(t, "--root", root, "create", "--pull", "never", "busybox", "true")
 	rd, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rd.Close()
 	cmd := exec.Command(berthBin, "--root", root, "shim", "--run-root", engine.RunRootFor(root), "--wait-attach", id)
 	cmd.ExtraFiles = []*os.File{wr}
 	if err := cmd.Start(); err != nil {
@@ -38,12 +46,36 @@ func startingShim(t *testing.T, root string) string {
 	if err != nil || strings.TrimSpace(line) != "listening" {
 		t.Fatalf("shim of %s said %q (%v), want listening", id, line, err)
 	}
-	return id
+	return id, rd
+}
+
+// TestStartingShimEndsWithCaller: a shim that waits for the attach client
+// of its caller ends as soon as that caller dies (kill -9 of `run` or of a
+// build closes its end of the report pipe), undoing what it made: the
+// container stays created and `rm` needs no force. It used to wait 30 s,
+// and `rm` refused the container as starting all that time.
+func TestStartingShimEndsWithCaller(t *testing.T) {
+	testutil.RequiresRoot(t)
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	id, rd := startingShimReport(t, root)
+	runDir := filepath.Join(engine.RunRootFor(root), "c", id)
+	rd.Close() // the caller dies
+	eventually(t, 20*time.Second, "rm without -f of the container whose caller died", func() bool {
+		return berth(t, "--root", root, "rm", id).code == 0
+	})
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mounts), runDir) {
+		t.Errorf("the ended shim left mounts under %s", runDir)
+	}
+	if r := berth(t, "--root", root, "system", "check"); r.code != 0 || strings.Contains(r.stdout, id) {
+		t.Errorf("after the shim ended, check finds (exit %d):\n%s", r.code, r.stdout)
+	}
 }
 
 // TestRemoveStartingContainer: a container whose shim waits for the
-// attach client of a caller that died (kill -9 of `run` or of a build)
-// is removed by `rm -f` at once, with what its shim had made (mounts,
+// attach client of a live caller that does not attach is removed by `rm -f` at once, with what its shim had made (mounts,
 // network namespace); `rm` without -f refuses it. `rm -f` used to wait
 // for an exit that never comes, for ever.
 func TestRemoveStartingContainer(t *testing.T) {
