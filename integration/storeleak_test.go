@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,11 +84,17 @@ func waitShimsDone(root string) {
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		ents, err := os.ReadDir(filepath.Join(root, "containers"))
-		if err != nil || len(ents) == 0 {
+		if err != nil || !slices.ContainsFunc(ents, isContainerEntry) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// isContainerEntry says whether an entry of containers/ is a container,
+// removed or being removed: not the name index (.names).
+func isContainerEntry(d os.DirEntry) bool {
+	return !strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), ".rm-")
 }
 
 // reportLeaks prints what dropStore found and says whether it found any.
