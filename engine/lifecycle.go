@@ -280,6 +280,15 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 		if _, err := e.wait(ctx, r); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
 			return err
 		}
+		// The shim cleans up after it records the exit (network, mounts,
+		// run directory): rm returns once nothing of the container is
+		// left, and a --rm container's shim removes it itself meanwhile.
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		waitExit(wctx, st.ShimPid, st.ShimStart)
+		cancel()
+		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) && r.Host.AutoRemove {
+			return nil
+		}
 	case shimAlive(st):
 		// A shim that has not started the process: starting, or waiting
 		// for the attach client of a caller that may be gone (a killed

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -74,7 +76,7 @@ func (e *Engine) reconcile(booted bool) error {
 		// libcontainer state of containers that no longer exist.
 		if entries, err := os.ReadDir(e.stateRoot()); err == nil {
 			for _, ent := range entries {
-				if !known[ent.Name()] {
+				if !known[ent.Name()] && !e.shimAtWork(ent.Name()) {
 					destroyStale(e.stateRoot(), ent.Name())
 					os.RemoveAll(filepath.Join(e.stateRoot(), ent.Name()))
 				}
@@ -82,7 +84,7 @@ func (e *Engine) reconcile(booted bool) error {
 		}
 		if entries, err := os.ReadDir(filepath.Join(e.runRoot, "c")); err == nil {
 			for _, ent := range entries {
-				if !known[ent.Name()] {
+				if !known[ent.Name()] && !e.shimAtWork(ent.Name()) {
 					unmount(filepath.Join(e.runRoot, "c", ent.Name(), "merged"))
 					os.RemoveAll(filepath.Join(e.runRoot, "c", ent.Name()))
 				}
@@ -93,7 +95,7 @@ func (e *Engine) reconcile(booted bool) error {
 		// Leftovers of interrupted creates and removes.
 		if entries, err := os.ReadDir(e.containersDir()); err == nil {
 			for _, ent := range entries {
-				if n := ent.Name(); len(n) > 5 && (n[:5] == ".tmp-" || n[:4] == ".rm-") {
+				if n := ent.Name(); (strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".rm-")) && !e.shimAtWork(strings.TrimPrefix(n, ".rm-")) {
 					os.RemoveAll(filepath.Join(e.containersDir(), n))
 				}
 			}
@@ -112,6 +114,20 @@ func (e *Engine) reconcile(booted bool) error {
 		}
 	}
 	return failed
+}
+
+// shimAtWork says whether a shim still holds the lock of container id's
+// run directory: a --rm container's shim cleans up (network, mounts,
+// libcontainer state) after the container is gone from the list, and what
+// it is removing is not a leftover. Sweeping it meanwhile let its CNI DEL
+// make the run directory again after the store was deleted.
+func (e *Engine) shimAtWork(id string) bool {
+	l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	l.Unlock()
+	return false
 }
 
 // restartsAtBoot says whether a container starts again when its store is
