@@ -147,10 +147,6 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			return err
 		}
 		r.Mounts = mounts
-		if err := e.indexName(r.Name, r.ID); err != nil {
-			undo()
-			return err
-		}
 		if err := e.writeNewContainer(r); err != nil {
 			e.unindexName(r.Name, r.ID)
 			undo()
@@ -165,8 +161,10 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 	return id, nil
 }
 
-// writeNewContainer lays out containers/<id>/ in a temporary directory and
-// renames it into place, so a crash never leaves half a container.
+// writeNewContainer lays out containers/<id>/ in a temporary directory,
+// indexes its name and renames it into place, so a crash never leaves half
+// a container, and a name entry of a container that does not exist only
+// beside its .tmp-<id> (reconcile removes both).
 func (e *Engine) writeNewContainer(r *record) error {
 	tmp := filepath.Join(e.containersDir(), ".tmp-"+r.ID)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
@@ -187,6 +185,9 @@ func (e *Engine) writeNewContainer(r *record) error {
 		return err
 	}
 	if err := container.WriteNewState(tmp); err != nil {
+		return err
+	}
+	if err := e.indexName(r.Name, r.ID); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, e.containerDir(r.ID)); err != nil {

@@ -343,8 +343,7 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 		e.unindexName(r.Name, r.ID)
 		purge = func() {
 			destroyStale(e.stateRoot(), r.ID)
-			unmount(filepath.Join(e.runDir(r.ID), "merged"))
-			os.RemoveAll(e.runDir(r.ID))
+			e.purgeRunDir(r.ID)
 			os.Remove(e.sockPath(r.ID))
 			os.RemoveAll(gone)
 		}

@@ -54,6 +54,19 @@ func (e *Engine) unindexName(name, id string) {
 	}
 }
 
+// pruneNames removes the entries whose container is not among known (the
+// store's containers, read under the store lock the caller holds): what a
+// create or remove killed between its two writes leaves.
+func (e *Engine) pruneNames(known map[string]bool) {
+	entries, _ := os.ReadDir(e.namesDir())
+	for _, ent := range entries {
+		p := filepath.Join(e.namesDir(), ent.Name())
+		if id, err := os.Readlink(p); err != nil || !known[id] {
+			os.Remove(p)
+		}
+	}
+}
+
 // buildNameIndex (re)builds the index from every container's record, for a
 // store of schema version 1, which had none.
 func (e *Engine) buildNameIndex() error {

@@ -470,6 +470,18 @@ func (e *Engine) detachDead(r *record, st *state) error {
 		}
 		ns.Detach(ctx, n, r.ID, e.netnsPath(r.ID), ep.Interface, p)
 	}
+	// A shim killed while it attached (its namespace made, endpoints
+	// not yet recorded) may hold veths and address leases of any of the
+	// container's networks: DEL of each, as attachNetworks numbers
+	// them, is a no-op where nothing was added.
+	if _, err := os.Lstat(e.netnsPath(r.ID)); err == nil && len(st.Endpoints) == 0 && isNetworkName(r.Host.NetworkMode) {
+		names := r.networkNames()
+		for i := len(names) - 1; i >= 0; i-- {
+			if n, err := ns.Get(names[i]); err == nil {
+				ns.Detach(ctx, n, r.ID, e.netnsPath(r.ID), ifname(i), nil)
+			}
+		}
+	}
 	network.RemoveNetns(e.netnsPath(r.ID))
 	e.forgetPorts(r)
 	if len(st.Endpoints) > 0 {

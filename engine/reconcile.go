@@ -16,6 +16,7 @@ import (
 	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/lockfile"
+	"github.com/berthdev/berth/network"
 )
 
 // reconcile makes the recorded state true again after a crash: a container
@@ -84,20 +85,28 @@ func (e *Engine) reconcile(booted bool) error {
 		}
 		if entries, err := os.ReadDir(filepath.Join(e.runRoot, "c")); err == nil {
 			for _, ent := range entries {
-				if !known[ent.Name()] && !e.shimAtWork(ent.Name()) {
-					unmount(filepath.Join(e.runRoot, "c", ent.Name(), "merged"))
-					os.RemoveAll(filepath.Join(e.runRoot, "c", ent.Name()))
+				if !known[ent.Name()] && isID(ent.Name()) && !e.shimAtWork(ent.Name()) {
+					e.purgeRunDir(ent.Name())
 				}
 			}
 		}
 		// Cgroups of shims killed during start (cgroupsweep.go).
 		e.sweepCgroups(known)
-		// Leftovers of interrupted creates and removes.
+		// Leftovers of interrupted creates and removes, and the name
+		// entries they may have left: a create indexes its name only
+		// once its .tmp-<id> is laid out, a remove unindexes it only
+		// after renaming the container to .rm-<id>, so a dangling entry
+		// never comes without a leftover (and costs nothing otherwise).
 		if entries, err := os.ReadDir(e.containersDir()); err == nil {
+			swept := false
 			for _, ent := range entries {
 				if n := ent.Name(); (strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".rm-")) && !e.shimAtWork(strings.TrimPrefix(n, ".rm-")) {
 					os.RemoveAll(filepath.Join(e.containersDir(), n))
+					swept = true
 				}
+			}
+			if swept {
+				e.pruneNames(known)
 			}
 		}
 		return nil
@@ -181,16 +190,24 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 	} else if !os.IsNotExist(err) {
 		return false, nil
 	}
+	r, err := e.loadRecord(id)
 	if st.ShimPid == 0 {
 		// A shim that died before it recorded itself, during start: what
-		// it made is nobody's (libcontainer state, mounts).
-		e.unmarkLive(id)
+		// it made is nobody's (libcontainer state, mounts, its network
+		// namespace and what CNI attached to it).
+		// Its run directory stays: after a reboot this branch sees every
+		// stopped container, and a shim about to lock it may have just
+		// made it.
 		destroyStale(e.stateRoot(), id)
-		unmount(filepath.Join(e.runDir(id), "merged"))
-		unmount(e.shmDir(id))
+		if _, nerr := os.Lstat(e.netnsPath(id)); nerr == nil && err == nil {
+			if err := e.detachDead(r, st); err != nil && !isNotExist(err) {
+				return false, err
+			}
+		}
+		e.unmountRunDir(id)
+		e.unmarkLive(id)
 		return false, nil
 	}
-	r, err := e.loadRecord(id)
 	if err != nil {
 		e.unmarkLive(id)
 		return false, nil
@@ -221,10 +238,35 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 	e.unmarkLive(id)
 	e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
 	if r.Host.AutoRemove {
-		os.RemoveAll(e.containerDir(id))
-		e.emit(containerEvent("destroy", r, nil))
+		// As unlinkContainer (the store lock is held): renamed away
+		// before its name entry goes, so a crash leaves a leftover that
+		// the next reconcile sweeps, never a half container.
+		gone := filepath.Join(e.containersDir(), ".rm-"+id)
+		if err := os.Rename(e.containerDir(id), gone); err == nil {
+			e.unindexName(r.Name, id)
+			e.purgeRunDir(id)
+			os.RemoveAll(gone)
+			e.emit(containerEvent("destroy", r, nil))
+		}
 	}
 	return restart, nil
+}
+
+// purgeRunDir removes the run directory of a container that no shim
+// serves, its mounts first: RemoveAll cannot unlink a mount point (the
+// network namespace's nsfs bind mount stayed, and with it the directory).
+func (e *Engine) purgeRunDir(id string) {
+	e.unmountRunDir(id)
+	os.RemoveAll(e.runDir(id))
+}
+
+// unmountRunDir detaches what a shim mounts in its run directory: the
+// rootfs, /dev/shm and the network namespace. Each is a failing syscall
+// when absent, so it costs nothing where nothing is mounted.
+func (e *Engine) unmountRunDir(id string) {
+	unmount(filepath.Join(e.runDir(id), "merged"))
+	unmount(e.shmDir(id))
+	network.RemoveNetns(e.netnsPath(id))
 }
 
 // afterShimDeath is what reconcile records for a container whose shim
