@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/testutil"
 	"github.com/berthdev/berth/network"
 )
 
@@ -19,6 +20,7 @@ func onNet(name, net string) CreateOptions {
 // container has no endpoint); a network a stopped container will join
 // is still in use, and prune keeps it.
 func TestUnitNetworkMembers(t *testing.T) {
+	testutil.RequiresRoot(t) // a network is created under the host-wide /run/berth-networks.lock
 	e := unitEngine(t)
 	testImage(t, e, "unit:1")
 	ctx := context.Background()
@@ -89,6 +91,7 @@ func TestUnitNetworkMembers(t *testing.T) {
 // TestUnitNetworkPredefined: host and none are listed and inspectable but
 // cannot be removed, connected to or disconnected from.
 func TestUnitNetworkPredefined(t *testing.T) {
+	testutil.RequiresRoot(t) // a network is created under the host-wide /run/berth-networks.lock
 	e := unitEngine(t)
 	testImage(t, e, "unit:1")
 	ctx := context.Background()
@@ -118,6 +121,7 @@ func TestUnitNetworkPredefined(t *testing.T) {
 // joins it at its next start (its record), once; its primary network
 // cannot be disconnected; aliases need a user network.
 func TestUnitConnectStopped(t *testing.T) {
+	testutil.RequiresRoot(t) // a network is created under the host-wide /run/berth-networks.lock
 	e := unitEngine(t)
 	testImage(t, e, "unit:1")
 	ctx := context.Background()
