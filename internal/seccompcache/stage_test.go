@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berthdev/berth/internal/testutil"
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runc/libcontainer/seccomp"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -50,7 +51,7 @@ func seccompMode(t *testing.T) string {
 // process (with TSYNC it would be every thread of it).
 func TestCompileNeverLoads(t *testing.T) {
 	if seccompMode(t) != "0" {
-		t.Skip("this process already runs under seccomp")
+		testutil.Unavailable(t, "this process already runs under seccomp (mode %s)", seccompMode(t))
 	}
 	fp, prog, err := libseccomp.Compile(func() error {
 		_, err := seccomp.InitSeccomp(profile(18))
