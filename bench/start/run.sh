@@ -58,7 +58,9 @@ unmount_under() {
   findmnt -rn -o TARGET | awk -v d="$1" '$0 == d || index($0, d "/") == 1' | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
+. "$repo/bench/lib.sh"
 cleanup() {
+  local rc=$?
   set +e
   if [[ -n "$child" ]]; then kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi
   if [[ -x "$BERTH" && -d "$store" ]]; then
@@ -78,6 +80,12 @@ cleanup() {
   unmount_under "$berth_run_root"
   unmount_under "$work"
   rm -rf --one-file-system "$berth_run_root" "$work"
+  left=$(bench_leftovers -d "$work" -s "$store" -c "$name" -c "$name-cpu")
+  if [[ -n "$left" ]]; then
+    echo "bench: left behind:" >&2; echo "$left" >&2
+    rc=1
+  fi
+  exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP

@@ -6,35 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 
-	"github.com/opencontainers/runc/libcontainer"
-	// nsenter's C constructor runs before the Go runtime when the binary is
-	// re-executed as "init" by libcontainer. Container start fails without it.
-	_ "github.com/opencontainers/runc/libcontainer/nsenter"
-
 	"github.com/berthdev/berth/internal/errdefs"
-	"github.com/berthdev/berth/internal/seccompcache"
+	// reexec's init runs `berth init` and `berth seccomp-compile` before
+	// the packages the CLI needs are initialised; it must stay linked.
+	_ "github.com/berthdev/berth/internal/reexec"
 )
 
-func init() {
-	// Keep the main goroutine on the main thread: libcontainer's mount-source
-	// goroutine setns()es into a container's mount namespace and never unlocks
-	// its thread; were that the main thread, /proc/self would describe the
-	// container and cgroup lookups would fail.
-	runtime.LockOSThread()
-	if len(os.Args) > 1 && os.Args[1] == "init" {
-		resetIgnoredSignals()      // the container's process starts with default dispositions
-		seccompcache.PrepareInit() // registers what the C constructor read, before nsexec
-		libcontainer.Init()        // never returns
-	}
-	if len(os.Args) > 1 && os.Args[1] == seccompcache.CompileCommand {
-		seccompcache.CompileMain() // never returns
-	}
-}
-
 func main() {
+	if args, ok := shimArgs(os.Args[1:]); ok {
+		os.Exit(shimMain(args))
+	}
 	c := newCLI()
 	c.root.SetArgs(composeArgs(os.Args[1:]))
 	err := c.root.Execute()
