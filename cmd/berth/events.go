@@ -69,11 +69,23 @@ func eventLine(ev engine.Event) string {
 	return fmt.Sprintf("%s %s %s %s (%s)", ev.When().UTC().Format(time.RFC3339Nano), ev.Type, ev.Action, ev.Actor.ID, strings.Join(attrs, ", "))
 }
 
+// printInspectLine runs format over the event itself, as docker runs it
+// over its events.Message: {{.Time}} is the Unix second, {{.TimeNano}}
+// the nanosecond, {{json .}} the event's JSON form ("time", "timeNano").
 func printInspectLine(ev engine.Event, format string) error {
-	if format == "json" || format == "{{json .}}" {
+	if format == "json" {
 		format = "{{json .}}"
 	}
-	return printInspect([]any{ev}, format)
+	tmpl, err := parseTemplate("events", format)
+	if err != nil {
+		return fmt.Errorf("invalid --format template: %v", err)
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, ev); err != nil {
+		return fmt.Errorf("invalid --format template: %v", err)
+	}
+	fmt.Println(b.String())
+	return nil
 }
 
 // eventFilter compiles docker's event filters: container, event, type, image.

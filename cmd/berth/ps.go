@@ -43,7 +43,10 @@ func newPsCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, err := e.List(all || latest || last > 0 || len(filters) > 0)
+			// Docker lists stopped containers for -a, -l, -n, and a
+			// status filter (daemon/list.go sets All for it); any other
+			// filter narrows the running ones.
+			list, err := e.List(all || latest || last > 0 || hasFilter(filters, "status"))
 			if err != nil {
 				return err
 			}
@@ -206,6 +209,16 @@ func psFilter(filters []string) (func(engine.ContainerSummary) bool, error) {
 		}
 		return false
 	})
+}
+
+// hasFilter reports whether a --filter names key.
+func hasFilter(filters []string, key string) bool {
+	for _, f := range filters {
+		if k, _, _ := strings.Cut(f, "="); k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // formatPorts is docker's PORTS column: "0.0.0.0:8080->80/tcp, ...".
