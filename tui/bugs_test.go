@@ -142,10 +142,11 @@ func TestRunFormRefusesOperatorsAndOpenQuotes(t *testing.T) {
 }
 
 // TestFlowPasteIntoEveryInput guards bracketed paste (tea.PasteMsg) in the
-// filter, the log search, the run form, the pull form and a resource name.
+// filter, the log search, the run form, the pull form, a resource name and
+// the `:` command line.
 func TestFlowPasteIntoEveryInput(t *testing.T) {
 	paste := func(h *harness, s string) { h.tm.Send(tea.PasteMsg{Content: s}) }
-	h := start(t, world(), 160, 30)
+	h := startOpts(t, world(), 160, 30, Options{Berth: fakeBerth})
 	h.waitFor("batch-with")
 	h.press(h.km.Filter)
 	paste(h, "wor")
@@ -183,6 +184,14 @@ func TestFlowPasteIntoEveryInput(t *testing.T) {
 	h.press(h.km.Create)
 	paste(h, "from-clipboard")
 	h.waitFor("new volume name: from-clipboard")
+	h.press(h.km.Back)
+
+	h.press(h.km.Command)
+	h.waitFor(": berth")
+	paste(h, "ps -a --format '{{.Names}}'")
+	h.waitFor(": berth ps -a --format '{{.Names}}'")
+	h.press(h.km.Submit)
+	h.waitFor("argv: [--root] [/tmp/store] [ps] [-a] [--format] [{{.Names}}]")
 }
 
 // crowd adds n running containers named c001... to the fake world.

@@ -244,6 +244,28 @@ func (p *logsPanel) findNext(i, dir int) {
 	}
 }
 
+// matchCount says where the current match is among the lines matching q,
+// counted from the oldest: "match 2/5", "5 matches", or "no match".
+func (p *logsPanel) matchCount(q string) string {
+	q = strings.ToLower(q)
+	n, at := 0, 0
+	for i, le := range p.lines {
+		if strings.Contains(strings.ToLower(le.Log), q) {
+			n++
+			if i == p.match {
+				at = n
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return "no match"
+	case at == 0:
+		return fmt.Sprintf("%d matches", n)
+	}
+	return fmt.Sprintf("match %d/%d", at, n)
+}
+
 func (p *logsPanel) render(le engine.LogEntry) string {
 	text := strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    ")
 	if p.timestamps {
@@ -272,6 +294,9 @@ func (p *logsPanel) View() string {
 	}
 	if p.ended {
 		mode += " · end of log"
+	}
+	if q := p.search.Value(); q != "" && !p.search.active {
+		mode += " · " + p.matchCount(q)
 	}
 	if p.err != nil {
 		mode += " · " + s.Error.Render(oneLine(p.err))

@@ -3,11 +3,16 @@ package tui
 import tea "charm.land/bubbletea/v2"
 
 // paste hands bracketed paste (tea.PasteMsg) to the text input that has
-// the focus, the one the keys would go to; with none focused it is dropped.
+// the focus, the one the keys would go to (the `:` line above any tab);
+// with none focused it is dropped.
 func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 	switch {
 	case a.confirm != nil || a.help:
 		return nil
+	case a.cmdline != nil:
+		if a.cmdline.typing {
+			a.cmdline.in.paste(p)
+		}
 	case a.inDetail:
 		if a.detail.capturing() {
 			a.detail.logs.search.paste(p)

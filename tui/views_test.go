@@ -44,7 +44,7 @@ func TestViews(t *testing.T) {
 			h.press(h.km.Search)
 			h.typeText("=3")
 			h.tm.Send(keyMsg("enter"))
-		}, "search: =3"},
+		}, "match 11/11"},
 		{"inspect", func(h *harness) { h.press(h.km.Inspect) }, `"Status": "running"`},
 		{"diff", func(h *harness) { h.press(h.km.Diff) }, "/tmp/old"},
 		{"processes", func(h *harness) { h.press(h.km.Processes) }, "sleep 1"},
