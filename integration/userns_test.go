@@ -183,3 +183,39 @@ func TestUserns2Maps(t *testing.T) {
 		t.Errorf("refused creates left containers: %q", got)
 	}
 }
+
+// TestUserns2CopyOwnership: cp and a volume's copy-up give a userns
+// container the owners it would see without one: cp's root is container
+// root, -a keeps container-side IDs both ways, an ID the container cannot
+// hold is refused, and the image's files copied into a volume stay
+// root's inside.
+func TestUserns2CopyOwnership(t *testing.T) {
+	root, _ := usernsStore(t)
+	okAt(t, root, "run", "-d", "--name", "c", "--userns", "private", "-v", "vol:/etc", "busybox",
+		"sh", "-c", "echo x > /out && chown 5:6 /out && touch /ready && sleep 300")
+	eventually(t, 10e9, "the container writes /ready", func() bool {
+		return at(t, root, "", "", "exec", "c", "test", "-e", "/ready").code == 0
+	})
+	if got := okAt(t, root, "exec", "c", "stat", "-c", "%u:%g", "/etc/passwd", "/etc"); got != "0:0\n0:0" {
+		t.Errorf("volume copy-up: container sees /etc/passwd and /etc as\n%s\nwant 0:0 (root's)", got)
+	}
+	host := t.TempDir()
+	in := filepath.Join(host, "in")
+	writeFile(t, in, "in\n")
+	if err := os.Chown(in, 7, 8); err != nil {
+		t.Fatal(err)
+	}
+	okAt(t, root, "cp", in, "c:/plain")
+	okAt(t, root, "cp", "-a", in, "c:/archived")
+	if got := okAt(t, root, "exec", "c", "stat", "-c", "%u:%g", "/plain", "/archived"); got != "0:0\n7:8" {
+		t.Errorf("cp in: container sees\n%s\nwant 0:0 (cp's root) and 7:8 (-a)", got)
+	}
+	okAt(t, root, "cp", "-a", "c:/out", filepath.Join(host, "out"))
+	if u, g := owner(t, filepath.Join(host, "out")); u != 5 || g != 6 {
+		t.Errorf("cp -a out: %d:%d on the host, want the container's 5:6", u, g)
+	}
+	if err := os.Chown(in, 70000, 8); err != nil {
+		t.Fatal(err)
+	}
+	failsAt(t, root, "not mapped in the container's user namespace", "cp", "-a", in, "c:/unmapped")
+}
