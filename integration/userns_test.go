@@ -219,3 +219,22 @@ func TestUserns2CopyOwnership(t *testing.T) {
 	}
 	failsAt(t, root, "not mapped in the container's user namespace", "cp", "-a", in, "c:/unmapped")
 }
+
+// TestUserns2Debug: the debug sidecar of a userns container joins its user
+// namespace, so its root is no more the host's than the target's.
+func TestUserns2Debug(t *testing.T) {
+	root, _ := usernsStore(t)
+	okAt(t, root, "run", "-d", "--name", "d", "--userns", "private", "busybox", "sleep", "300")
+	pid := okAt(t, root, "inspect", "-f", "{{.State.Pid}}", "d")
+	ns, err := os.Readlink("/proc/" + pid + "/ns/user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := at(t, root, "", "readlink /proc/self/ns/user; cat /proc/self/uid_map; exit\n", "debug", "d")
+	if r.code != 0 {
+		t.Fatalf("debug: %v", r)
+	}
+	if !strings.Contains(r.stdout, ns) || !strings.Contains(strings.Join(strings.Fields(r.stdout), " "), "0 196608 65536") {
+		t.Errorf("debug sidecar printed %q, want the target's user namespace %s and map 0 196608 65536", r.stdout, ns)
+	}
+}
