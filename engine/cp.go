@@ -45,7 +45,11 @@ func (e *Engine) CopyFromContainer(ref, src, dst string, o CopyOptions) error {
 		if err != nil {
 			return err
 		}
-		return copyTree(rootTree{rt}, name, hostTree{}, target, o.Archive, -1)
+		uids, gids, err := recordMaps(r)
+		if err != nil {
+			return err
+		}
+		return copyTreeShift(rootTree{rt}, name, hostTree{}, target, o.Archive, -1, fromHostIDs(uids, gids))
 	})
 }
 
@@ -81,7 +85,14 @@ func (e *Engine) CopyToContainer(ref, src, dst string, o CopyOptions) error {
 		if err != nil {
 			return fmt.Errorf("container %s: %w", r.Name, err)
 		}
-		return copyTree(hostTree{}, filepath.Clean(src), rootTree{rt}, target, true, owner)
+		uids, gids, err := recordMaps(r)
+		if err != nil {
+			return err
+		}
+		if err := copyTreeShift(hostTree{}, filepath.Clean(src), rootTree{rt}, target, true, owner, toHostIDs(uids, gids)); err != nil {
+			return fmt.Errorf("container %s: %w", r.Name, err)
+		}
+		return nil
 	})
 }
 
@@ -168,6 +179,16 @@ func (hostTree) OpenFile(n string, f int, m fs.FileMode) (*os.File, error) {
 // source's owners, another value sets uid and gid; chown false leaves them
 // to the process.
 func copyTree(from tree, src string, to tree, dst string, chown bool, owner int) error {
+	return copyTreeShift(from, src, to, dst, chown, owner, nil)
+}
+
+// idShift maps the owner a copy would give a file to the one written: a
+// user namespace's maps, between the container's IDs and the host's.
+type idShift func(uid, gid int) (int, int, error)
+
+// copyTreeShift is copyTree with every owner written passed through
+// shift (nil: as is).
+func copyTreeShift(from tree, src string, to tree, dst string, chown bool, owner int, shift idShift) error {
 	fi, err := from.Lstat(src)
 	if err != nil {
 		return err
@@ -192,7 +213,7 @@ func copyTree(from tree, src string, to tree, dst string, chown bool, owner int)
 			return err
 		}
 		for _, ent := range ents {
-			if err := copyTree(from, filepath.Join(src, ent.Name()), to, filepath.Join(dst, ent.Name()), chown, owner); err != nil {
+			if err := copyTreeShift(from, filepath.Join(src, ent.Name()), to, filepath.Join(dst, ent.Name()), chown, owner, shift); err != nil {
 				return err
 			}
 		}
@@ -224,6 +245,11 @@ func copyTree(from tree, src string, to tree, dst string, chown bool, owner int)
 		uid, gid := owner, owner
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok && owner < 0 {
 			uid, gid = int(st.Uid), int(st.Gid)
+		}
+		if shift != nil {
+			if uid, gid, err = shift(uid, gid); err != nil {
+				return fmt.Errorf("%s: %w", src, err)
+			}
 		}
 		if err := to.Lchown(dst, uid, gid); err != nil {
 			return err

@@ -172,7 +172,7 @@ func (e *Engine) endDebug(sess DebugSession) {
 const DefaultToolbox = "busybox:latest"
 
 // debugSidecar runs a shell from a toolbox image in the running target's
-// pid, network, IPC and UTS namespaces, as `kubectl debug` does: the
+// pid, network, IPC and UTS namespaces (and user namespace, when it has one), as `kubectl debug` does: the
 // target's processes are visible, its root file system is /proc/1/root,
 // and SYS_PTRACE lets strace and gdb attach.
 func (e *Engine) debugSidecar(ctx context.Context, r *record, o DebugOptions, s Streams) (DebugSession, int, error) {
@@ -202,11 +202,16 @@ func (e *Engine) debugSidecar(ctx context.Context, r *record, o DebugOptions, s 
 	}()
 	target := containerModePrefix + r.ID
 	entry := []string{shell}
+	userns := ""
+	if r.Host.IDMappings != nil {
+		// The target's root is not the host's: the sidecar is no more.
+		userns = target
+	}
 	id, err := e.Create(CreateOptions{
 		Name: e.debugName(r.Name), Image: image, Entrypoint: &entry,
 		Tty: o.Tty, OpenStdin: true, Labels: map[string]string{"berth.debug": r.ID},
 		Host: HostConfig{
-			PidMode: target, NetworkMode: target, IpcMode: target, UTSMode: target,
+			PidMode: target, NetworkMode: target, IpcMode: target, UTSMode: target, UsernsMode: userns,
 			CapAdd: []string{"SYS_PTRACE"},
 		},
 	})

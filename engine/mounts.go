@@ -228,9 +228,16 @@ func mkdirAllRecord(dir string) ([]string, error) {
 // the image's content at its path (docker's copy-up), unless nocopy. Only
 // the start path calls it, before the spec is built.
 func copyUpVolumes(r *record, rootfs string) error {
+	// A volume holds container-side owners (it is mounted idmapped), the
+	// rootfs shows host IDs when the container has maps.
+	uids, gids, err := recordMaps(r)
+	if err != nil {
+		return err
+	}
+	shift := fromHostIDs(uids, gids)
 	for _, mp := range r.Mounts {
 		if mp.Type == "volume" && !mp.NoCopy {
-			if err := copyUp(rootfs, mp.Destination, mp.Source); err != nil {
+			if err := copyUp(rootfs, mp.Destination, mp.Source, shift); err != nil {
 				return fmt.Errorf("volume %s: copying the image's %s into it: %v", short(mp.Name), mp.Destination, err)
 			}
 		}
@@ -274,7 +281,7 @@ func (e *Engine) specMounts(s *specs.Spec, r *record) error {
 // copyUp copies what the image has at dst into an empty volume directory,
 // keeping owners and modes. Two containers starting on one empty volume
 // at once copy once: the volume's directory is flocked meanwhile.
-func copyUp(rootfs, dst, volume string) error {
+func copyUp(rootfs, dst, volume string, shift idShift) error {
 	lock, err := os.Open(filepath.Dir(volume))
 	if err != nil {
 		return err
@@ -295,7 +302,7 @@ func copyUp(rootfs, dst, volume string) error {
 	if err != nil || !fi.IsDir() {
 		return nil // nothing there to copy
 	}
-	if err := copyTree(hostTree{}, src, hostTree{}, volume, true, -1); err != nil {
+	if err := copyTreeShift(hostTree{}, src, hostTree{}, volume, true, -1, shift); err != nil {
 		return err
 	}
 	return nil

@@ -72,14 +72,14 @@ func TestCopyUp(t *testing.T) {
 	os.WriteFile(filepath.Join(rootfs, "data", "seed"), []byte("seed"), 0o644)
 	vol := filepath.Join(t.TempDir(), "v", "_data")
 	os.MkdirAll(vol, 0o755)
-	if err := copyUp(rootfs, "/data", vol); err != nil {
+	if err := copyUp(rootfs, "/data", vol, nil); err != nil {
 		t.Fatalf("copyUp = %v", err)
 	}
 	if b, err := os.ReadFile(filepath.Join(vol, "seed")); err != nil || string(b) != "seed" {
 		t.Fatalf("volume seed = %q, %v", b, err)
 	}
 	os.WriteFile(filepath.Join(rootfs, "data", "later"), nil, 0o644)
-	if err := copyUp(rootfs, "/data", vol); err != nil {
+	if err := copyUp(rootfs, "/data", vol, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(vol, "later")); err == nil {
@@ -87,7 +87,7 @@ func TestCopyUp(t *testing.T) {
 	}
 	empty := filepath.Join(t.TempDir(), "w", "_data")
 	os.MkdirAll(empty, 0o755)
-	if err := copyUp(rootfs, "/nothing-here", empty); err != nil {
+	if err := copyUp(rootfs, "/nothing-here", empty, nil); err != nil {
 		t.Errorf("copyUp of a missing path = %v", err)
 	}
 	if short(strings.Repeat("a", 64)) != "aaaaaaaaaaaa" || short("named") != "named" {

@@ -3,6 +3,7 @@ package engine
 import (
 	"archive/tar"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/berthdev/berth/internal/idmap"
@@ -24,6 +25,44 @@ func toContainerID(ms []idmap.Map, id int) int {
 		return overflowID
 	}
 	return int(c)
+}
+
+// fromHostIDs shifts the owners a container's files have as the host sees
+// them (its writable layer and idmapped lowers hold host IDs) to the
+// container's; nil without maps. Unmapped IDs become the overflow ID, as
+// the container sees them.
+func fromHostIDs(uids, gids []idmap.Map) idShift {
+	if uids == nil {
+		return nil
+	}
+	return func(uid, gid int) (int, int, error) {
+		return toContainerID(uids, uid), toContainerID(gids, gid), nil
+	}
+}
+
+// toHostIDs shifts container-side owners (cp's root, an archive's IDs) to
+// the host IDs a container with maps writes; nil without maps. An ID the
+// container cannot hold is refused, as docker refuses it.
+func toHostIDs(uids, gids []idmap.Map) idShift {
+	if uids == nil {
+		return nil
+	}
+	return func(uid, gid int) (int, int, error) {
+		u, ok1 := toHostID(uids, uid)
+		g, ok2 := toHostID(gids, gid)
+		if !ok1 || !ok2 {
+			return 0, 0, fmt.Errorf("owner %d:%d is not mapped in the container's user namespace", uid, gid)
+		}
+		return u, g, nil
+	}
+}
+
+func toHostID(ms []idmap.Map, id int) (int, bool) {
+	if id < 0 || id > 1<<32-1 {
+		return 0, false
+	}
+	h, ok := idmap.ToHost(ms, uint32(id))
+	return int(h), ok
 }
 
 // shiftTar copies the tar stream r to w with every owner mapped from the
