@@ -61,7 +61,7 @@ func TestComposeVerbs(t *testing.T) {
 	}
 	t.Cleanup(func() { c("--profile", "flaky", "down", "-v", "-t", "0", "--rmi", "local") })
 
-	okc("up", "-d", "--wait")
+	okc("up", "-d", "--wait", "--pull", "never")
 	if st := okAt(t, store, "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "vb-init-1"); st != "exited 0" {
 		t.Errorf("init after up --wait: %q", st)
 	}
@@ -96,7 +96,7 @@ func TestComposeVerbs(t *testing.T) {
 	}
 
 	// A restart policy: the shim starts the failing service again.
-	r := at(t, store, "", "", "compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "vb", "--profile", "flaky", "up", "-d", "--no-deps", "flaky")
+	r := at(t, store, "", "", "compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "vb", "--profile", "flaky", "up", "-d", "--pull", "never", "--no-deps", "flaky")
 	if r.code != 0 {
 		t.Fatalf("up flaky: %v", r)
 	}
