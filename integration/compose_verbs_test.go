@@ -118,3 +118,62 @@ func TestComposeVerbs(t *testing.T) {
 		t.Errorf("ls -a after down: %q", got)
 	}
 }
+
+// TestComposeLifecycleVerbs: stop, start, restart, pause, unpause, kill
+// and rm act on the project's containers, and logs --tail and --env-file
+// read what they name.
+func TestComposeLifecycleVerbs(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "compose.yaml"), "services:\n  s:\n    image: busybox\n    command: sh -c 'echo one; echo two; echo $$WORD; exec sleep 300'\n    environment:\n      - WORD=${WORD:-unset}\n")
+	writeFile(t, filepath.Join(dir, "words.env"), "WORD=three\n")
+	okc := func(args ...string) string {
+		t.Helper()
+		r := at(t, store, "", "", append([]string{"compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "lc", "--env-file", filepath.Join(dir, "words.env")}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("compose %v: %v", args, r)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	t.Cleanup(func() {
+		at(t, store, "", "", "compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "lc", "down", "-t", "0")
+	})
+	status := func() string { return okAt(t, store, "inspect", "-f", "{{.State.Status}}", "lc-s-1") }
+
+	okc("up", "-d", "--pull", "never")
+	eventually(t, 10*time.Second, "the third line", func() bool { return strings.Contains(okc("logs", "s"), "three") })
+	if got := okc("logs", "--tail", "1", "--no-log-prefix", "s"); got != "three" {
+		t.Errorf("logs --tail 1 (with --env-file WORD=three): %q", got)
+	}
+	okc("pause")
+	if st := status(); st != "paused" {
+		t.Errorf("after pause: %q", st)
+	}
+	okc("unpause")
+	if st := status(); st != "running" {
+		t.Errorf("after unpause: %q", st)
+	}
+	okc("stop", "-t", "0")
+	if st := status(); st != "exited" {
+		t.Errorf("after stop: %q", st)
+	}
+	okc("start")
+	if st := status(); st != "running" {
+		t.Errorf("after start: %q", st)
+	}
+	pid := okAt(t, store, "inspect", "-f", "{{.State.Pid}}", "lc-s-1")
+	okc("restart", "-t", "0")
+	if st, now := status(), okAt(t, store, "inspect", "-f", "{{.State.Pid}}", "lc-s-1"); st != "running" || now == pid {
+		t.Errorf("after restart: %q, pid %s (was %s)", st, now, pid)
+	}
+	okc("kill")
+	if st := status(); st != "exited" {
+		t.Errorf("after kill: %q", st)
+	}
+	okc("rm", "-f")
+	if got := okAt(t, store, "ps", "-aq"); got != "" {
+		t.Errorf("after rm: %q", got)
+	}
+}
