@@ -23,6 +23,7 @@ type UpOptions struct {
 	NoDeps        bool           // --no-deps
 	Scale         map[string]int // --scale SERVICE=N
 	RemoveOrphans bool           // --remove-orphans
+	Pull          string         // --pull always|missing|never: overrides each service's pull_policy; "" keeps them
 	Wait          bool           // --wait: until running, and healthy where a check exists
 	WaitTimeout   time.Duration  // for --wait and for service_healthy; 0 is 5 minutes
 	Timeout       time.Duration  // stop timeout when recreating; <0 is each container's own
@@ -58,6 +59,11 @@ func (r *Runner) order(names []string, opt types.DependencyOption) ([]types.Serv
 // naming it; what started before it stays up.
 func (r *Runner) Up(ctx context.Context, o UpOptions) error {
 	p := r.P
+	switch o.Pull {
+	case "", types.PullPolicyAlways, types.PullPolicyMissing, types.PullPolicyNever:
+	default:
+		return fmt.Errorf("--pull %q: must be always, missing or never", o.Pull)
+	}
 	for name, n := range o.Scale {
 		s, err := p.GetService(name)
 		if err != nil {
@@ -84,6 +90,9 @@ func (r *Runner) Up(ctx context.Context, o UpOptions) error {
 		return err
 	}
 	for _, s := range services {
+		if o.Pull != "" {
+			s.PullPolicy = o.Pull // a copy: the config hash keeps the file's policy
+		}
 		if err := r.ensureImage(ctx, s, o.Build); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}

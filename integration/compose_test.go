@@ -168,6 +168,8 @@ func TestComposeBadInput(t *testing.T) {
 		{"invalid yaml", "services:\n  a: [\n", "up", "yaml"},
 		{"unknown field", "services:\n  a:\n    image: busybox\n    colour: blue\n", "up", "colour"},
 		{"failing build", "services:\n  a:\n    build:\n      context: .\n      dockerfile_inline: \"FROM busybox\\nRUN exit 3\\n\"\n", "up", `service "a": building bad-a`},
+		{"pull never", "services:\n  a:\n    image: nosuch.invalid/app:1\n", "up --pull never", `service "a": image "nosuch.invalid/app:1": not found (pull_policy: never)`},
+		{"pull sometimes", "services:\n  a:\n    image: busybox\n", "up --pull sometimes", `--pull "sometimes": must be always, missing or never`},
 		{"undeclared volume", "services:\n  a:\n    image: busybox\n    volumes: [nope:/x]\n", "up", "nope"},
 	} {
 		dir := t.TempDir()

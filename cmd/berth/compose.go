@@ -142,6 +142,7 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	f.BoolVar(&o.Build, "build", false, "Build images before starting containers")
 	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "Recreate containers even if their configuration hasn't changed")
 	f.BoolVar(&o.NoDeps, "no-deps", false, "Don't start linked services")
+	f.StringVar(&o.Pull, "pull", "", `Pull image before running ("always"|"missing"|"never"); the default is each service's pull_policy`)
 	f.StringArrayVar(&scale, "scale", nil, "Scale SERVICE to NUM instances")
 	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
 	f.BoolVar(&o.Wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
