@@ -30,7 +30,6 @@ deps:
 # files, which a make prerequisite list would miss).
 build: deps
 	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/berth
-	$(GO) build -tags $(TAGS) -trimpath -o $(dir $(BIN))berth-kube ./cmd/berth-kube
 
 # Opens the workbench on the default store with the demo image ready.
 run: build

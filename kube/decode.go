@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -32,7 +33,10 @@ type Manifest struct {
 // MaxManifestSize bounds what Decode reads.
 const MaxManifestSize = 16 << 20
 
-var scheme = func() *runtime.Scheme {
+// strictSerializer is built on first use, not at package init: berth links
+// package kube into every exec (shims, container init), which must not pay
+// for a scheme it never uses.
+var strictSerializer = sync.OnceValue(func() *kjson.Serializer {
 	s := runtime.NewScheme()
 	if err := corev1.AddToScheme(s); err != nil {
 		panic(err)
@@ -40,11 +44,9 @@ var scheme = func() *runtime.Scheme {
 	if err := appsv1.AddToScheme(s); err != nil {
 		panic(err)
 	}
-	return s
-}()
-
-var strict = kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, scheme, scheme,
-	kjson.SerializerOptions{Yaml: true, Strict: true})
+	return kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, s, s,
+		kjson.SerializerOptions{Yaml: true, Strict: true})
+})
 
 // Decode reads a stream of YAML documents strictly: an unknown or
 // duplicated field, or a value of the wrong type, is an error naming the
@@ -117,7 +119,7 @@ func (m *Manifest) add(doc []byte, where string) error {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: kind %s %s is not supported by berth, skipped", where, tm.APIVersion, tm.Kind))
 		return nil
 	}
-	obj, _, err := strict.Decode(doc, nil, nil)
+	obj, _, err := strictSerializer().Decode(doc, nil, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %s", what, oneLine(err))
 	}

@@ -42,7 +42,9 @@
 //
 // # Start-up cost
 //
-// The API types' packages cost about 2 ms of package initialisation and
-// 9.5 MB; every berth re-exec (shim, container init) would pay it. So this
-// package is linked only into cmd/berth-kube, which `berth kube` executes.
+// This package is linked into berth itself, so every berth exec (shim,
+// container init) runs its package init: it must build nothing there. The
+// strict serializer and its scheme, patterns and quantities are built on
+// first use (sync.OnceValue); what remains is the k8s.io packages' own
+// init, measured in cmd/berth/kube.go.
 package kube

@@ -107,7 +107,7 @@ func Generate(e *engine.Engine, o GenerateOptions) ([]byte, []string, error) {
 			ObjectMeta: metav1.ObjectMeta{Name: c},
 			Spec: corev1.PersistentVolumeClaimSpec{
 				AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-				Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: defaultClaimSize}},
+				Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: defaultClaimSize()}},
 			},
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,7 +19,7 @@ import (
 
 // defaultClaimSize is the storage a generated claim requests (the API
 // requires one; berth volumes have no size).
-var defaultClaimSize = resource.MustParse("1Gi")
+var defaultClaimSize = sync.OnceValue(func() resource.Quantity { return resource.MustParse("1Gi") })
 
 type generator struct {
 	e        *engine.Engine
@@ -249,10 +250,10 @@ func hasKey(env []string, key string) bool {
 	return false
 }
 
-var numericUserRE = regexp.MustCompile(`^([0-9]+)(?::([0-9]+))?$`)
+var numericUserRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)(?::([0-9]+))?$`) })
 
 func numericUser(u string) (uid, gid int64, ok bool) {
-	m := numericUserRE.FindStringSubmatch(u)
+	m := numericUserRE().FindStringSubmatch(u)
 	if m == nil {
 		return 0, 0, false
 	}

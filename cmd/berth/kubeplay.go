@@ -10,7 +10,7 @@ import (
 	"github.com/berthdev/berth/kube"
 )
 
-func (a *app) playCmd() *cobra.Command {
+func (c *cli) kubePlayCmd() *cobra.Command {
 	var o kube.PlayOptions
 	var downFlag bool
 	cmd := &cobra.Command{
@@ -31,7 +31,7 @@ func (a *app) playCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			e, err := a.engine()
+			e, err := c.engine()
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,7 @@ import (
 	"github.com/berthdev/berth/kube"
 )
 
-func (a *app) generateCmd() *cobra.Command {
+func (c *cli) kubeGenerateCmd() *cobra.Command {
 	var o kube.GenerateOptions
 	var out string
 	cmd := &cobra.Command{
@@ -17,7 +17,7 @@ func (a *app) generateCmd() *cobra.Command {
 		Short: "Kubernetes YAML for containers, or for a compose project's services",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Containers = args
-			e, err := a.engine()
+			e, err := c.engine()
 			if err != nil {
 				return err
 			}
