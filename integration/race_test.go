@@ -49,11 +49,24 @@ func TestConcurrentVerbs(t *testing.T) {
 		}
 		if round == 2 {
 			// Gone whole: no record, no run directory, no mounts.
-			eventually(t, 30*time.Second, "the removed container's files to go", func() bool {
-				_, err := os.Stat(filepath.Join(storeRoot, "containers", id))
-				_, err2 := os.Stat(filepath.Join(engine.RunRootFor(storeRoot), "c", id))
-				return os.IsNotExist(err) && os.IsNotExist(err2)
-			})
+			left := func() []string {
+				var l []string
+				for _, p := range []string{filepath.Join(storeRoot, "containers", id), filepath.Join(engine.RunRootFor(storeRoot), "c", id)} {
+					if ents, err := os.ReadDir(p); !os.IsNotExist(err) {
+						var names []string
+						for _, e := range ents {
+							names = append(names, e.Name())
+						}
+						l = append(l, fmt.Sprintf("%s %v", p, names))
+					}
+				}
+				return l
+			}
+			for deadline := time.Now().Add(30 * time.Second); len(left()) > 0; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("after 30s the removed container's files are still there: %v", left())
+				}
+			}
 			if r := berth(t, "inspect", id); r.code == 0 {
 				t.Errorf("inspect after rm -f: %v", r)
 			}
