@@ -12,7 +12,8 @@
 # network namespace, docker's capabilities and seccomp profile, masked paths,
 # cgroup), so both do the same work. Without berth (-t runc,podman) the bundle
 # is `runc spec`'s default config on a rootfs made from the host's busybox.
-# podman gets a store of its own, and lower nofile/nproc limits than its
+# podman gets a store of its own, runc as its runtime (like with like; the
+# crun Debian ships refuses this cgroup v1 hybrid host), and lower nofile/nproc limits than its
 # defaults: root on this host lacks CAP_SYS_RESOURCE, so raising a limit past
 # the hard one fails.
 #
@@ -136,7 +137,7 @@ if has podman; then
   else
     mkdir -p "$work/podman"
     P=(podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp"
-       --cgroup-manager cgroupfs --events-backend file)
+       --cgroup-manager cgroupfs --events-backend file --runtime runc)
     if has berth; then
       say "podman: load the image berth saves"
       "$BERTH" --root "$store" save busybox -o "$work/busybox.tar"
