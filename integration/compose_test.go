@@ -56,17 +56,7 @@ func TestComposeApplication(t *testing.T) {
 	writeFile(t, filepath.Join(dir, ".env"), "ROLE=replica\n")
 	os.MkdirAll(filepath.Join(dir, "web"), 0o755)
 	writeFile(t, filepath.Join(dir, "web", "Dockerfile"), "FROM busybox\nRUN mkdir /www && echo hello-from-web > /www/index.html\nCMD [\"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/www\"]\n")
-	c := func(args ...string) result {
-		return at(t, store, "", "", append([]string{"compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "app"}, args...)...)
-	}
-	okc := func(args ...string) string {
-		t.Helper()
-		r := c(args...)
-		if r.code != 0 {
-			t.Fatalf("compose %v: %v", args, r)
-		}
-		return strings.TrimSpace(r.stdout)
-	}
+	c, okc := composeOn(t, store, filepath.Join(dir, "compose.yaml"), "app")
 	t.Cleanup(func() { c("down", "-v", "-t", "0") })
 	ids := func() map[string]string {
 		out := map[string]string{}
@@ -206,4 +196,21 @@ func TestComposeConfig(t *testing.T) {
 	if got := strings.Fields(r.stdout); r.code != 0 || len(got) != 3 {
 		t.Errorf("config --services with --profile debug: %v", r)
 	}
+}
+
+// composeOn runs `berth compose -f file -p project` on store: c returns
+// the result, okc fails the test unless it succeeds and returns stdout.
+func composeOn(t *testing.T, store, file, project string) (c func(...string) result, okc func(...string) string) {
+	c = func(args ...string) result {
+		return at(t, store, "", "", append([]string{"compose", "-f", file, "-p", project}, args...)...)
+	}
+	okc = func(args ...string) string {
+		t.Helper()
+		r := c(args...)
+		if r.code != 0 {
+			t.Fatalf("compose %v: %v", args, r)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	return c, okc
 }

@@ -48,17 +48,7 @@ func TestComposeVerbs(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "inc.yaml"), "services:\n  cache:\n    image: busybox\n    command: sleep 300\n")
 	os.MkdirAll(filepath.Join(dir, "app"), 0o755)
 	writeFile(t, filepath.Join(dir, "app", "Dockerfile"), "FROM busybox\nRUN echo built > /built\n")
-	c := func(args ...string) result {
-		return at(t, store, "", "", append([]string{"compose", "-f", filepath.Join(dir, "compose.yaml"), "-p", "vb"}, args...)...)
-	}
-	okc := func(args ...string) string {
-		t.Helper()
-		r := c(args...)
-		if r.code != 0 {
-			t.Fatalf("compose %v: %v", args, r)
-		}
-		return strings.TrimSpace(r.stdout)
-	}
+	c, okc := composeOn(t, store, filepath.Join(dir, "compose.yaml"), "vb")
 	t.Cleanup(func() { c("--profile", "flaky", "down", "-v", "-t", "0", "--rmi", "local") })
 
 	okc("up", "-d", "--wait", "--pull", "never")
