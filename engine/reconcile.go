@@ -205,6 +205,19 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 			}
 		}
 		e.unmountRunDir(id)
+		// Recorded running (or paused) without a shim: nothing watches
+		// or runs it, and `stop` would wait for ever for its exit.
+		if st.running() {
+			if _, uerr := e.updateState(id, func(s *state) error {
+				if s.running() && s.ShimPid == 0 {
+					s.Status, s.ExitCode, s.Error, s.Pid = container.Exited, 255, "no shim recorded; exit status unknown", 0
+					s.FinishedAt = time.Now().UTC()
+				}
+				return nil
+			}); uerr != nil && !isNotExist(uerr) {
+				return false, fmt.Errorf("container %s: recording the exit of a container without a shim: %w", id[:12], uerr)
+			}
+		}
 		e.unmarkLive(id)
 		return false, nil
 	}

@@ -145,6 +145,24 @@ func TestUnitReconcile(t *testing.T) {
 	}
 }
 
+// TestUnitReconcileRunningWithoutShim: a container recorded running with
+// no shim (ShimPid 0, its lock free) is marked exited 255 by the next Open;
+// `stop` on it used to wait for ever for an exit nothing would record.
+func TestUnitReconcileRunningWithoutShim(t *testing.T) {
+	dir := t.TempDir()
+	e := openUnit(t, dir)
+	testImage(t, e, "unit:1")
+	id := mustCreate(t, e, noNet("orphan"))
+	setState(t, e, id, func(s *state) { running(s); s.ShimPid, s.ShimStart, s.Pid = 0, 0, 0 })
+	if err := e.markLive(id); err != nil {
+		t.Fatal(err)
+	}
+	e = openUnit(t, dir)
+	if st, err := e.loadState(id); err != nil || st.Status != container.Exited || st.ExitCode != 255 {
+		t.Errorf("running without a shim: state = %+v, %v; want exited 255", st, err)
+	}
+}
+
 // TestUnitReconcileAfterBoot: after a reboot (no boot mark in the run
 // directory) every container is looked at, not only the live registry's.
 func TestUnitReconcileAfterBoot(t *testing.T) {
