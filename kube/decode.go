@@ -11,6 +11,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -123,26 +124,23 @@ func (m *Manifest) add(doc []byte, where string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %s", what, oneLine(err))
 	}
-	name := ""
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		name = o.Name
 		m.Pods = append(m.Pods, o)
 	case *appsv1.Deployment:
-		name = o.Name
 		m.Deployments = append(m.Deployments, o)
 	case *corev1.Service:
-		name = o.Name
 		m.Services = append(m.Services, o)
 	case *corev1.PersistentVolumeClaim:
-		name = o.Name
 		m.Claims = append(m.Claims, o)
 	case *corev1.ConfigMap:
-		name = o.Name
 		m.ConfigMaps = append(m.ConfigMaps, o)
 	case *corev1.Secret:
-		name = o.Name
 		m.Secrets = append(m.Secrets, o)
+	}
+	name := ""
+	if o, ok := obj.(metav1.Object); ok {
+		name = o.GetName()
 	}
 	if name == "" {
 		return fmt.Errorf("%s: metadata.name is required", what)
