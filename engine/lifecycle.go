@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/berthdev/berth/container"
 	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/errdefs"
+	"github.com/berthdev/berth/internal/lockfile"
 	"github.com/berthdev/berth/internal/stream"
 )
 
@@ -250,22 +253,59 @@ func (e *Engine) Remove(ctx context.Context, ref string, force bool) error {
 
 // RemoveWithVolumes is Remove that, with volumes (`rm -v`), also deletes
 // the container's anonymous volumes that no other container mounts.
+//
+// It loops until the container is gone: another process may start it (a
+// `start` or a restart policy) between a look at its state and the
+// removal, and a container is never removed under a shim that holds its
+// lock (the shim would make again what rm deleted).
 func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volumes bool) error {
 	r, err := e.resolve(ref)
 	if err != nil {
 		return err
 	}
-	st, err := e.loadState(r.ID)
-	if err != nil {
-		return err
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := e.loadState(r.ID)
+		if isNotExist(err) && r.Host.AutoRemove {
+			return nil // a --rm container its shim removed meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		done, err := e.removeStep(ctx, r, st, force)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("container %s: its shim is still at work after 30s: %w", r.Name, errdefs.ErrUnavailable)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
+	if volumes {
+		e.removeAnonymousVolumes(r.Mounts)
+	}
+	return nil
+}
+
+// removeStep takes one step towards removing r, whose state is st: it
+// kills a running container (with force), ends a shim that never started
+// the process (with force), waits for a shim cleaning up, or removes a
+// container no shim serves. done says the container is gone.
+func (e *Engine) removeStep(ctx context.Context, r *record, st *state, force bool) (done bool, err error) {
 	if st.running() {
 		if !force {
-			return fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w", r.Name, st.Status, errdefs.ErrFailedPrecondition)
+			return false, fmt.Errorf("cannot remove container %s: container is %s: stop the container before removing or force remove: %w", r.Name, st.Status, errdefs.ErrFailedPrecondition)
 		}
 		// No restart policy may bring it back meanwhile.
 		if _, err := e.updateState(r.ID, func(s *state) error { s.StopRequest = true; return nil }); err != nil && !isNotExist(err) {
-			return fmt.Errorf("container %s: recording the stop: %w", r.Name, err)
+			return false, fmt.Errorf("container %s: recording the stop: %w", r.Name, err)
 		}
 		if c, err := e.libcontainer(r); err == nil {
 			if st.Status == container.Paused {
@@ -273,45 +313,49 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 			}
 			c.Signal(unix.SIGKILL)
 		}
-	}
-	switch {
-	case st.running() || (shimAlive(st) && st.Status != container.Created):
-		// Killed above, or exited and its shim still cleaning up.
+		// Killed: its shim records the exit, then cleans up (network,
+		// mounts, run directory); the next steps wait for that.
 		if _, err := e.wait(ctx, r); err != nil && !errdefs.Is(err, errdefs.ErrNotFound) {
-			return err
+			return false, err
 		}
-		// The shim cleans up after it records the exit (network, mounts,
-		// run directory): rm returns once nothing of the container is
-		// left, and a --rm container's shim removes it itself meanwhile.
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		waitExit(wctx, st.ShimPid, st.ShimStart)
-		cancel()
-		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) && r.Host.AutoRemove {
-			return nil
+		return false, nil
+	}
+	if shimAlive(st) {
+		if st.Status != container.Created {
+			// Exited and its shim cleaning up, or starting it again: wait
+			// a moment and look again (a start shows as running).
+			wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			waitExit(wctx, st.ShimPid, st.ShimStart)
+			cancel()
+			return false, nil
 		}
-	case shimAlive(st):
 		// A shim that has not started the process: starting, or waiting
 		// for the attach client of a caller that may be gone (a killed
 		// `run` or build). Waiting would wait for an exit that never
 		// comes; with force it is ended and what it made is undone.
 		if !force {
-			return fmt.Errorf("cannot remove container %s: container is starting: wait for it or force remove: %w", r.Name, errdefs.ErrFailedPrecondition)
+			return false, fmt.Errorf("cannot remove container %s: container is starting: wait for it or force remove: %w", r.Name, errdefs.ErrFailedPrecondition)
 		}
 		if err := e.endStartingShim(ctx, r.ID, st); err != nil {
-			return fmt.Errorf("container %s: ending its shim: %w", r.Name, err)
+			return false, fmt.Errorf("container %s: ending its shim: %w", r.Name, err)
 		}
-		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) {
-			return nil // a --rm container: reconcile removed it
-		}
+		return false, nil
 	}
-	if err := e.removeContainer(r, false); err != nil {
-		return err
+	switch err := e.removeContainer(r, false); {
+	case errdefs.Is(err, errdefs.ErrNotFound) && r.Host.AutoRemove:
+		return true, nil // its shim removed it meanwhile
+	case errors.Is(err, errShimAtWork):
+		// A shim took the lock after the state was read: look again.
+		return false, nil
+	case err != nil:
+		return false, err
 	}
-	if volumes {
-		e.removeAnonymousVolumes(r.Mounts)
-	}
-	return nil
+	return true, nil
 }
+
+// errShimAtWork: a shim holds the container's lock (starting it, or
+// cleaning up after it), so it cannot be removed now.
+var errShimAtWork = errors.New("its shim is at work")
 
 // removeContainer deletes a stopped container's files and volatile state.
 // auto is set when the shim removes a --rm container.
@@ -335,9 +379,29 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 			}
 			return fmt.Errorf("container %s: %w", r.Name, errdefs.ErrNotFound)
 		}
+		// Not under a shim (a --rm container's own shim, auto, holds it):
+		// held until purged, so that a shim starting now finds the
+		// container gone instead of making its directories again.
+		var shimLock *lockfile.Lock
+		if !auto {
+			l, err := lockfile.Acquire(filepath.Join(e.runDir(r.ID), "shim.lock"), 0)
+			switch {
+			case err == nil:
+				shimLock = l
+			case errors.Is(err, fs.ErrNotExist):
+				// No run directory: no shim can hold it.
+			case errdefs.Is(err, errdefs.ErrUnavailable):
+				return errShimAtWork
+			default:
+				return fmt.Errorf("container %s: %w", r.Name, err)
+			}
+		}
 		// Renamed first, so that a crash mid-removal never leaves a half
 		// container: reconcile sweeps the rest.
 		if err := os.Rename(e.containerDir(r.ID), gone); err != nil {
+			if shimLock != nil {
+				shimLock.Unlock()
+			}
 			return err
 		}
 		e.unindexName(r.Name, r.ID)
@@ -346,6 +410,9 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 			e.purgeRunDir(r.ID)
 			os.Remove(e.sockPath(r.ID))
 			os.RemoveAll(gone)
+			if shimLock != nil {
+				shimLock.Unlock()
+			}
 		}
 		return nil
 	})

@@ -43,8 +43,12 @@ func (e *Engine) initLayer(id string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "etc", "resolv.conf")); err == nil {
 		return dir, nil
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "etc"), 0o755); err != nil {
-		return "", err
+	// One level at a time, never MkdirAll: a container removed meanwhile
+	// must not get its directory back (ENOENT ends the start instead).
+	for _, d := range []string{dir, filepath.Join(dir, "etc")} {
+		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
+			return "", err
+		}
 	}
 	for _, f := range []string{"hosts", "hostname", "resolv.conf"} {
 		if err := os.WriteFile(filepath.Join(dir, "etc", f), nil, 0o644); err != nil {

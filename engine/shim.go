@@ -153,6 +153,13 @@ func (s *shim) run(o ShimOptions) error {
 	if err := os.MkdirAll(rd, 0o700); err != nil {
 		return err
 	}
+	// A container removed while this shim waited for its lock (rm holds
+	// it while it removes): the run directory made above is nobody's.
+	defer func() {
+		if _, err := os.Stat(e.containerDir(r.ID)); isNotExist(err) {
+			e.purgeRunDir(r.ID)
+		}
+	}()
 	// Held for the shim's whole life: Wait blocks on it.
 	// A shim that is cleaning up after the last run holds it briefly.
 	lk, err := lockfile.Acquire(filepath.Join(rd, "shim.lock"), 10*time.Second)
@@ -160,6 +167,11 @@ func (s *shim) run(o ShimOptions) error {
 		return fmt.Errorf("container %s is busy: %v", r.Name, err)
 	}
 	defer lk.Unlock()
+	// rm removes a container only while it holds this lock: one that is
+	// still here now stays until this shim lets go.
+	if _, err := os.Stat(e.containerDir(r.ID)); err != nil {
+		return fmt.Errorf("container %s: %w", r.ID[:12], err)
+	}
 	if err := e.markLive(r.ID); err != nil {
 		return fmt.Errorf("container %s: live registry: %w", r.Name, err)
 	}
