@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berthdev/berth/engine"
 )
@@ -107,12 +108,24 @@ func TestEscapeSeccompFileAttack(t *testing.T) {
 		t.Fatalf("staged program of the attacker: %v", err)
 	}
 	running := func() bool { return inspectField(t, attacker, "{{.State.Running}}") == "true" }
-	// Each may find the attacker just ended (an exec is then killed).
+	// Each may find the attacker just ended: its pid namespace then kills
+	// an exec's init before it is ready ("procReady not received"), while
+	// the state may still say running until the shim records the exit. A
+	// failure counts only when the attacker's init outlives it.
+	initPid := atoi(inspectField(t, attacker, "{{.State.Pid}}"))
+	ended := func() bool {
+		for deadline := time.Now().Add(10 * time.Second); alive(initPid); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				return false
+			}
+		}
+		return true
+	}
 	beside := func(how, stdin string, args ...string) {
 		t.Helper()
 		if r := berthIn(t, stdin, args...); r.code == 0 {
 			blocked(t, how+" beside the attacker", probeCalls(t, how, r.stdout))
-		} else if running() {
+		} else if !ended() {
 			t.Fatalf("%s beside the attacker: %v", how, r)
 		}
 	}
@@ -127,7 +140,7 @@ func TestEscapeSeccompFileAttack(t *testing.T) {
 				{"debug", attacker},
 			} {
 				// (A debug of an attacker that just ended is a copy: fine.)
-				if r := berthIn(t, "exit 0\n", args...); (r.code == 0 || !strings.Contains(r.stderr, "holds CAP_SYS_PTRACE")) && running() {
+				if r := berthIn(t, "exit 0\n", args...); (r.code == 0 || !strings.Contains(r.stderr, "holds CAP_SYS_PTRACE")) && !ended() {
 					t.Fatalf("%s beside a CAP_SYS_PTRACE container: %v", args[0], r)
 				}
 			}
