@@ -142,7 +142,8 @@ func (e *Engine) running(ref string) (*record, *state, error) {
 	return r, st, nil
 }
 
-// Kill sends a signal to the container's init process.
+// Kill sends a signal to the container's init process; a SIGKILL returns
+// once the container has stopped, as docker's does.
 func (e *Engine) Kill(ref string, sig unix.Signal) error {
 	r, st, err := e.running(ref)
 	if err != nil {
@@ -166,6 +167,14 @@ func (e *Engine) Kill(ref string, sig unix.Signal) error {
 		return fmt.Errorf("container %s: sending %s: %w", r.Name, unix.SignalName(sig), err)
 	}
 	e.emit(containerEvent("kill", r, map[string]string{"signal": strconv.Itoa(int(sig))}))
+	if sig == unix.SIGKILL {
+		// As docker's: a SIGKILL returns once the container is no longer
+		// running (up to 10 s), so `kill` then `ps` or `start` sees it
+		// exited. Other signals return as soon as they are sent.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.wait(ctx, r)
+	}
 	return nil
 }
 
