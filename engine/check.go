@@ -17,14 +17,17 @@ import (
 // Checked: the image store (layers.Store.Check: every blob's digest and
 // size, every reference resolvable, orphan snapshots, temporary
 // leftovers); every container's record and state readable; the name
-// index pointing at containers; no mount under the store or run
+// index agreeing with the records (each entry names an existing container
+// of that name, each named container has its entry, no .tmp- link left);
+// no mount under the store or run
 // directory but those of running containers; no cgroup of the store (<parent>/<id>, every
 // hierarchy) and no libcontainer state of a container that is gone or
 // down; no shim of a container that does not exist.
 //
 // With repair, what belongs to nothing is removed: orphan snapshots and
-// blobs, leftovers, leaked mounts, cgroups, libcontainer state and
-// processes. Data something refers to is never removed; a missing or
+// blobs, leftovers, stale name entries, leaked mounts, cgroups,
+// libcontainer state and processes; a missing name entry is written
+// again (two containers of one name are only reported). Data something refers to is never removed; a missing or
 // corrupt blob is reported, not repaired.
 func (e *Engine) Check(repair bool) ([]string, error) {
 	var lines []string
@@ -34,6 +37,7 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 			return err
 		}
 		known, running, inUse := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		names := map[string]string{} // id -> name, of the readable records
 		for _, id := range ids {
 			known[id] = true
 			r, err := e.loadRecord(id)
@@ -41,6 +45,7 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 				lines = append(lines, fmt.Sprintf("container %s: record: %v", id[:12], err))
 				continue
 			}
+			names[id] = r.Name
 			for _, d := range r.LowerDirs {
 				inUse[d] = true
 			}
@@ -61,25 +66,59 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 				os.RemoveAll(p.Remove)
 			}
 		}
-		lines = append(lines, e.checkNames(known, repair)...)
+		lines = append(lines, e.checkNames(known, names, repair)...)
 		lines = append(lines, e.checkRuntime(known, running, repair)...)
 		return nil
 	})
 	return lines, err
 }
 
-// checkNames: every name index entry names an existing container.
-func (e *Engine) checkNames(known map[string]bool, repair bool) []string {
+// checkNames: every name index entry names an existing container that
+// still has that name (a rename killed between its writes leaves the
+// other name's entry pointing at it), and every named container has its
+// entry. names maps the IDs of the readable records to their names.
+func (e *Engine) checkNames(known map[string]bool, names map[string]string, repair bool) []string {
 	var out []string
 	entries, _ := os.ReadDir(e.namesDir())
+	indexed := map[string]string{} // id -> its entry, for the entries that hold
 	for _, ent := range entries {
-		p := filepath.Join(e.namesDir(), ent.Name())
-		id, err := os.Readlink(p)
-		if err != nil || !known[id] {
-			out = append(out, fmt.Sprintf("name %q: its container %.12s does not exist", ent.Name(), id))
+		n := ent.Name()
+		if strings.HasPrefix(n, ".tmp-") {
+			out = append(out, "name index leftover "+filepath.Join(e.namesDir(), n)+": an interrupted create or rename")
 			if repair {
-				os.Remove(p)
+				os.Remove(filepath.Join(e.namesDir(), n))
 			}
+			continue
+		}
+		p := filepath.Join(e.namesDir(), n)
+		id, err := os.Readlink(p)
+		cur, readable := names[id]
+		switch {
+		case err != nil || !known[id]:
+			out = append(out, fmt.Sprintf("name %q: its container %.12s does not exist", n, id))
+		case readable && cur != n:
+			out = append(out, fmt.Sprintf("name %q: its container %.12s is named %q", n, id, cur))
+		default:
+			indexed[id] = n
+			continue
+		}
+		if repair {
+			os.Remove(p)
+		}
+	}
+	for id, n := range names {
+		if n == "" || indexed[id] == n {
+			continue
+		}
+		if other, err := os.Readlink(filepath.Join(e.namesDir(), n)); err == nil && indexed[other] == n {
+			// Two containers of one name: which one keeps it is the
+			// user's call, not repair's.
+			out = append(out, fmt.Sprintf("container %.12s: its name %q is held by container %.12s too", id, n, other))
+			continue
+		}
+		out = append(out, fmt.Sprintf("container %.12s: its name %q is not in the name index", id, n))
+		if repair {
+			e.indexName(n, id)
 		}
 	}
 	cdirs, _ := os.ReadDir(e.containersDir())

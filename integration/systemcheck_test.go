@@ -78,3 +78,43 @@ func TestSystemCheck(t *testing.T) {
 		t.Errorf("--repair removed a referenced blob: %v", err)
 	}
 }
+
+// TestSystemCheckNameIndex: the name index is checked against the
+// records. A rename killed between its writes leaves an entry for the
+// other name pointing at the container; an index that lost a container's
+// entry lets a second container take its name; an interrupted entry write
+// leaves a .tmp- link. check reports each, --repair removes the stale ones
+// and restores the missing one, so that the name is taken again.
+func TestSystemCheckNameIndex(t *testing.T) {
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	b := func(args ...string) []string { return append([]string{"--root", root}, args...) }
+	a := ok(t, b("create", "--name", "kt-a", "busybox", "true")...)
+	ok(t, b("create", "--name", "kt-c", "busybox", "true")...)
+	names := filepath.Join(root, "containers", ".names")
+	os.Symlink(a, filepath.Join(names, "kt-b"))      // rename kt-a -> kt-b killed after the new entry
+	os.Symlink(a, filepath.Join(names, ".tmp-kt-d")) // killed inside indexName
+	if err := os.Remove(filepath.Join(names, "kt-c")); err != nil {
+		t.Fatal(err)
+	}
+	r := berth(t, b("system", "check")...)
+	if r.code != 1 {
+		t.Fatalf("check of a damaged index: %v", r)
+	}
+	for _, want := range []string{
+		`name "kt-b": its container ` + a[:12] + ` is named "kt-a"`,
+		`its name "kt-c" is not in the name index`,
+		"name index leftover " + filepath.Join(names, ".tmp-kt-d"),
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("check output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	berth(t, b("system", "check", "--repair")...)
+	if r := berth(t, b("system", "check")...); strings.Contains(r.stdout, "name") {
+		t.Errorf("after --repair: %v", r)
+	}
+	fails(t, 125, []string{`"kt-c"`, "already in use"}, b("create", "--name", "kt-c", "busybox", "true")...)
+	ok(t, b("create", "--name", "kt-b", "busybox", "true")...)
+}
