@@ -16,13 +16,15 @@ import (
 //
 // Checked: the image store (layers.Store.Check: every blob's digest and
 // size, every reference resolvable, orphan snapshots, temporary
-// leftovers); every container's record and state readable; the name
-// index agreeing with the records (each entry names an existing container
-// of that name, each named container has its entry, no .tmp- link left);
-// no mount under the store or run
-// directory but those of running containers; no cgroup of the store (<parent>/<id>, every
-// hierarchy) and no libcontainer state of a container that is gone or
-// down; no shim of a container that does not exist.
+// leftovers; a dead writer's temporaries and the blobs no image reaches
+// are swept first, not reported: garbage, never data); every container's
+// record and state readable; the name index agreeing with the records
+// (each entry names an existing container of that name, each named
+// container has its entry, no .tmp- link left); no mount under the store
+// or run directory but those of running containers; no cgroup of the
+// store (<parent>/<id>, every hierarchy) and no libcontainer state of a
+// container that is gone or down; no shim of a container that does not
+// exist.
 //
 // With repair, what belongs to nothing is removed: orphan snapshots and
 // blobs, leftovers, stale name entries, leaked mounts, cgroups,
@@ -60,6 +62,9 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 				running[id] = true
 			}
 		}
+		// Holding the lock, no image writer is at work: blobs no image
+		// reaches were left by one killed before its index write.
+		e.images.SweepOrphanBlobs()
 		for _, p := range e.images.Check(inUse) {
 			lines = append(lines, p.Msg)
 			if repair && p.Remove != "" {
