@@ -138,11 +138,24 @@ func (e *Engine) checkNames(known map[string]bool, names map[string]string, repa
 	return out
 }
 
-// checkRuntime: mounts, cgroups, libcontainer state and shims.
+// checkRuntime: mounts, cgroups, libcontainer state and shims. A shim
+// that holds its run directory's lock is at work, also after its
+// container left the store: a --rm container's shim unmounts, ends the
+// network and removes the libcontainer state after `run --rm` has
+// removed the record (shimAtWork), and that is no leak.
 func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []string {
 	var out []string
+	atWork := map[string]bool{}
+	busy := func(id string) bool {
+		w, seen := atWork[id]
+		if !seen {
+			w = e.shimAtWork(id)
+			atWork[id] = w
+		}
+		return w
+	}
 	for _, mp := range mountsUnder(e.root, e.runRoot) {
-		if id := e.mountOwner(mp); id == "" || !running[id] {
+		if id := e.mountOwner(mp); id == "" || (!running[id] && !busy(id)) {
 			out = append(out, "leaked mount "+mp)
 			if repair {
 				unmount(mp)
@@ -159,7 +172,7 @@ func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []str
 	}
 	states, _ := os.ReadDir(e.stateRoot())
 	for _, ent := range states {
-		if !known[ent.Name()] || (!running[ent.Name()] && e.containerDown(ent.Name())) {
+		if id := ent.Name(); (!known[id] && !busy(id)) || (known[id] && !running[id] && e.containerDown(id)) {
 			out = append(out, fmt.Sprintf("stale libcontainer state of container %.12s", ent.Name()))
 			if repair {
 				destroyStale(e.stateRoot(), ent.Name())
@@ -168,7 +181,7 @@ func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []str
 		}
 	}
 	for pid, id := range e.shims() {
-		if !known[id] {
+		if !known[id] && !busy(id) {
 			out = append(out, fmt.Sprintf("shim %d of container %.12s, which does not exist", pid, id))
 			if repair {
 				syscallKill(pid)

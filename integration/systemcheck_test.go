@@ -8,6 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/berthdev/berth/engine"
+	"github.com/berthdev/berth/internal/lockfile"
 )
 
 // TestSystemCheck: a clean store passes; each planted problem is reported
@@ -148,4 +151,41 @@ func TestSystemCheckOrphanBlob(t *testing.T) {
 		t.Errorf("%d blobs after check, %d before", len(after), len(before))
 	}
 	ok(t, b("run", "--rm", "busybox", "true")...)
+}
+
+// TestSystemCheckShimAtWork: a --rm container's shim unmounts its root
+// filesystem and network namespace after `run --rm` removed the record
+// (killtrials: "leaked mount .../merged" and ".../netns" while it did).
+// While a shim holds the run directory's lock, its mounts are its work,
+// not a leak; once the lock is free they are swept.
+func TestSystemCheckShimAtWork(t *testing.T) {
+	t.Parallel()
+	root := tempStore(t)
+	b := func(args ...string) []string { return append([]string{"--root", root}, args...) }
+	ok(t, b("ps", "-a")...) // makes the run directory
+	dir := filepath.Join(engine.RunRootFor(root), "c", strings.Repeat("cd", 32))
+	mp := filepath.Join(dir, "merged")
+	if err := os.MkdirAll(mp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mp, "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mp, syscall.MNT_DETACH) })
+	l, err := lockfile.Acquire(filepath.Join(dir, "shim.lock"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := berth(t, b("system", "check")...); strings.Contains(r.stdout, "leaked mount") {
+		t.Errorf("check called the mount of a shim at work leaked: %v", r)
+	}
+	l.Unlock()
+	// Now it is a leak: the next open's reconcile or --repair ends it.
+	berth(t, b("system", "check", "--repair")...)
+	if mi, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(mi), mp) {
+		t.Errorf("the mount %s outlived its shim's lock and --repair", mp)
+	}
+	if r := berth(t, b("system", "check")...); r.code != 0 {
+		t.Errorf("check after --repair: %v", r)
+	}
 }
