@@ -129,7 +129,7 @@ func (e *Engine) checkNames(known map[string]bool, names map[string]string, repa
 	cdirs, _ := os.ReadDir(e.containersDir())
 	for _, ent := range cdirs {
 		if n := ent.Name(); (strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".rm-")) && !e.shimAtWork(strings.TrimPrefix(n, ".rm-")) {
-			out = append(out, "container leftover "+filepath.Join(e.containersDir(), n)+": an interrupted create or remove")
+			out = append(out, "container leftover "+filepath.Join(e.containersDir(), n)+": an interrupted create, rename or remove")
 			if repair {
 				os.RemoveAll(filepath.Join(e.containersDir(), n))
 			}

@@ -189,3 +189,42 @@ func TestSystemCheckShimAtWork(t *testing.T) {
 		t.Errorf("check after --repair: %v", r)
 	}
 }
+
+// TestRenameKilledIndexPruned: a rename killed between its writes leaves
+// an entry of the name the container does not have (killtrials: rename
+// 3 of 30), and its .tmp-rename-<id> marker; the next command's
+// reconcile prunes the entry, so check finds the store whole and the
+// name is free again.
+func TestRenameKilledIndexPruned(t *testing.T) {
+	t.Parallel()
+	root := tempStore(t)
+	ok(t, "--root", root, "bootstrap")
+	b := func(args ...string) []string { return append([]string{"--root", root}, args...) }
+	names := filepath.Join(root, "containers", ".names")
+	for _, c := range []struct{ name, stale string }{
+		{"kt-a", "kt-b"}, // killed after the new name's entry
+		{"kt-d", "kt-c"}, // killed after the record (created as kt-c, renamed to kt-d)
+	} {
+		id := ok(t, b("create", "--name", c.stale, "busybox", "true")...)
+		if c.name != c.stale {
+			ok(t, b("rename", c.stale, c.name)...)
+		}
+		os.Remove(filepath.Join(names, c.stale))
+		if err := os.Symlink(id, filepath.Join(names, c.stale)); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(root, "containers", ".tmp-rename-"+id), "")
+	}
+	ok(t, b("ps", "-a")...)
+	if r := berth(t, b("system", "check")...); r.code != 0 {
+		t.Errorf("check after the killed renames: %v", r)
+	}
+	for _, n := range []string{"kt-b", "kt-c"} {
+		if _, err := os.Lstat(filepath.Join(names, n)); !os.IsNotExist(err) {
+			t.Errorf("stale entry %s kept: %v", n, err)
+		}
+		ok(t, b("create", "--name", n, "busybox", "true")...)
+	}
+	fails(t, 125, []string{`"kt-a"`, "already in use"}, b("create", "--name", "kt-a", "busybox", "true")...)
+	fails(t, 125, []string{`"kt-d"`, "already in use"}, b("create", "--name", "kt-d", "busybox", "true")...)
+}
