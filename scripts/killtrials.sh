@@ -30,7 +30,7 @@ rand_ms() { awk -v m="$1" -v s="$RANDOM" 'BEGIN { srand(s); printf "%.3f", rand(
 shims() { pgrep -f "^$BERTH shim" 2>/dev/null | sort; }
 
 cleanup() {
-	[ -n "${REG:-}" ] && kill "$REG" 2>/dev/null
+	[ -n "${REG:-}" ] && kill -- "-$REG" 2>/dev/null # its group: the server, not only its shell
 	b ps -aq 2>/dev/null | xargs -r "$BERTH" --root "$ROOT" rm -f >/dev/null 2>&1
 	rm -rf "/run/berth-$(printf %s "$ROOT" | sha256sum | cut -c1-12)" "$WORK"
 }
@@ -68,7 +68,13 @@ b save -o "$WORK/busybox.tar" busybox || exit 1
 b registry serve --addr 127.0.0.1:$PORT >/dev/null 2>&1 &
 REG=$!
 b tag busybox 127.0.0.1:$PORT/busybox:kt >/dev/null
-b push 127.0.0.1:$PORT/busybox:kt >/dev/null 2>&1 || echo "killtrials: push to the local registry failed; pull trials will only test failure paths" >&2
+# The server takes a moment to listen (long on a loaded host): retry.
+pushed=0
+for _ in $(seq 60); do
+	b push 127.0.0.1:$PORT/busybox:kt >/dev/null 2>&1 && { pushed=1; break; }
+	sleep 0.5
+done
+[ $pushed = 1 ] || { echo "killtrials: push to the local registry failed" >&2; exit 1; }
 printf 'FROM busybox\nRUN echo hi > /hi\nRUN touch /x\n' > "$WORK/Dockerfile"
 b run -d --name victim busybox sleep 1000 >/dev/null
 b run --name kt-rn busybox true >/dev/null
