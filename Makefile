@@ -53,7 +53,9 @@ bench: build
 # Each fuzz target for FUZZTIME; `make test` runs only their seed corpora.
 # Findings land in the package's testdata/fuzz/ and then run as seeds.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./layers:FuzzWhiteoutTarget ./layers:FuzzCheckEntry ./layers:FuzzExtract
+FUZZ_TARGETS := ./layers:FuzzWhiteoutTarget ./layers:FuzzCheckEntry ./layers:FuzzExtract \
+	./layers:FuzzNormalizeRef ./build:FuzzParse ./engine:FuzzParseBind \
+	./engine:FuzzParseMountFlag ./network:FuzzParsePublish
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t#*:}; \

@@ -493,6 +493,11 @@ func (e *Engine) Rename(ref, name string) error {
 		if err := e.checkName(name, r.ID); err != nil {
 			return err
 		}
+		// Kept on a failure too: the next reconcile prunes the entries.
+		marker := e.renameMarker(r.ID)
+		if err := os.WriteFile(marker, nil, 0o600); err != nil {
+			return err
+		}
 		if err := e.indexName(name, r.ID); err != nil {
 			return err
 		}
@@ -501,7 +506,7 @@ func (e *Engine) Rename(ref, name string) error {
 			return err
 		}
 		e.unindexName(old, r.ID)
-		return nil
+		return os.Remove(marker)
 	})
 	if err == nil {
 		e.emit(containerEvent("rename", r, map[string]string{"oldName": "/" + old}))
