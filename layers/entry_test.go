@@ -28,3 +28,24 @@ func TestCheckEntryNameLength(t *testing.T) {
 		}
 	}
 }
+
+// Names a layer may not carry are refused by checkEntry, whoever unpacks
+// them next: a whiteout of no name, of "." or of ".." (which would remove
+// the directory itself or its parent), and a NUL anywhere in a name,
+// first byte included.
+func TestCheckEntryRefusesNames(t *testing.T) {
+	for name, why := range map[string]string{
+		".wh.":        "whiteout of an empty name",
+		"dir/.wh.":    "whiteout of an empty name",
+		".wh..":       `whiteout of "."`,
+		"dir/.wh...":  `whiteout of ".."`,
+		"\x00etc":     "NUL byte",
+		"etc/\x00":    "NUL byte",
+		"/etc/passwd": "absolute path",
+	} {
+		_, err := checkEntry(&tar.Header{Name: name, Typeflag: tar.TypeReg}, newEntrySet())
+		if !errdefs.Is(err, errdefs.ErrInvalid) || !strings.Contains(err.Error(), why) {
+			t.Errorf("checkEntry(%q) = %v, want refused: %s", name, err, why)
+		}
+	}
+}
