@@ -78,6 +78,7 @@ cleanup() {
   fi
   # runc nests its cgroup under ours; remove what is left (leaves first).
   find /sys/fs/cgroup -depth -type d \( -name "$name" -o -path "*/$name/*" \) -exec rmdir {} + 2>/dev/null
+  bench_remove_cgroups "$(bench_cgroup_parent "$store")"
   unmount_under "$berth_run_root"
   unmount_under "$work"
   rm -rf --one-file-system "$berth_run_root" "$work"
