@@ -9,8 +9,9 @@
 #           layer each, tagged bench/images:t1..t500, loaded from one
 #           docker-archive into both): the time of `images`.
 # Each `ps -a` and `images` figure is the median of N runs after a warm-up
-# (bench/timeit). podman gets a store of its own, runc as its runtime and
-# the busybox image `berth save` writes, as in bench/start.
+# (bench/timeit). podman gets a store of its own, runc as its runtime, a
+# cgroup parent of the bench's own and the busybox image `berth save`
+# writes, as in bench/start.
 #
 #   bench/concurrency/run.sh [-n N] [-c C] [-r R] [-p PS] [-i IMAGES] [-t berth,podman]
 #                                                    as root; BERTH=path/to/berth
@@ -44,6 +45,7 @@ unset BERTH_ROOT
 
 work=$(mktemp -d /tmp/berth-bench-conc.XXXXXX)
 store=$work/store
+pcg=berth-bench-conc-$$   # podman's cgroup parent, the bench's own
 . "$repo/bench/lib.sh"
 P=()        # the podman command line, once used
 child=""
@@ -59,10 +61,11 @@ cleanup() {
     "${P[@]}" rm -af >/dev/null 2>&1
   fi
   bench_remove_cgroups "$(bench_cgroup_parent "$store")"
+  bench_remove_cgroups "$pcg"
   bench_unmount_under "$(bench_run_root "$store")"
   bench_unmount_under "$work"
   rm -rf --one-file-system "$(bench_run_root "$store")" "$work"
-  left=$(bench_leftovers -d "$work" -s "$store")
+  left=$(bench_leftovers -d "$work" -s "$store" -c "$pcg")
   if [[ -n "$left" ]]; then
     echo "bench: left behind:" >&2; echo "$left" >&2
     rc=1
@@ -108,7 +111,7 @@ cli() { local t=$1; shift; cmdline "$t"; "${CMD[@]}" "$@"; }
 run_args() {  # RUN=(what TOOL runs in a burst)
   cmdline "$1"
   RUN=("${CMD[@]}" run --rm --network none)
-  [[ $1 == podman ]] && RUN+=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+  [[ $1 == podman ]] && RUN+=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "/$pcg")
   RUN+=(busybox true)
 }
 
@@ -131,7 +134,9 @@ done
 create() {  # create TOOL K: K more containers, 4 at a time
   local t=$1 k=$2
   cmdline "$t"
-  seq 1 "$k" | bg xargs -P 4 -I{} "${CMD[@]}" create --network none busybox true >/dev/null
+  local extra=()
+  [[ $t == podman ]] && extra=(--cgroup-parent "/$pcg")
+  seq 1 "$k" | bg xargs -P 4 -I{} "${CMD[@]}" create --network none "${extra[@]}" busybox true >/dev/null
 }
 have=0
 for k in 30 "$PS"; do
