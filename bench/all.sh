@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every bench, in one run, as `make bench` runs them: each bench's own
 # output in turn, then its ratios gathered at the end. The slow ones run
-# with smaller counts than their defaults (said in each header) so that the
-# whole takes about 10 minutes on a 2-core machine:
+# with smaller counts than their defaults (said in each header) to keep the
+# whole near 10 minutes on 2 cores (13 minutes measured at load ~18, where
+# podman's load of the 500 images alone took 3.4):
 #   bench/start        -n 20      berth run --rm and exec against runc, podman
 #   bench/concurrency  -n 5 -r 3  30 at once, ps -a 300, images 500, against podman
 #   bench/layers       -n 3       against dive, the same archive
@@ -55,7 +56,7 @@ echo
 echo "# summary: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in "${benches[@]}"; do
   name=${b%% *}
-  grep -E '^ratio|skipped|^## |^# (container start|exec)|^[a-z]+: [0-9.]+x the time' "$out/$name.txt" 2>/dev/null | sed "s|^|$name: |"
+  grep -E '^ratio|skipped|^## |^# (container start|exec)|^[a-z]+: [0-9.]+x the time|ms/frame|^idle workbench' "$out/$name.txt" 2>/dev/null | sed "s|^|$name: |"
 done
 if (( ${#failed[@]} )); then
   echo "bench: failed: ${failed[*]}" >&2
