@@ -111,7 +111,7 @@ cli() { local t=$1; shift; cmdline "$t"; "${CMD[@]}" "$@"; }
 run_args() {  # RUN=(what TOOL runs in a burst)
   cmdline "$1"
   RUN=("${CMD[@]}" run --rm --network none)
-  [[ $1 == podman ]] && RUN+=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "/$pcg")
+  [[ $1 == podman ]] && RUN+=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "/$pcg" --cgroups no-conmon)
   RUN+=(busybox true)
 }
 
