@@ -14,6 +14,7 @@ import (
 func init() { commands = append(commands, newImagesCmd) }
 
 var imagesFormat = listFormat{
+	Row:     imageRow{},
 	Table:   "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
 	Headers: map[string]string{"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT"},
 }

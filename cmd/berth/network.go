@@ -14,6 +14,7 @@ import (
 func init() { commands = append(commands, newNetworkCmd) }
 
 var networksFormat = listFormat{
+	Row:     networkRow{},
 	Table:   "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
 	Headers: map[string]string{"ID": "NETWORK ID"},
 }

@@ -13,6 +13,7 @@ import (
 func init() { commands = append(commands, newVolumeCmd) }
 
 var volumesFormat = listFormat{
+	Row:     volumeRow{},
 	Table:   "table {{.Driver}}\t{{.Name}}",
 	Headers: map[string]string{"Name": "VOLUME NAME"},
 }
