@@ -109,6 +109,7 @@ func (r psRow) ID() string {
 	}
 	return r.s.ID[:12]
 }
+
 // Image is the name the container was created from, or its image's ID
 // when the name is gone (12 digits unless --no-trunc), as docker's.
 func (r psRow) Image() string {
