@@ -2,11 +2,10 @@ package main
 
 import (
 	"fmt"
+	"github.com/docker/cli/cli/command/formatter/tabwriter"
+	"github.com/spf13/cobra"
 	"os"
 	"strings"
-	"text/tabwriter"
-
-	"github.com/spf13/cobra"
 )
 
 func init() { commands = append(commands, newTopCmd) }
@@ -28,7 +27,8 @@ func newTopCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(os.Stdout, 4, 1, 4, ' ', 0)
+			// docker/cli's top: its tabwriter, columns at least 20 wide
+			tw := tabwriter.NewWriter(os.Stdout, 20, 1, 3, ' ', 0)
 			fmt.Fprintln(tw, strings.Join(t.Titles, "\t"))
 			for _, p := range t.Processes {
 				fmt.Fprintln(tw, strings.Join(p, "\t"))

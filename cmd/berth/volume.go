@@ -44,7 +44,7 @@ func newVolumeCmd(c *cli) *cobra.Command {
 
 func newVolumeCreateCmd(c *cli) *cobra.Command {
 	var o engine.VolumeCreateOptions
-	var labels []string
+	var labels, opts []string
 	cmd := &cobra.Command{
 		Use: "create [OPTIONS] [VOLUME]", Short: "Create a volume", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -56,6 +56,7 @@ func newVolumeCreateCmd(c *cli) *cobra.Command {
 				o.Name = args[0]
 			}
 			o.Labels = keyValues(labels)
+			o.Options = volumeOptions(opts)
 			v, err := e.CreateVolume(o)
 			if err != nil {
 				return err
@@ -66,7 +67,22 @@ func newVolumeCreateCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&o.Driver, "driver", "d", "local", "Specify volume driver name")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "Set metadata for a volume")
+	cmd.Flags().StringArrayVarP(&opts, "opt", "o", nil, "Set driver specific options (type=, device=, o=)")
 	return cmd
+}
+
+// volumeOptions are -o KEY=VALUE pairs (docker's opts.MapOpts: a KEY
+// alone is an empty value).
+func volumeOptions(opts []string) map[string]string {
+	if len(opts) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		m[k] = v
+	}
+	return m
 }
 
 func newVolumeLsCmd(c *cli) *cobra.Command {
