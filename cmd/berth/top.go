@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
-	"github.com/docker/cli/cli/command/formatter/tabwriter"
-	"github.com/spf13/cobra"
 	"os"
 	"strings"
+
+	"github.com/docker/cli/cli/command/formatter/tabwriter"
+	"github.com/spf13/cobra"
 )
 
 func init() { commands = append(commands, newTopCmd) }
