@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -264,8 +265,9 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 			"MergedDir": filepath.Join(e.runDir(r.ID), "merged"),
 		}},
 		Mounts: inspectMounts(r.Mounts),
-		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
-			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal, StopTimeout: stopTimeoutSeconds(r.StopTime)},
+		Config: InspectConfig{recordConfig: withoutAttach(cfg), Image: r.Image,
+			AttachStdin: attached(cfg, "stdin"), AttachStdout: attached(cfg, "stdout"), AttachStderr: attached(cfg, "stderr"),
+			StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal, StopTimeout: stopTimeoutSeconds(r.StopTime)},
 		NetworkSettings: e.networkSettings(r, st),
 	}, nil
 }
@@ -333,4 +335,24 @@ func inspectMounts(mps []MountPoint) []MountPoint {
 		out = append(out, mp)
 	}
 	return out
+}
+
+// withoutAttach is cfg for inspect, which shows Attach as AttachStdin,
+// AttachStdout and AttachStderr only.
+func withoutAttach(cfg recordConfig) recordConfig {
+	cfg.Attach = nil
+	return cfg
+}
+
+// attached is inspect's AttachStdin/Stdout/Stderr: the streams -a named,
+// else docker's default, stdout and stderr; stdin also with -i (docker's
+// opts.parse).
+func attached(cfg recordConfig, stream string) bool {
+	if stream == "stdin" && cfg.OpenStdin {
+		return true
+	}
+	if len(cfg.Attach) == 0 {
+		return stream != "stdin"
+	}
+	return slices.Contains(cfg.Attach, stream)
 }
