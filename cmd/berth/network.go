@@ -16,7 +16,7 @@ func init() { commands = append(commands, newNetworkCmd) }
 var networksFormat = listFormat{
 	Row:     networkRow{},
 	Table:   "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
-	Headers: map[string]string{"ID": "NETWORK ID"},
+	Headers: map[string]string{"ID": "NETWORK ID", "CreatedAt": "CREATED AT"},
 }
 
 // networkRow is what `network ls` templates see.

@@ -24,6 +24,7 @@ var psFormat = listFormat{
 	Table: "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
 	Headers: map[string]string{
 		"ID": "CONTAINER ID", "RunningFor": "CREATED", "CreatedAt": "CREATED AT",
+		"LocalVolumes": "LOCAL VOLUMES", "HealthStatus": "HEALTH STATUS",
 	},
 }
 
