@@ -44,6 +44,10 @@ func TestParity5Headers(t *testing.T) {
 		{[]string{"ps", "--format", `table {{.Mounts}}\t{{.Networks}}\t{{.Platform}}\t{{.CreatedAt}}`},
 			[]string{"MOUNTS", "NETWORKS", "PLATFORM", "CREATED AT"}},
 		{[]string{"top", id}, []string{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}},
+		{[]string{"network", "ls", "--format", `table {{.ID}}\t{{.IPv4}}\t{{.IPv6}}\t{{.Internal}}\t{{.CreatedAt}}`},
+			[]string{"NETWORK ID", "IPV4", "IPV6", "INTERNAL", "CREATED AT"}},
+		{[]string{"volume", "ls", "--format", `table {{.Name}}\t{{.Size}}\t{{.Label "a.b-c"}}`}, []string{"VOLUME NAME", "SIZE", "b c"}},
+		{[]string{"images", "--format", `table {{.ID}}\t{{.CreatedAt}}\t{{.Digest}}`}, []string{"IMAGE ID", "CREATED AT", "DIGEST"}},
 	} {
 		out := okAt(t, store, c.args...)
 		if got := columns(firstLine(out)); !slices.Equal(got, c.want) {

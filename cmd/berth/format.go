@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,17 @@ func timeAgo(t time.Time) string {
 
 // timestamp is docker's CreatedAt placeholder: "2006-01-02 15:04:05 -0700 MST".
 func timestamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 -0700 MST") }
+
+// joinLabels is a Labels column: k=v pairs, sorted, comma-separated, as
+// docker's formatters print them.
+func joinLabels(labels map[string]string) string {
+	kv := make([]string, 0, len(labels))
+	for k, v := range labels {
+		kv = append(kv, k+"="+v)
+	}
+	slices.Sort(kv)
+	return strings.Join(kv, ",")
+}
 
 // shortID is an image ID as docker's tables show it: 12 hex digits,
 // without "sha256:".

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -190,14 +189,7 @@ func (p platform) String() string {
 }
 
 // Labels are k=v pairs, sorted (docker sorts them).
-func (r psRow) Labels() string {
-	var kv []string
-	for k, v := range r.s.Labels {
-		kv = append(kv, k+"="+v)
-	}
-	slices.Sort(kv)
-	return strings.Join(kv, ",")
-}
+func (r psRow) Labels() string           { return joinLabels(r.s.Labels) }
 func (r psRow) Label(name string) string { return r.s.Labels[name] }
 
 // psFilter compiles docker's --filter conditions; the same key given twice

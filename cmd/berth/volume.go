@@ -21,19 +21,17 @@ var volumesFormat = listFormat{
 // volumeRow is what `volume ls` templates see.
 type volumeRow struct{ v engine.VolumeSummary }
 
-func (r volumeRow) Name() string       { return r.v.Name }
-func (r volumeRow) Driver() string     { return r.v.Driver }
-func (r volumeRow) Mountpoint() string { return r.v.Mountpoint }
-func (r volumeRow) Scope() string      { return r.v.Scope }
-func (r volumeRow) CreatedAt() string  { return r.v.CreatedAt }
-func (r volumeRow) Links() int         { return len(r.v.UsedBy) }
-func (r volumeRow) Labels() string {
-	var kv []string
-	for k, v := range r.v.Labels {
-		kv = append(kv, k+"="+v)
-	}
-	return strings.Join(kv, ",")
-}
+func (r volumeRow) Name() string             { return r.v.Name }
+func (r volumeRow) Driver() string           { return r.v.Driver }
+func (r volumeRow) Mountpoint() string       { return r.v.Mountpoint }
+func (r volumeRow) Scope() string            { return r.v.Scope }
+func (r volumeRow) CreatedAt() string        { return r.v.CreatedAt }
+func (r volumeRow) Links() int               { return len(r.v.UsedBy) }
+func (r volumeRow) Labels() string           { return joinLabels(r.v.Labels) }
+func (r volumeRow) Label(name string) string { return r.v.Labels[name] }
+
+// Size is docker's: "N/A" unless the daemon measured it (`system df -v`).
+func (r volumeRow) Size() string { return "N/A" }
 
 func newVolumeCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "volume", Short: "Manage volumes", Args: cobra.NoArgs,
