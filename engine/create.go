@@ -107,6 +107,7 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			ExposedPorts: exposed,
 			Volumes:      img.Config.Volumes,
 			Healthcheck:  health,
+			Attach:       opts.Attach,
 		},
 		StopSignal: stopSignal,
 		StopTime:   stopTime,

@@ -181,6 +181,7 @@ func composeDown(cc *composeCLI) *cobra.Command {
 
 // composePsFormat is docker compose ps's table.
 var composePsFormat = listFormat{
+	Row:     composePsRow{},
 	Table:   "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}",
 	Headers: map[string]string{"RunningFor": "CREATED"},
 }
