@@ -103,7 +103,11 @@ func (r *Runner) Up(ctx context.Context, o UpOptions) error {
 				return err
 			}
 		}
-		if err := r.converge(ctx, s, o.ForceRecreate, o.Timeout); err != nil {
+		// --force-recreate applies to the services named (all when none);
+		// a dependency pulled in is recreated only when it diverged, as
+		// docker compose does without --always-recreate-deps.
+		force := o.ForceRecreate && (len(o.Services) == 0 || slices.Contains(o.Services, s.Name))
+		if err := r.converge(ctx, s, force, o.Timeout); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}
 	}
@@ -222,10 +226,15 @@ func (r *Runner) serviceContainers(service string) []engine.ContainerSummary {
 }
 
 // converge makes a service's containers what the file says: missing
-// replicas created, changed ones (by config hash) recreated, extra ones
+// replicas created, changed ones recreated (by config hash, or because
+// the service's image is now another, as after up --build), extra ones
 // removed, stopped ones started.
 func (r *Runner) converge(ctx context.Context, s types.ServiceConfig, force bool, timeout time.Duration) error {
 	hash, err := ConfigHash(s)
+	if err != nil {
+		return err
+	}
+	img, err := r.E.ResolveImage(ImageName(r.P, s))
 	if err != nil {
 		return err
 	}
@@ -243,7 +252,7 @@ func (r *Runner) converge(ctx context.Context, s types.ServiceConfig, force bool
 	}
 	for n := 1; n <= want; n++ {
 		c, ok := have[n]
-		if ok && !force && c.Labels[LabelConfigHash] == hash {
+		if ok && !force && c.Labels[LabelConfigHash] == hash && c.ImageID == img.ID {
 			if c.State == "running" || c.State == "restarting" {
 				r.say("Container", Name(c), "Running")
 				continue
@@ -260,7 +269,7 @@ func (r *Runner) converge(ctx context.Context, s types.ServiceConfig, force bool
 			}
 			r.say("Container", Name(c), "Recreate")
 		}
-		if err := r.createAndStart(ctx, s, n, hash); err != nil {
+		if err := r.createAndStart(ctx, s, n, hash, img.ID); err != nil {
 			return err
 		}
 	}
@@ -280,13 +289,14 @@ func (r *Runner) removeContainer(ctx context.Context, c engine.ContainerSummary,
 	return nil
 }
 
-// createAndStart makes replica n of s and starts it, joining its other
-// networks before it starts.
-func (r *Runner) createAndStart(ctx context.Context, s types.ServiceConfig, n int, hash string) error {
+// createAndStart makes replica n of s from the image imageID and starts
+// it, joining its other networks before it starts.
+func (r *Runner) createAndStart(ctx context.Context, s types.ServiceConfig, n int, hash, imageID string) error {
 	opts, nets, aliases, err := createOptions(r.P, s, n, hash, false)
 	if err != nil {
 		return err
 	}
+	opts.Labels[LabelImage] = imageID
 	id, err := r.E.Create(opts)
 	if err != nil {
 		return err

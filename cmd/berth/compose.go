@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/berthdev/berth/compose"
 	"github.com/berthdev/berth/engine"
@@ -114,6 +115,7 @@ func composeUp(cc *composeCLI) *cobra.Command {
 				o.Scale[k] = n
 			}
 			o.Timeout = composeTimeout(cmd, timeout)
+			began := time.Now()
 			if err := r.Up(ctx, o); err != nil {
 				return err
 			}
@@ -126,7 +128,7 @@ func composeUp(cc *composeCLI) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			err = followLogs(ctx, r.E, cs, engine.LogOptions{Follow: true, Tail: 0}, false)
+			err = followLogs(ctx, r.E, cs, engine.LogOptions{Follow: true, Tail: -1, Since: began}, logsOutput{color: term.IsTerminal(int(os.Stdout.Fd()))})
 			if ctx.Err() != nil {
 				fmt.Fprintln(os.Stderr, "Gracefully stopping... (press Ctrl+C again to force)")
 				stop()
@@ -179,57 +181,6 @@ func composeDown(cc *composeCLI) *cobra.Command {
 	return cmd
 }
 
-// composePsFormat is docker compose ps's table.
-var composePsFormat = listFormat{
-	Table:   "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}",
-	Headers: map[string]string{"RunningFor": "CREATED"},
-}
-
-type composePsRow struct{ psRow }
-
-func (r composePsRow) Name() string    { return compose.Name(r.s) }
-func (r composePsRow) Service() string { return r.s.Labels[compose.LabelService] }
-func (r composePsRow) Project() string { return r.s.Labels[compose.LabelProject] }
-
-func composePs(cc *composeCLI) *cobra.Command {
-	var all, quiet, services bool
-	var format string
-	cmd := &cobra.Command{Use: "ps [OPTIONS] [SERVICE...]", Short: "List containers",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, cs, err := cc.projectContainers(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			var rows []any
-			seen := map[string]bool{}
-			for _, c := range cs {
-				if !all && c.State != "running" && c.State != "restarting" && c.State != "paused" {
-					continue
-				}
-				if services {
-					if svc := c.Labels[compose.LabelService]; !seen[svc] {
-						seen[svc] = true
-						fmt.Println(svc)
-					}
-					continue
-				}
-				rows = append(rows, composePsRow{psRow{s: c}})
-			}
-			if services {
-				return nil
-			}
-			if quiet {
-				format = "{{.ID}}"
-			}
-			return composePsFormat.write(os.Stdout, format, rows)
-		}}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Show all stopped containers")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
-	cmd.Flags().BoolVar(&services, "services", false, "Display services")
-	cmd.Flags().StringVar(&format, "format", "", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
-	return cmd
-}
-
 func composeConfig(cc *composeCLI) *cobra.Command {
 	var format string
 	var services, volumes, quiet bool
@@ -239,10 +190,8 @@ func composeConfig(cc *composeCLI) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(args) > 0 {
-				if p, err = p.WithSelectedServices(args); err != nil {
-					return err
-				}
+			if p, err = compose.Model(p, args); err != nil {
+				return err
 			}
 			switch {
 			case quiet:
