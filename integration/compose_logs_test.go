@@ -1,0 +1,179 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const composeLogsApp = `services:
+  talker:
+    image: busybox
+    command: sh -c 'echo first; sleep 3; echo second; echo oops >&2; exit 3'
+  web:
+    image: busybox
+    command: httpd -f -p 80
+    ports: ["127.0.0.1:%s:80"]
+    depends_on: [db]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 200ms
+  db:
+    image: busybox
+    command: sleep 300
+`
+
+// composePsJSON is a line of docker compose ps --format json, with the
+// fields tools read from it.
+type composePsJSON struct {
+	ID, Name, Image, Command, Project, Service, State, Health string
+	ExitCode                                                  int
+	Publishers                                                []struct {
+		URL           string
+		TargetPort    int
+		PublishedPort int
+		Protocol      string
+	}
+}
+
+// TestComposeLogsPsExec: logs -f follows until the service ends, lines
+// prefixed "name  | " without colour off a terminal, -t with docker's
+// timestamps, --tail N; ps --format json with docker compose's fields,
+// table and template formats; exec -d leaves its command running;
+// --force-recreate recreates the service named and not its dependency;
+// --no-deps starts a service without its dependencies.
+func TestComposeLogsPsExec(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	dir := t.TempDir()
+	port := strings.Split(freePort(t), ":")[1]
+	file := filepath.Join(dir, "compose.yaml")
+	writeFile(t, file, fmt.Sprintf(composeLogsApp, port))
+	c, okc := composeOn(t, store, file, "lg")
+	t.Cleanup(func() { c("down", "-t", "0") })
+
+	okc("up", "-d")
+	r := c("logs", "-f", "talker")
+	if r.code != 0 || r.stdout != "lg-talker-1  | first\nlg-talker-1  | second\n" || r.stderr != "lg-talker-1  | oops\n" {
+		t.Errorf("logs -f talker (until it exits; stderr apart; no colour): %v", r)
+	}
+	stamped := regexp.MustCompile(`^lg-talker-1  \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (first|second)$`)
+	for _, l := range strings.Split(okc("logs", "-t", "talker"), "\n") {
+		if !stamped.MatchString(l) {
+			t.Errorf("logs -t: %q is not docker's timestamped line", l)
+		}
+	}
+	if r := c("logs", "--tail", "2", "talker"); r.stdout != "lg-talker-1  | second\n" || r.stderr != "lg-talker-1  | oops\n" {
+		t.Errorf("logs --tail 2: %v", r)
+	}
+
+	eventually(t, 20*time.Second, "web healthy", func() bool {
+		return okAt(t, store, "inspect", "-f", "{{.State.Health.Status}}", "lg-web-1") == "healthy"
+	})
+	rows := map[string]composePsJSON{}
+	for _, l := range strings.Split(okc("ps", "-a", "--format", "json"), "\n") {
+		var row composePsJSON
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatalf("ps --format json: %q: %v", l, err)
+		}
+		rows[row.Service] = row
+	}
+	talker, web := rows["talker"], rows["web"]
+	if talker.Name != "lg-talker-1" || talker.Project != "lg" || talker.State != "exited" || talker.ExitCode != 3 || talker.Image != "busybox" || len(talker.ID) != 12 {
+		t.Errorf("ps json, talker: %+v", talker)
+	}
+	if len(web.Publishers) != 1 || web.Health != "healthy" || web.State != "running" || !strings.HasPrefix(web.Command, `"httpd`) {
+		t.Fatalf("ps json, web: %+v", web)
+	}
+	if p := web.Publishers[0]; p.URL != "127.0.0.1" || p.TargetPort != 80 || strconv.Itoa(p.PublishedPort) != port || p.Protocol != "tcp" {
+		t.Errorf("ps json, web's Publishers: %+v", web.Publishers)
+	}
+	if got := okc("ps", "--format", "table {{.Service}}\t{{.Health}}", "web"); !regexp.MustCompile(`^SERVICE\s+HEALTH\nweb\s+healthy$`).MatchString(got) {
+		t.Errorf("ps --format table: %q", got)
+	}
+	if got := okc("ps", "-a", "--format", "{{.Name}} {{.ExitCode}}", "talker"); got != "lg-talker-1 3" {
+		t.Errorf("ps --format template: %q", got)
+	}
+
+	okc("exec", "-d", "db", "sh", "-c", "echo $$ > /tmp/pid; exec sleep 300")
+	eventually(t, 10*time.Second, "exec -d's process", func() bool {
+		return c("exec", "-T", "db", "sh", "-c", "kill -0 $(cat /tmp/pid)").code == 0
+	})
+
+	id := func(svc string) string { return okc("ps", "-q", svc) }
+	db, webID := id("db"), id("web")
+	if r := c("up", "-d", "--force-recreate", "web"); r.code != 0 || !strings.Contains(r.stderr, "Container lg-web-1  Recreate") {
+		t.Fatalf("up --force-recreate web: %v", r)
+	}
+	if id("web") == webID || id("db") != db {
+		t.Errorf("--force-recreate web: web %s (was %s), db %s (was %s)", id("web"), webID, id("db"), db)
+	}
+	okc("down", "-t", "0")
+	okc("up", "-d", "--no-deps", "web")
+	if got := okc("ps", "-a", "--format", "{{.Service}}"); got != "web" {
+		t.Errorf("up --no-deps web started %q", got)
+	}
+}
+
+// TestComposeDependencyFails: a dependency that exits non-zero or turns
+// unhealthy stops up with docker compose's error, and the dependant is
+// not created.
+func TestComposeDependencyFails(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	writeFile(t, file, `services:
+  migrate:
+    image: busybox
+    command: sh -c 'exit 3'
+  app:
+    image: busybox
+    command: sleep 300
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+  sick:
+    image: busybox
+    command: sleep 300
+    healthcheck: {test: ["CMD", "false"], interval: 200ms, retries: 2}
+  needy:
+    image: busybox
+    command: sleep 300
+    depends_on:
+      sick: {condition: service_healthy}
+`)
+	c, okc := composeOn(t, store, file, "df")
+	t.Cleanup(func() { c("down", "-t", "0") })
+	for _, tc := range []struct{ svc, want string }{
+		{"app", `service "migrate" didn't complete successfully: exit 3`},
+		{"needy", "dependency failed to start: container df-sick-1 is unhealthy"},
+	} {
+		if r := c("up", "-d", tc.svc); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("up %s: want %q: %v", tc.svc, tc.want, r)
+		}
+		if got := okc("ps", "-a", "--format", "{{.Service}}", tc.svc); got != "" {
+			t.Errorf("up %s with a failed dependency created %q", tc.svc, got)
+		}
+	}
+}
+
+// TestComposeConfigModel: config prints what docker compose config
+// prints: env_file read into environment and dropped, and only the
+// networks and volumes of the services shown.
+func TestComposeConfigModel(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.env"), "FROM_FILE=1\n")
+	writeFile(t, filepath.Join(dir, "compose.yaml"), "name: cm\nservices:\n  web:\n    image: busybox\n    env_file: [a.env]\n    networks: [front]\n  other:\n    image: busybox\n    networks: [back]\n    volumes: [data:/d]\nnetworks:\n  front: {}\n  back: {}\nvolumes:\n  data: {}\n")
+	r := at(t, tempStore(t), "", "", "compose", "-f", filepath.Join(dir, "compose.yaml"), "config", "web")
+	want := "name: cm\nservices:\n  web:\n    environment:\n      FROM_FILE: \"1\"\n    image: busybox\n    networks:\n      front: null\nnetworks:\n  front:\n    name: cm_front\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("config web = %v\nwant:\n%s", r, want)
+	}
+}
