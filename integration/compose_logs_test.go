@@ -177,3 +177,30 @@ func TestComposeConfigModel(t *testing.T) {
 		t.Errorf("config web = %v\nwant:\n%s", r, want)
 	}
 }
+
+// TestComposeUpAttached: up without -d prints the services' output until
+// they end, each end reported; --exit-code-from stops the others when
+// one ends and exits with that service's status.
+func TestComposeUpAttached(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	writeFile(t, file, "services:\n  job:\n    image: busybox\n    command: sh -c 'echo from-job; exit 4'\n  side:\n    image: busybox\n    command: sleep 300\n")
+	c, _ := composeOn(t, store, file, "at")
+	t.Cleanup(func() { c("down", "-t", "0") })
+
+	if r := c("up", "job"); r.code != 0 || !strings.Contains(r.stdout, "at-job-1  | from-job\n") || !strings.Contains(r.stdout, "at-job-1 exited with code 4\n") {
+		t.Errorf("up job (attached, until it ends): %v", r)
+	}
+	r := c("up", "-t", "0", "--exit-code-from", "job")
+	if r.code != 4 || !strings.Contains(r.stdout, "at-job-1   | from-job\n") || !strings.Contains(r.stderr, "Aborting on container exit") {
+		t.Errorf("up --exit-code-from job: %v", r)
+	}
+	if st := okAt(t, store, "inspect", "-f", "{{.State.Status}}", "at-side-1"); st != "exited" {
+		t.Errorf("after up --exit-code-from job, side is %q", st)
+	}
+	if r := c("up", "-d", "--abort-on-container-exit"); r.code == 0 {
+		t.Errorf("up -d --abort-on-container-exit succeeded: %v", r)
+	}
+}

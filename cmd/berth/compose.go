@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/berthdev/berth/compose"
 	"github.com/berthdev/berth/engine"
@@ -97,8 +96,13 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	var detach bool
 	var scale []string
 	var timeout int
+	var abort bool
+	var codeFrom string
 	cmd := &cobra.Command{Use: "up [OPTIONS] [SERVICE...]", Short: "Create and start containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if (abort || codeFrom != "") && (detach || o.Wait) {
+				return fmt.Errorf("--abort-on-container-exit and --exit-code-from are incompatible with --detach and --wait")
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			r, err := cc.project(ctx)
@@ -114,6 +118,11 @@ func composeUp(cc *composeCLI) *cobra.Command {
 				}
 				o.Scale[k] = n
 			}
+			if codeFrom != "" {
+				if _, err := r.P.GetService(codeFrom); err != nil {
+					return fmt.Errorf("--exit-code-from: %w", err)
+				}
+			}
 			o.Timeout = composeTimeout(cmd, timeout)
 			began := time.Now()
 			if err := r.Up(ctx, o); err != nil {
@@ -122,22 +131,11 @@ func composeUp(cc *composeCLI) *cobra.Command {
 			if detach || o.Wait {
 				return nil
 			}
-			// Attached: follow the services' output until they all end or
-			// the user interrupts, then stop them, as docker compose does.
 			cs, err := cc.containers(r, args, false)
 			if err != nil {
 				return err
 			}
-			err = followLogs(ctx, r.E, cs, engine.LogOptions{Follow: true, Tail: -1, Since: began}, logsOutput{color: term.IsTerminal(int(os.Stdout.Fd()))})
-			if ctx.Err() != nil {
-				fmt.Fprintln(os.Stderr, "Gracefully stopping... (press Ctrl+C again to force)")
-				stop()
-				for _, c := range cs {
-					r.E.Stop(context.Background(), c.ID, o.Timeout)
-				}
-				return nil
-			}
-			return err
+			return upAttached(ctx, stop, r, cs, began, abort || codeFrom != "", codeFrom, o.Timeout)
 		}}
 	f := cmd.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "Detached mode: Run containers in the background")
@@ -150,6 +148,8 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	f.BoolVar(&o.Wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
 	f.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "Maximum duration to wait for the project to be running|healthy")
 	f.IntVarP(&timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown")
+	f.BoolVar(&abort, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
+	f.StringVar(&codeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
 	return cmd
 }
 

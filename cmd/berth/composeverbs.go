@@ -57,6 +57,9 @@ func composeLogs(cc *composeCLI) *cobra.Command {
 type logsOutput struct {
 	noPrefix, noColor bool
 	color             bool // set when printing to a terminal without --no-color
+	// ended, when set, is called (while no line is printed) with the
+	// index of a container whose log ended because it stopped.
+	ended func(i int)
 }
 
 // logColors are docker compose's prefix colours, in its order.
@@ -102,6 +105,11 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 				fmt.Fprintf(w, "%s%s%s\n", prefix, ts, strings.TrimSuffix(le.Log, "\n"))
 				return nil
 			})
+			if errs[i] == nil && ctx.Err() == nil && lo.ended != nil {
+				mu.Lock()
+				lo.ended(i)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
