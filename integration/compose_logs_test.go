@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -175,6 +176,19 @@ func TestComposeConfigModel(t *testing.T) {
 	want := "name: cm\nservices:\n  web:\n    environment:\n      FROM_FILE: \"1\"\n    image: busybox\n    networks:\n      front: null\nnetworks:\n  front:\n    name: cm_front\n"
 	if r.code != 0 || r.stdout != want {
 		t.Errorf("config web = %v\nwant:\n%s", r, want)
+	}
+	writeFile(t, filepath.Join(dir, "compose.yaml"), "name: cm\nservices:\n  web:\n    image: busybox\n  built:\n    build: .\n  dbg:\n    image: busybox:dbg\n    profiles: [debug]\n")
+	for flag, want := range map[string]string{"--images": "cm-built\nbusybox\n", "--profiles": "debug\n", "--networks": "default\n"} {
+		if r := at(t, tempStore(t), "", "", "compose", "-f", filepath.Join(dir, "compose.yaml"), "config", flag); r.code != 0 || r.stdout != want {
+			t.Errorf("config %s = %v, want %q", flag, r, want)
+		}
+	}
+	out := filepath.Join(dir, "out.yaml")
+	if r := at(t, tempStore(t), "", "", "compose", "-f", filepath.Join(dir, "compose.yaml"), "config", "-o", out); r.code != 0 || r.stdout != "" {
+		t.Errorf("config -o: %v", r)
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "  built:\n") {
+		t.Errorf("config -o wrote %q, %v", b, err)
 	}
 }
 

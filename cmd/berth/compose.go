@@ -181,54 +181,6 @@ func composeDown(cc *composeCLI) *cobra.Command {
 	return cmd
 }
 
-func composeConfig(cc *composeCLI) *cobra.Command {
-	var format string
-	var services, volumes, quiet bool
-	cmd := &cobra.Command{Use: "config [OPTIONS] [SERVICE...]", Short: "Parse, resolve and render compose file in canonical format",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := compose.Load(cmd.Context(), cc.load)
-			if err != nil {
-				return err
-			}
-			if p, err = compose.Model(p, args); err != nil {
-				return err
-			}
-			switch {
-			case quiet:
-				return nil
-			case services:
-				for _, s := range p.ServiceNames() {
-					fmt.Println(s)
-				}
-				return nil
-			case volumes:
-				for _, v := range p.VolumeNames() {
-					fmt.Println(v)
-				}
-				return nil
-			}
-			var b []byte
-			switch format {
-			case "", "yaml":
-				b, err = p.MarshalYAML()
-			case "json":
-				b, err = p.MarshalJSON()
-			default:
-				return fmt.Errorf("unsupported format %q (yaml, json)", format)
-			}
-			if err != nil {
-				return err
-			}
-			os.Stdout.Write(b)
-			return nil
-		}}
-	cmd.Flags().StringVar(&format, "format", "yaml", "Format the output. Values: [yaml | json]")
-	cmd.Flags().BoolVar(&services, "services", false, "Print the service names, one per line")
-	cmd.Flags().BoolVar(&volumes, "volumes", false, "Print the volume names, one per line")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
-	return cmd
-}
-
 func composeLs(cc *composeCLI) *cobra.Command {
 	var all, quiet bool
 	var format string
