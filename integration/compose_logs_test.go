@@ -218,3 +218,48 @@ func TestComposeUpAttached(t *testing.T) {
 		t.Errorf("up -d --abort-on-container-exit succeeded: %v", r)
 	}
 }
+
+// TestComposeCreateScaleWait: create makes containers and starts none;
+// --no-recreate keeps a changed container, --always-recreate-deps
+// recreates the dependency of the service named; scale sets replicas;
+// wait returns the service's exit status.
+func TestComposeCreateScaleWait(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	app := "services:\n  w:\n    image: busybox\n    command: sleep 300\n    depends_on: [dep]\n  dep:\n    image: busybox\n    command: sleep 300\n  job:\n    image: busybox\n    command: sh -c 'sleep 1; exit 5'\n"
+	writeFile(t, file, app)
+	c, okc := composeOn(t, store, file, "cs")
+	t.Cleanup(func() { c("down", "-t", "0") })
+	states := func() string { return okc("ps", "-a", "--format", "{{.Name}} {{.State}}") }
+
+	okc("create")
+	if got := states(); got != "cs-dep-1 created\ncs-job-1 created\ncs-w-1 created" {
+		t.Errorf("after create: %q", got)
+	}
+	okc("up", "-d", "-t", "0")
+	id := func(svc string) string { return okc("ps", "-q", svc) }
+	w, dep := id("w"), id("dep")
+	writeFile(t, file, strings.Replace(app, "sleep 300", "sleep 301", 1))
+	if okc("up", "-d", "--no-recreate", "-t", "0"); id("w") != w {
+		t.Errorf("up --no-recreate recreated the changed w")
+	}
+	okc("up", "-d", "--always-recreate-deps", "-t", "0", "w")
+	if nw := id("w"); nw == w || id("dep") == dep {
+		t.Errorf("up --always-recreate-deps w: w %s (was %s), dep %s (was %s)", nw, w, id("dep"), dep)
+	}
+	if r := c("up", "-d", "--no-recreate", "--force-recreate"); r.code == 0 {
+		t.Errorf("--no-recreate with --force-recreate succeeded: %v", r)
+	}
+
+	okc("scale", "w=2")
+	if got := okc("ps", "--format", "{{.Name}}", "w"); got != "cs-w-1\ncs-w-2" {
+		t.Errorf("after scale w=2: %q", got)
+	}
+	job := okc("ps", "-a", "-q", "job")
+	r := c("wait", "job")
+	if r.code != 5 || r.stdout != fmt.Sprintf("container %q exited with status code 5\n", job) {
+		t.Errorf("wait job: %v", r)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -86,7 +85,7 @@ func newComposeCmd(c *cli) *cobra.Command {
 	pf.StringVar(&cc.load.WorkingDir, "project-directory", "", "Specify an alternate working directory (default: the path of the first compose file)")
 	pf.StringArrayVar(&cc.load.Profiles, "profile", nil, "Specify a profile to enable")
 	pf.StringArrayVar(&cc.load.EnvFiles, "env-file", nil, "Specify an alternate environment file")
-	cmd.AddCommand(composeUp(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
+	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
 	cmd.AddCommand(composeVerbs(cc)...)
 	return cmd
 }
@@ -109,14 +108,9 @@ func composeUp(cc *composeCLI) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			o.Services, o.Scale = args, map[string]int{}
-			for _, s := range scale {
-				k, v, ok := strings.Cut(s, "=")
-				n, err := strconv.Atoi(v)
-				if !ok || err != nil || n < 0 {
-					return fmt.Errorf("--scale %q: want SERVICE=NUMBER", s)
-				}
-				o.Scale[k] = n
+			o.Services = args
+			if o.Scale, err = parseScale(scale); err != nil {
+				return err
 			}
 			if codeFrom != "" {
 				if _, err := r.P.GetService(codeFrom); err != nil {
@@ -128,7 +122,7 @@ func composeUp(cc *composeCLI) *cobra.Command {
 			if err := r.Up(ctx, o); err != nil {
 				return err
 			}
-			if detach || o.Wait {
+			if detach || o.Wait || o.NoStart {
 				return nil
 			}
 			cs, err := cc.containers(r, args, false)
@@ -142,6 +136,10 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	f.BoolVar(&o.Build, "build", false, "Build images before starting containers")
 	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "Recreate containers even if their configuration hasn't changed")
 	f.BoolVar(&o.NoDeps, "no-deps", false, "Don't start linked services")
+	f.BoolVar(&o.NoRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate")
+	f.BoolVar(&o.AlwaysDeps, "always-recreate-deps", false, "Recreate dependent containers. Incompatible with --no-recreate")
+	f.BoolVar(&o.NoStart, "no-start", false, "Don't start the services after creating them")
+	f.BoolVar(&o.NoBuild, "no-build", false, "Don't build an image, even if it's policy")
 	f.StringVar(&o.Pull, "pull", "", `Pull image before running ("always"|"missing"|"never"); the default is each service's pull_policy`)
 	f.StringArrayVar(&scale, "scale", nil, "Scale SERVICE to NUM instances")
 	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/berthdev/berth/compose"
@@ -65,4 +70,122 @@ func upAttached(ctx context.Context, stop func(), r *compose.Runner, cs []engine
 		return containerExit(in.State.ExitCode, nil)
 	}
 	return err
+}
+
+// composeCreate is `compose create`: up without starting anything.
+func composeCreate(cc *composeCLI) *cobra.Command {
+	var o compose.UpOptions
+	var scale []string
+	cmd := &cobra.Command{Use: "create [OPTIONS] [SERVICE...]", Short: "Creates containers for a service",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := cc.project(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if o.Scale, err = parseScale(scale); err != nil {
+				return err
+			}
+			o.Services, o.NoStart, o.Timeout = args, true, -1
+			return r.Up(cmd.Context(), o)
+		}}
+	f := cmd.Flags()
+	f.BoolVar(&o.Build, "build", false, "Build images before starting containers")
+	f.BoolVar(&o.NoBuild, "no-build", false, "Don't build an image, even if it's policy")
+	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "Recreate containers even if their configuration and image haven't changed")
+	f.BoolVar(&o.NoRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate")
+	f.StringVar(&o.Pull, "pull", "", `Pull image before running ("always"|"missing"|"never")`)
+	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.StringArrayVar(&scale, "scale", nil, "Scale SERVICE to NUM instances. Overrides the scale setting in the Compose file if present")
+	return cmd
+}
+
+// composeScale is `compose scale SERVICE=N...`: up of those services with
+// that many replicas each.
+func composeScale(cc *composeCLI) *cobra.Command {
+	var o compose.UpOptions
+	cmd := &cobra.Command{Use: "scale [SERVICE=REPLICAS...]", Short: "Scale services", Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := cc.project(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if o.Scale, err = parseScale(args); err != nil {
+				return err
+			}
+			for s := range o.Scale {
+				o.Services = append(o.Services, s)
+			}
+			o.Timeout = -1
+			return r.Up(cmd.Context(), o)
+		}}
+	cmd.Flags().BoolVar(&o.NoDeps, "no-deps", false, "Don't start linked services")
+	return cmd
+}
+
+// parseScale reads SERVICE=N arguments.
+func parseScale(args []string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, s := range args {
+		k, v, ok := strings.Cut(s, "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("--scale %q: want SERVICE=NUMBER", s)
+		}
+		out[k] = n
+	}
+	return out, nil
+}
+
+// composeWait is `compose wait`: until the services' containers stop,
+// each reported as docker compose reports it; the exit status is that of
+// the last one to stop. With --down-project the project is brought down
+// when the first stops.
+func composeWait(cc *composeCLI) *cobra.Command {
+	var down bool
+	cmd := &cobra.Command{Use: "wait SERVICE [SERVICE...] [OPTIONS]", Short: "Block until containers of all (or specified) services stop.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, cs, err := cc.projectContainers(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			last := 0
+			errs := make([]error, len(cs))
+			for i, c := range cs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code, err := r.E.Wait(ctx, c.ID)
+					if err != nil {
+						if ctx.Err() == nil {
+							errs[i] = err
+						}
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					fmt.Printf("container %q exited with status code %d\n", c.ID, code)
+					last = code
+					if down {
+						cancel()
+					}
+				}()
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				return err
+			}
+			if down {
+				if err := r.Down(context.Background(), compose.DownOptions{Timeout: -1}); err != nil {
+					return err
+				}
+			}
+			return containerExit(last, nil)
+		}}
+	cmd.Flags().BoolVar(&down, "down-project", false, "Drops project when the first container stops")
+	return cmd
 }
