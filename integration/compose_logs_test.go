@@ -3,6 +3,8 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -261,5 +263,49 @@ func TestComposeCreateScaleWait(t *testing.T) {
 	r := c("wait", "job")
 	if r.code != 5 || r.stdout != fmt.Sprintf("container %q exited with status code 5\n", job) {
 		t.Errorf("wait job: %v", r)
+	}
+}
+
+// TestComposeRunFlags: run publishes no ports unless --service-ports or
+// -p, mounts -v (relative to the project), labels -l.
+func TestComposeRunFlags(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	dir := t.TempDir()
+	port := strings.Split(freePort(t), ":")[1]
+	other := strings.Split(freePort(t), ":")[1]
+	os.MkdirAll(filepath.Join(dir, "www"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "extra"), 0o755)
+	writeFile(t, filepath.Join(dir, "www", "index.html"), "hello-run\n")
+	file := filepath.Join(dir, "compose.yaml")
+	writeFile(t, file, fmt.Sprintf("services:\n  web:\n    image: busybox\n    command: httpd -f -p 80 -h /www\n    ports: [\"127.0.0.1:%s:80\"]\n    volumes: [./www:/www]\n", port))
+	c, okc := composeOn(t, store, file, "rf")
+	t.Cleanup(func() { c("down", "-t", "0") })
+	get := func(p string) string {
+		resp, err := http.Get("http://127.0.0.1:" + p + "/")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+
+	plain := okc("run", "-d", "web")
+	if got := okAt(t, store, "port", plain); got != "" {
+		t.Errorf("run without --service-ports published %q", got)
+	}
+	okAt(t, store, "rm", "-f", plain)
+	okc("run", "-d", "--service-ports", "-l", "team=blue", "web")
+	eventually(t, 10*time.Second, "--service-ports", func() bool { return get(port) == "hello-run\n" })
+	if got := okAt(t, store, "ps", "--filter", "label=team=blue", "--format", "{{.Label \"com.docker.compose.oneoff\"}}"); got != "True" {
+		t.Errorf("run -l team=blue: %q", got)
+	}
+	okc("run", "-d", "-p", "127.0.0.1:"+other+":80", "web")
+	eventually(t, 10*time.Second, "-p", func() bool { return get(other) == "hello-run\n" })
+	writeFile(t, filepath.Join(dir, "extra", "f"), "mounted\n")
+	if got := okc("run", "--rm", "-T", "-v", "./extra:/extra:ro", "web", "cat", "/extra/f"); got != "mounted" {
+		t.Errorf("run -v ./extra:/extra: %q", got)
 	}
 }

@@ -289,6 +289,11 @@ func composeRun(cc *composeCLI) *cobra.Command {
 	f.StringVar(&entrypoint, "entrypoint", "", "Override the entrypoint of the image")
 	f.BoolVarP(&noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation (default: auto-detected)")
 	f.BoolVarP(&interactive, "interactive", "i", true, "Keep STDIN open even if not attached")
+	f.BoolVar(&o.ServicePorts, "service-ports", false, "Run command with all service's ports enabled and mapped to the host")
+	f.StringArrayVarP(&o.Publish, "publish", "p", nil, "Publish a container's port(s) to the host")
+	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "Bind mount a volume")
+	f.StringToStringVarP(&o.Labels, "label", "l", nil, "Add or override a label")
+	f.BoolVar(&o.Build, "build", false, "Build image before starting container")
 	return cmd
 }
 
