@@ -309,3 +309,40 @@ func TestComposeRunFlags(t *testing.T) {
 		t.Errorf("run -v ./extra:/extra: %q", got)
 	}
 }
+
+// TestComposeEvents: events shows the project's container events (not
+// another project's) as docker compose prints them, and --json.
+func TestComposeEvents(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	file := filepath.Join(t.TempDir(), "compose.yaml")
+	writeFile(t, file, "services:\n  s:\n    image: busybox\n    command: sleep 300\n")
+	c, okc := composeOn(t, store, file, "ev")
+	t.Cleanup(func() { c("down", "-t", "0") })
+	oc, _ := composeOn(t, store, file, "notev")
+	t.Cleanup(func() { oc("down", "-t", "0") })
+	okc("up", "-d")
+	oc("up", "-d")
+	id := okc("ps", "-q", "--no-trunc", "s")
+	text := okc("events", "--since", "10m", "--until", "0s")
+	start := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} container start ` + id + ` \(image=busybox, name=ev-s-1\)$`)
+	if !start.MatchString(text) || strings.Contains(text, "notev") {
+		t.Errorf("events:\n%s", text)
+	}
+	var ev struct{ Action, ID, Service string }
+	for _, l := range strings.Split(okc("events", "--json", "--since", "10m", "--until", "0s"), "\n") {
+		var e struct {
+			Action, ID, Service string
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("events --json: %q: %v", l, err)
+		}
+		if e.Action == "start" {
+			ev = e
+		}
+	}
+	if ev.ID != id || ev.Service != "s" {
+		t.Errorf("events --json, start: %+v", ev)
+	}
+}
