@@ -346,3 +346,32 @@ func TestComposeEvents(t *testing.T) {
 		t.Errorf("events --json, start: %+v", ev)
 	}
 }
+
+// TestComposeCp: cp to a service reaches each of its replicas, cp from
+// it reads the one --index names (the first by default).
+func TestComposeCp(t *testing.T) {
+	t.Parallel()
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	writeFile(t, file, "services:\n  s:\n    image: busybox\n    command: sleep 300\n    deploy: {replicas: 2}\n")
+	c, okc := composeOn(t, store, file, "cp")
+	t.Cleanup(func() { c("down", "-t", "0") })
+	okc("up", "-d")
+	writeFile(t, filepath.Join(dir, "f"), "copied\n")
+	okc("cp", filepath.Join(dir, "f"), "s:/tmp/f")
+	for _, i := range []string{"1", "2"} {
+		if got := okc("exec", "-T", "--index", i, "s", "cat", "/tmp/f"); got != "copied" {
+			t.Errorf("cp to s: replica %s has %q", i, got)
+		}
+	}
+	okc("exec", "-T", "--index", "2", "s", "sh", "-c", "echo two > /tmp/g")
+	okc("cp", "--index", "2", "s:/tmp/g", filepath.Join(dir, "g"))
+	if b, err := os.ReadFile(filepath.Join(dir, "g")); err != nil || string(b) != "two\n" {
+		t.Errorf("cp --index 2 s:/tmp/g: %q, %v", b, err)
+	}
+	if r := c("cp", "s:/tmp/g", filepath.Join(dir, "h")); r.code == 0 {
+		t.Errorf("cp from replica 1, which lacks the file, succeeded: %v", r)
+	}
+}
