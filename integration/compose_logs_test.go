@@ -216,6 +216,13 @@ func TestComposeUpAttached(t *testing.T) {
 	if st := okAt(t, store, "inspect", "-f", "{{.State.Status}}", "at-side-1"); st != "exited" {
 		t.Errorf("after up --exit-code-from job, side is %q", st)
 	}
+	if r := c("up", "--no-log-prefix", "job"); r.code != 0 || !strings.HasPrefix(r.stdout, "from-job\n") {
+		t.Errorf("up --no-log-prefix job: %v", r)
+	}
+	stamped := regexp.MustCompile(`(?m)^at-job-1  \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z from-job$`)
+	if r := c("up", "--timestamps", "job"); r.code != 0 || !stamped.MatchString(r.stdout) {
+		t.Errorf("up --timestamps job: %v", r)
+	}
 	if r := c("up", "-d", "--abort-on-container-exit"); r.code == 0 {
 		t.Errorf("up -d --abort-on-container-exit succeeded: %v", r)
 	}

@@ -95,11 +95,10 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	var detach bool
 	var scale []string
 	var timeout int
-	var abort bool
-	var codeFrom string
+	var at upAttach
 	cmd := &cobra.Command{Use: "up [OPTIONS] [SERVICE...]", Short: "Create and start containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (abort || codeFrom != "") && (detach || o.Wait) {
+			if (at.abort || at.codeFrom != "") && (detach || o.Wait) {
 				return fmt.Errorf("--abort-on-container-exit and --exit-code-from are incompatible with --detach and --wait")
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -112,8 +111,8 @@ func composeUp(cc *composeCLI) *cobra.Command {
 			if o.Scale, err = parseScale(scale); err != nil {
 				return err
 			}
-			if codeFrom != "" {
-				if _, err := r.P.GetService(codeFrom); err != nil {
+			if at.codeFrom != "" {
+				if _, err := r.P.GetService(at.codeFrom); err != nil {
 					return fmt.Errorf("--exit-code-from: %w", err)
 				}
 			}
@@ -125,11 +124,12 @@ func composeUp(cc *composeCLI) *cobra.Command {
 			if detach || o.Wait || o.NoStart {
 				return nil
 			}
-			cs, err := cc.containers(r, args, false)
+			cs, err := at.containers(cc, r, args)
 			if err != nil {
 				return err
 			}
-			return upAttached(ctx, stop, r, cs, began, abort || codeFrom != "", codeFrom, o.Timeout)
+			at.abort, at.services = at.abort || at.codeFrom != "", args
+			return upAttached(ctx, stop, r, cs, began, at, o.Timeout)
 		}}
 	f := cmd.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "Detached mode: Run containers in the background")
@@ -146,8 +146,14 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	f.BoolVar(&o.Wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
 	f.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "Maximum duration to wait for the project to be running|healthy")
 	f.IntVarP(&timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown")
-	f.BoolVar(&abort, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
-	f.StringVar(&codeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.BoolVar(&at.abort, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
+	f.StringVar(&at.codeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.StringArrayVar(&at.attach, "attach", nil, "Restrict attaching to the specified services. Incompatible with --attach-dependencies")
+	f.StringArrayVar(&at.noAttach, "no-attach", nil, "Do not attach (stream logs) to the specified services")
+	f.BoolVar(&at.deps, "attach-dependencies", false, "Automatically attach to log output of dependent services")
+	f.BoolVar(&at.lo.noPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&at.lo.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&at.timestamps, "timestamps", false, "Show timestamps")
 	return cmd
 }
 

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -17,29 +19,82 @@ import (
 	"github.com/berthdev/berth/engine"
 )
 
+// upAttach are the flags of an attached `compose up`.
+type upAttach struct {
+	services         []string // the services named to up (all when none)
+	abort            bool     // --abort-on-container-exit
+	codeFrom         string   // --exit-code-from
+	attach, noAttach []string
+	deps             bool // --attach-dependencies
+	timestamps       bool
+	lo               logsOutput
+}
+
+// containers are those whose output up shows: of the services named (all
+// when none), with their dependencies under --attach-dependencies, or
+// those of --attach; less those of --no-attach.
+func (a upAttach) containers(cc *composeCLI, r *compose.Runner, services []string) ([]engine.ContainerSummary, error) {
+	if len(a.attach) > 0 && a.deps {
+		return nil, fmt.Errorf("--attach and --attach-dependencies are incompatible")
+	}
+	names := services
+	switch {
+	case len(a.attach) > 0:
+		names = a.attach
+	case a.deps && len(services) > 0:
+		names = nil
+		err := r.P.ForEachService(services, func(name string, _ *types.ServiceConfig) error {
+			names = append(names, name)
+			return nil
+		}, types.IncludeDependencies)
+		if err != nil {
+			return nil, err
+		}
+	}
+	cs, err := cc.containers(r, names, false)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(cs, func(c engine.ContainerSummary) bool {
+		return slices.Contains(a.noAttach, c.Labels[compose.LabelService])
+	}), nil
+}
+
 // upAttached is `compose up` without -d: the services' output until they
 // all end, the user interrupts (then they are stopped), or, with abort,
 // one of them ends (then all are stopped, and the exit status is that of
 // codeFrom's container, else of the one that ended), as docker compose
 // does. Each container that ends is reported as "NAME exited with code N".
-func upAttached(ctx context.Context, stop func(), r *compose.Runner, cs []engine.ContainerSummary, began time.Time, abort bool, codeFrom string, timeout time.Duration) error {
+func upAttached(ctx context.Context, stop func(), r *compose.Runner, cs []engine.ContainerSummary, began time.Time, a upAttach, timeout time.Duration) error {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	first := -1
-	lo := logsOutput{color: term.IsTerminal(int(os.Stdout.Fd())), ended: func(i int) {
+	lo := a.lo
+	lo.color = !lo.noColor && term.IsTerminal(int(os.Stdout.Fd()))
+	lo.ended = func(i int) {
 		code := 0
 		if in, err := r.E.Inspect(cs[i].ID); err == nil {
 			code = in.State.ExitCode
 		}
 		fmt.Printf("%s exited with code %d\n", compose.Name(cs[i]), code)
-		if abort && first < 0 {
+		if a.abort && first < 0 {
 			first = i
 			cancel()
 		}
-	}}
-	err := followLogs(fctx, r.E, cs, engine.LogOptions{Follow: true, Tail: -1, Since: began}, lo)
+	}
+	err := followLogs(fctx, r.E, cs, engine.LogOptions{Follow: true, Tail: -1, Since: began, Timestamps: a.timestamps}, lo)
 	stopAll := func() {
-		for _, c := range cs {
+		// The services up started, their dependencies with them, attached or not.
+		var names []string
+		r.P.ForEachService(a.services, func(name string, _ *types.ServiceConfig) error {
+			names = append(names, name)
+			return nil
+		}, types.IncludeDependencies)
+		all, _ := compose.Containers(r.E, r.P.Name, false)
+		for _, c := range all {
+			if !slices.Contains(names, c.Labels[compose.LabelService]) || c.State != "running" && c.State != "paused" && c.State != "restarting" {
+				continue
+			}
 			if err := r.E.Stop(context.Background(), c.ID, timeout); err == nil {
 				fmt.Fprintf(os.Stderr, " Container %s  Stopped\n", compose.Name(c))
 			}
@@ -55,9 +110,10 @@ func upAttached(ctx context.Context, stop func(), r *compose.Runner, cs []engine
 		fmt.Fprintln(os.Stderr, "Aborting on container exit...")
 		stopAll()
 		ref := cs[first].ID
-		if codeFrom != "" {
-			for _, c := range cs {
-				if c.Labels[compose.LabelService] == codeFrom {
+		if a.codeFrom != "" {
+			all, _ := compose.Containers(r.E, r.P.Name, false) // --exit-code-from's service may not be attached
+			for _, c := range all {
+				if c.Labels[compose.LabelService] == a.codeFrom {
 					ref = c.ID
 					break
 				}
