@@ -15,6 +15,14 @@ func (p *containersPanel) ShortHelp() []key.Binding {
 	if !p.hideOff {
 		showAll.SetHelp(km.ShowAll.Help().Key, "hide stopped")
 	}
+	if _, ok := p.selectedGroup(); ok {
+		open, start, stop, rm := km.Open, km.Start, km.Stop, km.Remove
+		open.SetHelp(km.Open.Help().Key, "fold/unfold")
+		start.SetHelp(km.Start.Help().Key, "start group")
+		stop.SetHelp(km.Stop.Help().Key, "stop group")
+		rm.SetHelp(km.Remove.Help().Key, "remove group")
+		return []key.Binding{km.Help, open, start, stop, rm, km.Filter, showAll, km.Mark, km.Command, km.Quit}
+	}
 	return []key.Binding{km.Help, km.Open, km.Shell, km.Start, km.Stop, km.Filter, showAll, km.Mark, km.Command, km.Quit}
 }
 

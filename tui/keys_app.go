@@ -178,13 +178,13 @@ func (a *App) containersKey(k tea.KeyPressMsg) tea.Cmd {
 	sel, ok := p.selected()
 	switch {
 	case key.Matches(k, km.Start):
-		return a.act("start", p.targets())
+		return a.act("start", p.groupTargets("start"))
 	case key.Matches(k, km.Stop):
-		return a.act("stop", p.targets())
+		return a.act("stop", p.groupTargets("stop"))
 	case key.Matches(k, km.Restart):
 		return a.act("restart", p.targets())
 	case key.Matches(k, km.Kill):
-		return a.act("kill", p.targets())
+		return a.act("kill", p.groupTargets("kill"))
 	case key.Matches(k, km.Pause):
 		var pause, unpause []engine.ContainerSummary
 		for _, t := range p.targets() {

@@ -114,10 +114,10 @@ func (a *App) refreshStats() tea.Cmd {
 // visibleRunning is the IDs of the running rows on screen.
 func (p *containersPanel) visibleRunning() []string {
 	var ids []string
-	from, to := p.win.visible(len(p.rows))
-	for _, r := range p.rows[from:to] {
-		if r.State == engine.StatusRunning {
-			ids = append(ids, r.ID)
+	from, to := p.win.visible(len(p.items))
+	for _, r := range p.items[from:to] {
+		if r.g == nil && r.c.State == engine.StatusRunning {
+			ids = append(ids, r.c.ID)
 		}
 	}
 	return ids
