@@ -42,6 +42,7 @@ type App struct {
 	cmdlog     cmdLog
 	help       bool
 	confirm    *confirmation
+	object     *objectView // an image's, volume's or network's inspect page
 	status     string
 	statusKind int // statusInfo, statusErr, statusBusy
 	events     chan engine.Event
@@ -63,6 +64,7 @@ type confirmation struct {
 	question string
 	verb     string
 	targets  []engine.ContainerSummary
+	do       func() tea.Cmd // instead of verb on targets (objects.go)
 }
 
 // Options change how New builds the workbench.
@@ -227,6 +229,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.volumes.Update(msg)
 		a.networks.Update(msg)
+	case objectMsg:
+		a.objectLoaded(msg)
+	case objectActMsg:
+		return a, a.objectActed(msg)
 	case resourceActMsg:
 		line := equivalent(msg.kind+" "+msg.verb, msg.name).Berth
 		if msg.err != nil {
@@ -336,6 +342,8 @@ func (a *App) panelView() string {
 		return a.cmdline.View()
 	case a.inDetail:
 		return a.detail.View()
+	case a.object != nil:
+		return a.objectPageView()
 	case a.layersShown():
 		return a.layers.open.view()
 	case a.tab == tabImages && a.runForm != nil:

@@ -32,13 +32,13 @@ func (p *imagesPanel) ShortHelp() []key.Binding {
 	if p.history != nil {
 		return []key.Binding{km.Help, km.Up, km.Down, km.Back, km.Quit}
 	}
-	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Pull, km.Build, km.Command, km.Quit}
+	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Inspect, km.Remove, km.Pull, km.Build, km.Prune, km.Command, km.Quit}
 }
 
 // ShortHelp is the volume or network list's hint.
 func (p *resourcePanel) ShortHelp() []key.Binding {
 	km := p.c.KeyMap
-	return []key.Binding{km.Help, km.Create, km.Remove, km.Up, km.Down, km.Command, km.Quit}
+	return []key.Binding{km.Help, km.Create, km.Remove, km.Inspect, km.Prune, km.Up, km.Down, km.Command, km.Quit}
 }
 
 // ShortHelp is a container's detail hint: the Logs tab's own keys, or a
@@ -69,6 +69,8 @@ func (a *App) shortHelp() []key.Binding {
 		return a.cmdline.ShortHelp()
 	case a.messages.shown:
 		return []key.Binding{km.Up, km.Down, km.Back}
+	case a.object != nil && !a.inDetail:
+		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
 	case a.inDetail:
 		if a.detail.capturing() {
 			return a.detail.logs.search.ShortHelp(km)

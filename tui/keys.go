@@ -18,6 +18,8 @@ type KeyMap struct {
 	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach, Create, Run key.Binding
 	// Images.
 	Pull, Build key.Binding
+	// Images, volumes and networks.
+	Prune key.Binding
 	// A container's tabs.
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
@@ -75,6 +77,7 @@ func DefaultKeyMap() *KeyMap {
 		Run:     b("R", "run image (images)", "R"),
 		Pull:    b("p", "pull image", "p"),
 		Build:   b("B", "build image", "B"),
+		Prune:   b("X", "prune unused", "X"),
 		Logs:    b("l", "logs", "l"),
 		Inspect: b("i", "inspect", "i"),
 
@@ -140,7 +143,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Lessons, k.Back, k.Help, k.Quit},
-		{k.Pull, k.Build},
+		{k.Pull, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},
 	}

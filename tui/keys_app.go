@@ -17,6 +17,9 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	km := a.c.KeyMap
 	if q := a.confirm; q != nil {
 		a.confirm = nil
+		if key.Matches(k, km.Confirm) && q.do != nil {
+			return q.do()
+		}
 		if key.Matches(k, km.Confirm) {
 			return a.act(q.verb, q.targets)
 		}
@@ -109,6 +112,9 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	if a.inDetail {
 		return a.detailKey(k)
 	}
+	if a.object != nil && a.objectKey(k) {
+		return nil
+	}
 	switch {
 	case key.Matches(k, km.NextTab):
 		a.tab = (a.tab + 1) % len(tabNames)
@@ -137,6 +143,15 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 			a.runForm = newRunForm(imageRef(im))
 		}
 		return nil
+	}
+	if a.tab == tabImages && a.images.history == nil {
+		ref := ""
+		if im, ok := a.images.selected(); ok {
+			ref = imageRef(im)
+		}
+		if cmd, ok := a.objectListKey("image", ref, k); ok {
+			return cmd
+		}
 	}
 	if a.tab == tabImages {
 		if key.Matches(k, km.Layers) {
