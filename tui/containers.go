@@ -247,14 +247,16 @@ var containerColumns = []column{
 	{Title: "STATUS", Width: 27},
 	{Title: "CPU %", Width: 6},
 	{Title: "MEM", Width: 8},
-	{Title: "PORTS", Flex: 3, Min: 14, Drop: 2},
+	{Title: "NET I/O", Width: 15, Drop: 3}, // docker stats's, rx / tx
+	{Title: "BLOCK I/O", Width: 15, Drop: 4},
+	{Title: "PORTS", Flex: 3, Min: 20, Drop: 2}, // "0.0.0.0:8080->80/tcp" whole
 	{Title: "CONTAINER ID", Width: 13, Drop: 1},
-	{Title: "CREATED", Flex: 2, Min: 14, Drop: 4},
-	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 3},
+	{Title: "CREATED", Flex: 2, Min: 14, Drop: 6},
+	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 5},
 }
 
 // sortColumn is the column each sort key marks in the header.
-var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "cpu": 5, "mem": 6, "id": 8, "created": 9}
+var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "cpu": 5, "mem": 6, "id": 10, "created": 11}
 
 func (p *containersPanel) View() string {
 	s := p.c.Styles
@@ -305,7 +307,7 @@ func (p *containersPanel) View() string {
 		}
 		st, ok := p.usage[r.ID]
 		ok = ok && r.State == engine.StatusRunning
-		cells := []string{mark, nm, r.Image, r.State, statusText(r, now), cpuText(st, ok), memText(st, ok),
+		cells := []string{mark, nm, r.Image, r.State, statusText(r, now), cpuText(st, ok), memText(st, ok), ioText(st.NetRx, st.NetTx, ok), ioText(st.BlockRead, st.BlockWrite, ok),
 			portsText(r.Ports), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
 		line := joinCells(cells, widths)
 		switch {

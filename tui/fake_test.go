@@ -302,7 +302,9 @@ func (f *fakeEngine) Usage(ids []string) map[string]engine.ContainerStats {
 			continue
 		}
 		n := int(id[1]-'0') + 1
-		st := engine.ContainerStats{ID: id, CPUPercent: float64(n) * 12.5, MemoryWorkingSet: uint64(n) * 3 << 20}
+		st := engine.ContainerStats{ID: id, CPUPercent: float64(n) * 12.5, MemoryWorkingSet: uint64(n) * 3 << 20,
+			NetRx: uint64(n) * 1200, NetTx: uint64(n) * 324}
+		st.BlockRead, st.BlockWrite = uint64(n)*4<<20, uint64(n)*4096
 		out[id] = st
 	}
 	return out

@@ -139,6 +139,14 @@ func memText(st engine.ContainerStats, ok bool) string {
 	return units.BytesSize(float64(st.MemoryWorkingSet))
 }
 
+// ioText is docker stats's NET I/O or BLOCK I/O: "1.2kB / 648B".
+func ioText(in, out uint64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return units.HumanSizeWithPrecision(float64(in), 3) + " / " + units.HumanSizeWithPrecision(float64(out), 3)
+}
+
 // portsText is docker's PORTS column: "0.0.0.0:8080->80/tcp, ...".
 func portsText(ports []engine.PortMapping) string {
 	var b []byte
