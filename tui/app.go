@@ -57,6 +57,7 @@ type App struct {
 	berth      []string     // the berth binary and --root, for `:`
 	cmdline    *commandLine // `:`: a berth command and its output, while open
 	messages   messageLog   // `!`: every status message in full
+	evlog      eventLog     // `E`: the engine's events, live
 }
 
 // confirmation is a pending yes/no question before a destructive action.
@@ -189,6 +190,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.containers.Update(msg)
 		a.detail.Update(msg)
 	case eventMsg:
+		a.evlog.add(msg.ev)
 		return a, tea.Batch(a.event(msg.ev), nextEvent(a.events), a.lessonRecheck())
 	case eventsEndedMsg:
 		a.setStatus("the list stopped following engine events: "+oneLine(msg.err), true)
@@ -338,6 +340,8 @@ func (a *App) panelView() string {
 	switch {
 	case a.messages.shown:
 		return a.messages.view(a.pc)
+	case a.evlog.shown:
+		return a.evlog.view(a.pc)
 	case a.cmdline != nil:
 		return a.cmdline.View()
 	case a.inDetail:

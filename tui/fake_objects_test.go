@@ -47,7 +47,8 @@ func (f *fakeEngine) RemoveImage(ref string, force bool) (engine.RemovedImage, e
 		}
 	}
 	f.images = slices.Delete(f.images, i, i+1)
-	f.events <- engine.Event{Type: "image", Action: "delete", Actor: engine.EventActor{ID: im.ID}}
+	f.events <- engine.Event{Type: "image", Action: "delete", Actor: engine.EventActor{ID: im.ID, Attributes: map[string]string{"name": ref}},
+		TimeNano: epoch.UnixNano()}
 	return engine.RemovedImage{Untagged: im.RepoTags, Deleted: []string{im.ID}}, nil
 }
 

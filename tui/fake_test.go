@@ -219,7 +219,8 @@ func (f *fakeEngine) change(verb, ref, state, action string) error {
 		}
 		f.containers[c.ID] = c
 	}
-	f.events <- engine.Event{Type: "container", Action: action, Actor: engine.EventActor{ID: c.ID}}
+	f.events <- engine.Event{Type: "container", Action: action, Actor: engine.EventActor{ID: c.ID, Attributes: map[string]string{"name": c.Names[0]}},
+		TimeNano: epoch.UnixNano()}
 	return nil
 }
 
@@ -262,7 +263,8 @@ func (f *fakeEngine) add(nm string) {
 	f.containers[id] = engine.ContainerSummary{ID: id, Names: []string{nm}, Image: "busybox:latest", Command: "top",
 		Created: epoch, StartedAt: epoch, State: "running"}
 	f.mu.Unlock()
-	f.events <- engine.Event{Type: "container", Action: "start", Actor: engine.EventActor{ID: id}}
+	f.events <- engine.Event{Type: "container", Action: "start", Actor: engine.EventActor{ID: id, Attributes: map[string]string{"name": nm}},
+		TimeNano: epoch.UnixNano()}
 }
 
 func (f *fakeEngine) ContainerChanges(ref string) ([]engine.Change, error) {

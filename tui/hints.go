@@ -69,6 +69,8 @@ func (a *App) shortHelp() []key.Binding {
 		return a.cmdline.ShortHelp()
 	case a.messages.shown:
 		return []key.Binding{km.Up, km.Down, km.Back}
+	case a.evlog.shown:
+		return []key.Binding{km.EventType, km.Up, km.Down, km.Bottom, km.Back}
 	case a.object != nil && !a.inDetail:
 		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
 	case a.inDetail:

@@ -11,7 +11,7 @@ import (
 // `?` shows it.
 type KeyMap struct {
 	// Everywhere.
-	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages key.Binding
+	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages, Events key.Binding
 	// Lists.
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
 	// Container actions.
@@ -24,6 +24,8 @@ type KeyMap struct {
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
 	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
+	// The Events view.
+	EventType key.Binding
 	// The Layers view (Layers opens it from the images).
 	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
 	// Lessons (Lessons opens the picker and closes the pane).
@@ -50,6 +52,7 @@ func DefaultKeyMap() *KeyMap {
 		CommandLog: b("c", "command log", "c"),
 		Command:    b(":", "berth command", ":"),
 		Messages:   b("!", "messages", "!"),
+		Events:     b("E", "events (live)", "E"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -94,6 +97,7 @@ func DefaultKeyMap() *KeyMap {
 		NextMatch:  b("n", "next match", "n"),
 		PrevMatch:  b("N", "prev match", "N"),
 		Save:       b("w", "save to file", "w"),
+		EventType:  b("t", "event type filter", "t"),
 
 		Layers:         b("l", "image layers", "l"),
 		NextPane:       b("tab", "next pane", "tab"),
@@ -142,7 +146,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
-		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Lessons, k.Back, k.Help, k.Quit},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Events, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},

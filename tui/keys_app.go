@@ -37,6 +37,12 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.messages.key(km, k)
 		return nil
 	}
+	if a.evlog.shown {
+		if a.evlog.key(km, k) {
+			a.cmdlog.add(a.evlog.command())
+		}
+		return nil
+	}
 	if a.cmdline != nil {
 		cmd, closed, err := a.cmdline.key(k)
 		switch {
@@ -100,6 +106,10 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, km.Messages):
 		a.messages.open()
+		return nil
+	case key.Matches(k, km.Events):
+		a.evlog.open()
+		a.cmdlog.add(a.evlog.command())
 		return nil
 	case key.Matches(k, km.Command):
 		if len(a.berth) == 0 {
