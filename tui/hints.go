@@ -46,7 +46,7 @@ func (p *resourcePanel) ShortHelp() []key.Binding {
 func (p *detailPanel) ShortHelp() []key.Binding {
 	km := p.c.KeyMap
 	if p.tab == 0 {
-		return []key.Binding{km.Help, km.Search, km.NextMatch, km.Follow, km.Timestamps, km.Save, km.NextTab, km.Back}
+		return []key.Binding{km.Help, km.Search, km.NextMatch, km.Follow, km.Timestamps, km.Wrap, km.Save, km.NextTab, km.Back}
 	}
 	return []key.Binding{km.Help, km.Up, km.Down, km.NextTab, km.Shell, km.Debug, km.Back}
 }

@@ -23,7 +23,7 @@ type KeyMap struct {
 	// A container's tabs.
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
-	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
+	Follow, Timestamps, Wrap, Search, NextMatch, PrevMatch, Save key.Binding
 	// The Events view.
 	EventType key.Binding
 	// The Layers view (Layers opens it from the images).
@@ -93,6 +93,7 @@ func DefaultKeyMap() *KeyMap {
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),
+		Wrap:       b("W", "wrap lines", "W"),
 		Search:     b("/", "search", "/"),
 		NextMatch:  b("n", "next match", "n"),
 		PrevMatch:  b("N", "prev match", "N"),
@@ -145,7 +146,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
-		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
+		{k.Follow, k.Timestamps, k.Wrap, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Events, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
