@@ -64,35 +64,40 @@ func (in *lineInput) ShortHelp(km *KeyMap) []key.Binding {
 // shortHelp is the hint of what is in front.
 func (a *App) shortHelp() []key.Binding {
 	km := a.c.KeyMap
-	switch {
-	case a.cmdline != nil:
+	switch a.focused() {
+	case focusCmdline:
 		return a.cmdline.ShortHelp()
-	case a.messages.shown:
+	case focusMessages:
 		return []key.Binding{km.Up, km.Down, km.Back}
-	case a.evlog.shown:
+	case focusEvents:
 		return []key.Binding{km.EventType, km.Up, km.Down, km.Bottom, km.Back}
-	case a.object != nil && !a.inDetail:
+	case focusObject:
 		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
-	case a.inDetail:
+	case focusDetail:
 		if a.detail.capturing() {
 			return a.detail.logs.search.ShortHelp(km)
 		}
 		return a.detail.ShortHelp()
-	case a.layersShown():
+	case focusLayers:
 		return km.LayersHelp()
-	case a.tab == tabImages && (a.runForm != nil || a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil):
+	case focusRunForm:
 		return formShortHelp(km)
-	case a.tab == tabImages && (a.pull != nil || a.build != nil):
+	case focusPull, focusBuild:
+		if a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil {
+			return formShortHelp(km)
+		}
 		return []key.Binding{km.Abort, km.Up, km.Down}
-	case a.tab == tabImages:
+	case focusImages:
 		return a.images.ShortHelp()
-	case a.resources() != nil:
+	case focusResources:
 		if r := a.resources(); r.create.active {
 			return r.create.ShortHelp(km)
 		}
 		return a.resources().ShortHelp()
-	case a.containers.capturing():
-		return a.containers.filter.ShortHelp(km)
+	case focusContainers:
+		if a.containers.capturing() {
+			return a.containers.filter.ShortHelp(km)
+		}
 	}
 	return a.containers.ShortHelp()
 }
