@@ -194,7 +194,7 @@ func (p *containersPanel) rebuild() {
 		if p.hideOff && c.State != engine.StatusRunning && c.State != engine.StatusPaused {
 			continue
 		}
-		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), c.Image, c.State, c.ID[:min(12, len(c.ID))], c.Command}, " ")), f) {
+		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), c.Image, c.State, c.ID[:min(12, len(c.ID))], c.Command, c.Labels[labelProject], c.Labels[labelPod]}, " ")), f) {
 			continue
 		}
 		p.rows = append(p.rows, c)

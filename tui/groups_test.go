@@ -124,3 +124,20 @@ func TestFlowGroupMark(t *testing.T) {
 	h.press(h.km.Restart)
 	h.waitCall("restart api-app")
 }
+
+// TestFlowGroupFilter: the filter matches a project's name, so typing it
+// shows the project's row and its members though their names do not hold
+// it, and nothing else.
+func TestFlowGroupFilter(t *testing.T) {
+	f := groupedWorld()
+	id := fmt.Sprintf("15%062x", 15*104729)
+	f.containers[id] = engine.ContainerSummary{ID: id, Names: []string{"billing-worker"}, Image: "busybox:latest", Command: "top",
+		Created: epoch.Add(-15 * time.Minute), State: "exited", Labels: map[string]string{compose.LabelProject: "payments"}}
+	h := start(t, f, 120, 30)
+	h.waitFor("shop-cron-1", "▾ payments")
+	h.press(h.km.Filter)
+	h.typeText("payments")
+	h.tm.Send(keyMsg("enter"))
+	h.waitFor("filter: payments", "▾ payments", "billing-wo", "0/1 running")
+	h.waitGone("shop-web-1", "batch-with", "api-app")
+}
