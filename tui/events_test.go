@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
 // eventsSeen stops web and removes the worker image, then opens the
@@ -62,4 +64,16 @@ func TestViewsEvents(t *testing.T) {
 			golden.RequireEqualEscape(t, []byte(h.frame()), true)
 		})
 	}
+}
+
+// TestFlowEventsCtrlCQuits: ctrl+c quits from the Events view, which
+// takes every other key.
+func TestFlowEventsCtrlCQuits(t *testing.T) {
+	h := start(t, world(), 100, 30)
+	h.press(h.km.Events)
+	h.waitFor("events · all types")
+	h.press(h.km.Quit) // q: the view's, nothing happens
+	h.waitFor("events · all types")
+	h.tm.Send(keyMsg("ctrl+c"))
+	h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }

@@ -33,6 +33,9 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.help = false
 		return nil
 	}
+	if (a.messages.shown || a.evlog.shown) && key.Matches(k, km.Quit) && key.Matches(k, km.Abort) {
+		return a.quit() // ctrl+c quits from the full-screen views too
+	}
 	if a.messages.shown {
 		a.messages.key(km, k)
 		return nil
