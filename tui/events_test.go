@@ -30,7 +30,7 @@ func TestFlowEvents(t *testing.T) {
 	f := world()
 	h := start(t, f, 120, 30)
 	eventsSeen(h)
-	s := h.waitFor("events · all types", "$ berth events")
+	s := h.waitFor("events · all types", "$ berth events", "image     delete")
 	die, del := strings.Index(s, "container die"), strings.Index(s, "image     delete")
 	if die < 0 || del < 0 || die > del {
 		t.Fatalf("want the container's die then the image's delete, newest last:\n%s", s)
