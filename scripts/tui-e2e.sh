@@ -8,7 +8,8 @@
 #   step passes once its command has run, steps 2 to 4 pass the way the
 #   pane says (enter for the Logs tab, P, then e, hostname and exit), a berth
 #   command pasted into `:` shows its output, and 100 marked containers are
-#   removed with one prompt.
+#   removed with one prompt, a compose project's group row stops and
+#   removes both its containers, and the Events view shows their events.
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -29,7 +30,7 @@ cleanup() {
   rm -rf "$cfg"
   "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" first >/dev/null 2>&1 || true
   "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
-  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
+  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-\|e2e-grp-$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -229,6 +230,37 @@ wait_for "no container matches"
 left=$("$BERTH" ps -a --format '{{.Names}}' | grep -c -- "e2e-bulk-$$-" || true)
 [[ $left == 0 ]] || { echo "tui-e2e: $left of the 100 containers are left" >&2; exit 1; }
 t send-keys -t e2e Escape; sleep 0.5
+
+step "a compose project's row: 2/2 running, x stops both, D removes both after the prompt"
+proj=e2eproj$$
+for m in a b; do
+  "$BERTH" run -d --name "e2e-grp-$$-$m" --label "com.docker.compose.project=$proj" busybox sleep 600 >/dev/null
+done
+t send-keys -t e2e / ; t send-keys -t e2e -l "e2e-grp-$$-"; t send-keys -t e2e Enter
+wait_for "filter: e2e-grp-$$-"
+t send-keys -t e2e g   # the first row: the project's
+wait_for "2/2 running"
+wait_for "x stop group"
+t send-keys -t e2e x
+wait_for "0/2 running"
+for m in a b; do
+  st=$("$BERTH" inspect -f '{{.State.Status}}' "e2e-grp-$$-$m")
+  [[ $st == exited ]] || { echo "tui-e2e: e2e-grp-$$-$m is $st after the group's stop" >&2; exit 1; }
+done
+t send-keys -t e2e D
+wait_for "remove e2e-grp-$$-a e2e-grp-$$-b? (y/n)"
+t send-keys -t e2e y
+wait_for "no container matches"
+left=$("$BERTH" ps -a --format '{{.Names}}' | grep -c -- "e2e-grp-$$-" || true)
+[[ $left == 0 ]] || { echo "tui-e2e: $left of the group's containers are left" >&2; exit 1; }
+t send-keys -t e2e Escape; sleep 0.5
+
+step "the Events view shows the group's die and destroy events live"
+t send-keys -t e2e E
+wait_for "events · all types"
+wait_re "container die .*e2e-grp-"
+wait_re "container destroy .*e2e-grp-"
+t send-keys -t e2e Escape; sleep 0.3
 
 step "quit"
 t send-keys -t e2e q

@@ -42,6 +42,7 @@ type App struct {
 	cmdlog     cmdLog
 	help       bool
 	confirm    *confirmation
+	object     *objectView // an image's, volume's or network's inspect page
 	status     string
 	statusKind int // statusInfo, statusErr, statusBusy
 	events     chan engine.Event
@@ -56,6 +57,7 @@ type App struct {
 	berth      []string     // the berth binary and --root, for `:`
 	cmdline    *commandLine // `:`: a berth command and its output, while open
 	messages   messageLog   // `!`: every status message in full
+	evlog      eventLog     // `E`: the engine's events, live
 }
 
 // confirmation is a pending yes/no question before a destructive action.
@@ -63,6 +65,7 @@ type confirmation struct {
 	question string
 	verb     string
 	targets  []engine.ContainerSummary
+	do       func() tea.Cmd // instead of verb on targets (objects.go)
 }
 
 // Options change how New builds the workbench.
@@ -187,6 +190,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.containers.Update(msg)
 		a.detail.Update(msg)
 	case eventMsg:
+		a.evlog.add(msg.ev)
 		return a, tea.Batch(a.event(msg.ev), nextEvent(a.events), a.lessonRecheck())
 	case eventsEndedMsg:
 		a.setStatus("the list stopped following engine events: "+oneLine(msg.err), true)
@@ -227,6 +231,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.volumes.Update(msg)
 		a.networks.Update(msg)
+	case objectMsg:
+		a.objectLoaded(msg)
+	case objectActMsg:
+		return a, a.objectActed(msg)
 	case resourceActMsg:
 		line := equivalent(msg.kind+" "+msg.verb, msg.name).Berth
 		if msg.err != nil {
@@ -332,10 +340,14 @@ func (a *App) panelView() string {
 	switch {
 	case a.messages.shown:
 		return a.messages.view(a.pc)
+	case a.evlog.shown:
+		return a.evlog.view(a.pc)
 	case a.cmdline != nil:
 		return a.cmdline.View()
 	case a.inDetail:
 		return a.detail.View()
+	case a.object != nil:
+		return a.objectPageView()
 	case a.layersShown():
 		return a.layers.open.view()
 	case a.tab == tabImages && a.runForm != nil:

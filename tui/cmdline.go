@@ -30,8 +30,7 @@ type commandLine struct {
 	out     []string
 	running bool
 	status  string // how it ended: "exit 0", "exit 1: ...", "stopped"
-	offset  int
-	follow  bool
+	scroll  scroller
 	cancel  context.CancelFunc
 	gen     int
 }
@@ -51,7 +50,7 @@ type cmdOutMsg struct {
 func newCommandLine(c *Common, argv []string) *commandLine {
 	in := newLineInput(": berth ")
 	in.active = true
-	return &commandLine{c: c, argv: argv, in: in, typing: true, follow: true}
+	return &commandLine{c: c, argv: argv, in: in, typing: true, scroll: scroller{follow: true}}
 }
 
 // ShortHelp is the pane's key hint.
@@ -99,7 +98,7 @@ func (l *commandLine) start() (tea.Cmd, error) {
 	}
 	l.stop()
 	l.gen++
-	l.typing, l.running, l.out, l.offset, l.follow, l.status = false, true, nil, 0, true, ""
+	l.typing, l.running, l.out, l.scroll, l.status = false, true, nil, scroller{follow: true}, ""
 	l.line = "berth " + strings.Join(quoteAll(args), " ")
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
@@ -207,13 +206,7 @@ func (l *commandLine) update(m cmdOutMsg) tea.Cmd {
 
 func (l *commandLine) bodyHeight() int { return max(l.c.Height-1, 1) }
 
-func (l *commandLine) clamp() {
-	last := max(len(l.out)-l.bodyHeight(), 0)
-	if l.follow {
-		l.offset = last
-	}
-	l.offset = min(max(l.offset, 0), last)
-}
+func (l *commandLine) clamp() { l.scroll.clamp(len(l.out), l.bodyHeight()) }
 
 // key handles a key while the pane is open; close says it closed.
 func (l *commandLine) key(k tea.KeyPressMsg) (cmd tea.Cmd, closed bool, err error) {
@@ -230,8 +223,8 @@ func (l *commandLine) key(k tea.KeyPressMsg) (cmd tea.Cmd, closed bool, err erro
 		l.in.ti, _ = l.in.ti.Update(k)
 		return nil, false, nil
 	}
-	h := l.bodyHeight()
 	switch {
+	case l.scroll.key(km, k, l.bodyHeight()):
 	case key.Matches(k, km.Back):
 		if l.running {
 			l.stop()
@@ -241,20 +234,6 @@ func (l *commandLine) key(k tea.KeyPressMsg) (cmd tea.Cmd, closed bool, err erro
 	case key.Matches(k, km.Command):
 		l.typing = true
 		l.in.SetValue("")
-	case key.Matches(k, km.Up):
-		l.follow = false
-		l.offset--
-	case key.Matches(k, km.Down):
-		l.offset++
-	case key.Matches(k, km.PageUp):
-		l.follow = false
-		l.offset -= h - 1
-	case key.Matches(k, km.PageDown):
-		l.offset += h - 1
-	case key.Matches(k, km.Top):
-		l.follow, l.offset = false, 0
-	case key.Matches(k, km.Bottom):
-		l.follow = true
 	}
 	l.clamp()
 	return nil, false, nil
@@ -281,8 +260,8 @@ func (l *commandLine) View() string {
 	if len(l.out) == 0 && !l.running && l.line == "" {
 		lines = append(lines, s.Dim.Render(cell("any berth command, as in a shell (quotes work, nothing is expanded): ps -a, images, events, logs -f web", l.c.Width)))
 	}
-	h := l.bodyHeight()
-	for i := l.offset; i < min(l.offset+h, len(l.out)); i++ {
+	from, to := l.scroll.visible(len(l.out), l.bodyHeight())
+	for i := from; i < to; i++ {
 		lines = append(lines, strings.TrimRight(cell(l.out[i], l.c.Width), " "))
 	}
 	return pad(lines, l.c.Height)

@@ -22,6 +22,8 @@ type containersPanel struct {
 	height  int
 	all     map[string]engine.ContainerSummary
 	rows    []engine.ContainerSummary // what is shown, filtered and sorted
+	items   []listRow                 // rows as the list lays them out, grouped (groups.go)
+	folded  map[string]bool           // the groups shown as one row
 	win     window
 	marks   map[string]bool
 	filter  lineInput
@@ -36,7 +38,7 @@ type containersPanel struct {
 var sortKeys = []string{"created", "name", "image", "state", "status", "id", "cpu", "mem"}
 
 func newContainersPanel(c *Common) *containersPanel {
-	return &containersPanel{c: c, all: map[string]engine.ContainerSummary{}, marks: map[string]bool{}, filter: newLineInput("filter: ")}
+	return &containersPanel{c: c, all: map[string]engine.ContainerSummary{}, marks: map[string]bool{}, folded: map[string]bool{}, filter: newLineInput("filter: ")}
 }
 
 func (p *containersPanel) Init() tea.Cmd { return nil }
@@ -44,7 +46,7 @@ func (p *containersPanel) Init() tea.Cmd { return nil }
 func (p *containersPanel) SetSize(w, h int) {
 	p.height = h
 	p.win.Height = p.listHeight()
-	p.win.clamp(len(p.rows))
+	p.win.clamp(len(p.items))
 }
 
 func (p *containersPanel) listHeight() int {
@@ -55,21 +57,25 @@ func (p *containersPanel) listHeight() int {
 	return max(h, 1)
 }
 
-// selected is the container under the cursor.
+// selected is the container under the cursor (none on a group's row).
 func (p *containersPanel) selected() (engine.ContainerSummary, bool) {
-	if p.win.Cursor < len(p.rows) {
-		return p.rows[p.win.Cursor], true
+	if p.win.Cursor < len(p.items) && p.items[p.win.Cursor].g == nil {
+		return p.items[p.win.Cursor].c, true
 	}
 	return engine.ContainerSummary{}, false
 }
 
-// targets are the marked containers, or the one under the cursor.
+// targets are the marked containers, else every container of the group
+// under the cursor, else the one under the cursor.
 func (p *containersPanel) targets() []engine.ContainerSummary {
 	var out []engine.ContainerSummary
 	for _, r := range p.rows {
 		if p.marks[r.ID] {
 			out = append(out, r)
 		}
+	}
+	if g, ok := p.selectedGroup(); ok && len(out) == 0 {
+		return slices.Clone(g.all)
 	}
 	if len(out) == 0 {
 		if r, ok := p.selected(); ok {
@@ -117,8 +123,20 @@ func (p *containersPanel) key(k tea.KeyPressMsg) {
 		p.SetSize(p.c.Width, p.height)
 		return
 	}
-	if p.win.move(km, k, len(p.rows)) {
+	if p.win.move(km, k, len(p.items)) {
 		return
+	}
+	if g, ok := p.selectedGroup(); ok {
+		switch {
+		case key.Matches(k, km.Open):
+			p.toggleFold(g)
+			return
+		case key.Matches(k, km.Mark):
+			p.markGroup(g)
+			p.win.Cursor++
+			p.win.clamp(len(p.items))
+			return
+		}
 	}
 	switch {
 	case key.Matches(k, km.Filter):
@@ -147,7 +165,7 @@ func (p *containersPanel) key(k tea.KeyPressMsg) {
 				p.marks[r.ID] = true
 			}
 			p.win.Cursor++
-			p.win.clamp(len(p.rows))
+			p.win.clamp(len(p.items))
 		}
 	case key.Matches(k, km.MarkAll):
 		all := true
@@ -166,14 +184,17 @@ func (p *containersPanel) key(k tea.KeyPressMsg) {
 // rebuild recomputes the shown rows, keeping the cursor on the same
 // container when it is still there.
 func (p *containersPanel) rebuild() {
-	cur, _ := p.selected()
+	cur := ""
+	if p.win.Cursor < len(p.items) {
+		cur = p.items[p.win.Cursor].rowKey()
+	}
 	p.rows = p.rows[:0]
 	f := strings.ToLower(p.filter.Value())
 	for _, c := range p.all {
 		if p.hideOff && c.State != engine.StatusRunning && c.State != engine.StatusPaused {
 			continue
 		}
-		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), c.Image, c.State, c.ID[:min(12, len(c.ID))], c.Command}, " ")), f) {
+		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), c.Image, c.State, c.ID[:min(12, len(c.ID))], c.Command, c.Labels[labelProject], c.Labels[labelPod]}, " ")), f) {
 			continue
 		}
 		p.rows = append(p.rows, c)
@@ -209,12 +230,13 @@ func (p *containersPanel) rebuild() {
 		}
 		return r
 	})
-	if cur.ID != "" {
-		if i := slices.IndexFunc(p.rows, func(c engine.ContainerSummary) bool { return c.ID == cur.ID }); i >= 0 {
+	p.group()
+	if cur != "" {
+		if i := slices.IndexFunc(p.items, func(r listRow) bool { return r.rowKey() == cur }); i >= 0 {
 			p.win.Cursor = i
 		}
 	}
-	p.win.clamp(len(p.rows))
+	p.win.clamp(len(p.items))
 }
 
 var containerColumns = []column{
@@ -225,14 +247,16 @@ var containerColumns = []column{
 	{Title: "STATUS", Width: 27},
 	{Title: "CPU %", Width: 6},
 	{Title: "MEM", Width: 8},
-	{Title: "PORTS", Flex: 3, Min: 14, Drop: 2},
+	{Title: "NET I/O", Width: 15, Drop: 3}, // docker stats's, rx / tx
+	{Title: "BLOCK I/O", Width: 15, Drop: 4},
+	{Title: "PORTS", Flex: 3, Min: 20, Drop: 2}, // "0.0.0.0:8080->80/tcp" whole
 	{Title: "CONTAINER ID", Width: 13, Drop: 1},
-	{Title: "CREATED", Flex: 2, Min: 14, Drop: 4},
-	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 3},
+	{Title: "CREATED", Flex: 2, Min: 14, Drop: 6},
+	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 5},
 }
 
 // sortColumn is the column each sort key marks in the header.
-var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "cpu": 5, "mem": 6, "id": 8, "created": 9}
+var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, "cpu": 5, "mem": 6, "id": 10, "created": 11}
 
 func (p *containersPanel) View() string {
 	s := p.c.Styles
@@ -260,16 +284,30 @@ func (p *containersPanel) View() string {
 		lines = append(lines, s.Dim.Render(cell(msg, p.c.Width)))
 	}
 	now := p.c.Now()
-	from, to := p.win.visible(len(p.rows))
+	from, to := p.win.visible(len(p.items))
 	for i := from; i < to; i++ {
-		r := p.rows[i]
+		if g := p.items[i].g; g != nil {
+			line := joinCells(groupCells(g, p.folded[g.key()], len(containerColumns)), widths)
+			if i == p.win.Cursor {
+				line = s.Cursor.Render(line)
+			} else {
+				line = s.Title.Render(line)
+			}
+			lines = append(lines, line)
+			continue
+		}
+		r := p.items[i].c
 		mark := " "
 		if p.marks[r.ID] {
 			mark = "*"
 		}
+		nm := name(r)
+		if p.items[i].member {
+			nm = "  " + nm
+		}
 		st, ok := p.usage[r.ID]
 		ok = ok && r.State == engine.StatusRunning
-		cells := []string{mark, name(r), r.Image, r.State, statusText(r, now), cpuText(st, ok), memText(st, ok),
+		cells := []string{mark, nm, r.Image, r.State, statusText(r, now), cpuText(st, ok), memText(st, ok), ioText(st.NetRx, st.NetTx, ok), ioText(st.BlockRead, st.BlockWrite, ok),
 			portsText(r.Ports), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
 		line := joinCells(cells, widths)
 		switch {
@@ -279,7 +317,7 @@ func (p *containersPanel) View() string {
 			// Colour the state word only; the rest stays plain.
 			cells[3] = s.stateStyle(r.State).Render(cell(r.State, widths[3]))
 			if p.marks[r.ID] {
-				cells[0], cells[1] = s.Marked.Render("*"), s.Marked.Render(cell(name(r), widths[1]))
+				cells[0], cells[1] = s.Marked.Render("*"), s.Marked.Render(cell(nm, widths[1]))
 			}
 			line = joinCells(cells, widths)
 		}

@@ -25,6 +25,14 @@ type Engine interface {
 	Inspect(ref string) (*engine.ContainerInspect, error)
 	Images() ([]engine.ImageSummary, error)
 	History(ref string) ([]engine.ImageHistory, error)
+	// The images, volumes and networks tabs' inspect, rm and prune.
+	ImageInspect(ref string) (*engine.ImageInspect, error)
+	RemoveImage(ref string, force bool) (engine.RemovedImage, error)
+	PruneImages(all bool) (*engine.PruneReport, error)
+	InspectVolume(name string) (*engine.Volume, error)
+	PruneVolumes(all bool) ([]string, int64, error)
+	InspectNetwork(ref string) (*engine.NetworkSummary, error)
+	PruneNetworks() ([]string, error)
 	Events(ctx context.Context, f engine.EventFilter, fn func(engine.Event) error) error
 	Logs(ctx context.Context, ref string, o engine.LogOptions, fn func(engine.LogEntry) error) error
 	ContainerChanges(ref string) ([]engine.Change, error)

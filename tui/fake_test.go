@@ -219,7 +219,8 @@ func (f *fakeEngine) change(verb, ref, state, action string) error {
 		}
 		f.containers[c.ID] = c
 	}
-	f.events <- engine.Event{Type: "container", Action: action, Actor: engine.EventActor{ID: c.ID}}
+	f.events <- engine.Event{Type: "container", Action: action, Actor: engine.EventActor{ID: c.ID, Attributes: map[string]string{"name": c.Names[0]}},
+		TimeNano: epoch.UnixNano()}
 	return nil
 }
 
@@ -262,7 +263,8 @@ func (f *fakeEngine) add(nm string) {
 	f.containers[id] = engine.ContainerSummary{ID: id, Names: []string{nm}, Image: "busybox:latest", Command: "top",
 		Created: epoch, StartedAt: epoch, State: "running"}
 	f.mu.Unlock()
-	f.events <- engine.Event{Type: "container", Action: "start", Actor: engine.EventActor{ID: id}}
+	f.events <- engine.Event{Type: "container", Action: "start", Actor: engine.EventActor{ID: id, Attributes: map[string]string{"name": nm}},
+		TimeNano: epoch.UnixNano()}
 }
 
 func (f *fakeEngine) ContainerChanges(ref string) ([]engine.Change, error) {
@@ -302,7 +304,9 @@ func (f *fakeEngine) Usage(ids []string) map[string]engine.ContainerStats {
 			continue
 		}
 		n := int(id[1]-'0') + 1
-		st := engine.ContainerStats{ID: id, CPUPercent: float64(n) * 12.5, MemoryWorkingSet: uint64(n) * 3 << 20}
+		st := engine.ContainerStats{ID: id, CPUPercent: float64(n) * 12.5, MemoryWorkingSet: uint64(n) * 3 << 20,
+			NetRx: uint64(n) * 1200, NetTx: uint64(n) * 324}
+		st.BlockRead, st.BlockWrite = uint64(n)*4<<20, uint64(n)*4096
 		out[id] = st
 	}
 	return out

@@ -15,6 +15,14 @@ func (p *containersPanel) ShortHelp() []key.Binding {
 	if !p.hideOff {
 		showAll.SetHelp(km.ShowAll.Help().Key, "hide stopped")
 	}
+	if _, ok := p.selectedGroup(); ok {
+		open, start, stop, rm := km.Open, km.Start, km.Stop, km.Remove
+		open.SetHelp(km.Open.Help().Key, "fold/unfold")
+		start.SetHelp(km.Start.Help().Key, "start group")
+		stop.SetHelp(km.Stop.Help().Key, "stop group")
+		rm.SetHelp(km.Remove.Help().Key, "remove group")
+		return []key.Binding{km.Help, open, start, stop, rm, km.Filter, showAll, km.Mark, km.Command, km.Quit}
+	}
 	return []key.Binding{km.Help, km.Open, km.Shell, km.Start, km.Stop, km.Filter, showAll, km.Mark, km.Command, km.Quit}
 }
 
@@ -24,13 +32,13 @@ func (p *imagesPanel) ShortHelp() []key.Binding {
 	if p.history != nil {
 		return []key.Binding{km.Help, km.Up, km.Down, km.Back, km.Quit}
 	}
-	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Pull, km.Build, km.Command, km.Quit}
+	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Inspect, km.Remove, km.Pull, km.Build, km.Prune, km.Command, km.Quit}
 }
 
 // ShortHelp is the volume or network list's hint.
 func (p *resourcePanel) ShortHelp() []key.Binding {
 	km := p.c.KeyMap
-	return []key.Binding{km.Help, km.Create, km.Remove, km.Up, km.Down, km.Command, km.Quit}
+	return []key.Binding{km.Help, km.Create, km.Remove, km.Inspect, km.Prune, km.Up, km.Down, km.Command, km.Quit}
 }
 
 // ShortHelp is a container's detail hint: the Logs tab's own keys, or a
@@ -38,7 +46,7 @@ func (p *resourcePanel) ShortHelp() []key.Binding {
 func (p *detailPanel) ShortHelp() []key.Binding {
 	km := p.c.KeyMap
 	if p.tab == 0 {
-		return []key.Binding{km.Help, km.Search, km.NextMatch, km.Follow, km.Timestamps, km.Save, km.NextTab, km.Back}
+		return []key.Binding{km.Help, km.Search, km.NextMatch, km.Follow, km.Timestamps, km.Wrap, km.Save, km.NextTab, km.Back}
 	}
 	return []key.Binding{km.Help, km.Up, km.Down, km.NextTab, km.Shell, km.Debug, km.Back}
 }
@@ -56,31 +64,40 @@ func (in *lineInput) ShortHelp(km *KeyMap) []key.Binding {
 // shortHelp is the hint of what is in front.
 func (a *App) shortHelp() []key.Binding {
 	km := a.c.KeyMap
-	switch {
-	case a.cmdline != nil:
+	switch a.focused() {
+	case focusCmdline:
 		return a.cmdline.ShortHelp()
-	case a.messages.shown:
+	case focusMessages:
 		return []key.Binding{km.Up, km.Down, km.Back}
-	case a.inDetail:
+	case focusEvents:
+		return []key.Binding{km.EventType, km.Up, km.Down, km.Bottom, km.Back}
+	case focusObject:
+		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
+	case focusDetail:
 		if a.detail.capturing() {
 			return a.detail.logs.search.ShortHelp(km)
 		}
 		return a.detail.ShortHelp()
-	case a.layersShown():
+	case focusLayers:
 		return km.LayersHelp()
-	case a.tab == tabImages && (a.runForm != nil || a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil):
+	case focusRunForm:
 		return formShortHelp(km)
-	case a.tab == tabImages && (a.pull != nil || a.build != nil):
+	case focusPull, focusBuild:
+		if a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil {
+			return formShortHelp(km)
+		}
 		return []key.Binding{km.Abort, km.Up, km.Down}
-	case a.tab == tabImages:
+	case focusImages:
 		return a.images.ShortHelp()
-	case a.resources() != nil:
+	case focusResources:
 		if r := a.resources(); r.create.active {
 			return r.create.ShortHelp(km)
 		}
 		return a.resources().ShortHelp()
-	case a.containers.capturing():
-		return a.containers.filter.ShortHelp(km)
+	case focusContainers:
+		if a.containers.capturing() {
+			return a.containers.filter.ShortHelp(km)
+		}
 	}
 	return a.containers.ShortHelp()
 }

@@ -11,17 +11,21 @@ import (
 // `?` shows it.
 type KeyMap struct {
 	// Everywhere.
-	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages key.Binding
+	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages, Events key.Binding
 	// Lists.
 	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
 	// Container actions.
 	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach, Create, Run key.Binding
 	// Images.
 	Pull, Build key.Binding
+	// Images, volumes and networks.
+	Prune key.Binding
 	// A container's tabs.
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
-	Follow, Timestamps, Search, NextMatch, PrevMatch, Save key.Binding
+	Follow, Timestamps, Wrap, Search, NextMatch, PrevMatch, Save key.Binding
+	// The Events view.
+	EventType key.Binding
 	// The Layers view (Layers opens it from the images).
 	Layers, NextPane, PrevPane, Aggregate, HideAdded, HideModified, HideRemoved, HideUnmodified, Fold, Collapse, Expand, FileDiff key.Binding
 	// Lessons (Lessons opens the picker and closes the pane).
@@ -48,6 +52,7 @@ func DefaultKeyMap() *KeyMap {
 		CommandLog: b("c", "command log", "c"),
 		Command:    b(":", "berth command", ":"),
 		Messages:   b("!", "messages", "!"),
+		Events:     b("E", "events (live)", "E"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -75,6 +80,7 @@ func DefaultKeyMap() *KeyMap {
 		Run:     b("R", "run image (images)", "R"),
 		Pull:    b("p", "pull image", "p"),
 		Build:   b("B", "build image", "B"),
+		Prune:   b("X", "prune unused", "X"),
 		Logs:    b("l", "logs", "l"),
 		Inspect: b("i", "inspect", "i"),
 
@@ -87,10 +93,12 @@ func DefaultKeyMap() *KeyMap {
 
 		Follow:     b("f", "follow", "f"),
 		Timestamps: b("t", "timestamps", "t"),
+		Wrap:       b("W", "wrap lines", "W"),
 		Search:     b("/", "search", "/"),
 		NextMatch:  b("n", "next match", "n"),
 		PrevMatch:  b("N", "prev match", "N"),
 		Save:       b("w", "save to file", "w"),
+		EventType:  b("t", "event type filter", "t"),
 
 		Layers:         b("l", "image layers", "l"),
 		NextPane:       b("tab", "next pane", "tab"),
@@ -138,9 +146,9 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
-		{k.Follow, k.Timestamps, k.Search, k.NextMatch, k.PrevMatch, k.Save},
-		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Lessons, k.Back, k.Help, k.Quit},
-		{k.Pull, k.Build},
+		{k.Follow, k.Timestamps, k.Wrap, k.Search, k.NextMatch, k.PrevMatch, k.Save},
+		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Events, k.Lessons, k.Back, k.Help, k.Quit},
+		{k.Pull, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},
 	}

@@ -17,6 +17,9 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	km := a.c.KeyMap
 	if q := a.confirm; q != nil {
 		a.confirm = nil
+		if key.Matches(k, km.Confirm) && q.do != nil {
+			return q.do()
+		}
 		if key.Matches(k, km.Confirm) {
 			return a.act(q.verb, q.targets)
 		}
@@ -30,8 +33,17 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.help = false
 		return nil
 	}
+	if (a.messages.shown || a.evlog.shown) && key.Matches(k, km.Quit) && key.Matches(k, km.Abort) {
+		return a.quit() // ctrl+c quits from the full-screen views too
+	}
 	if a.messages.shown {
 		a.messages.key(km, k)
+		return nil
+	}
+	if a.evlog.shown {
+		if a.evlog.key(km, k) {
+			a.cmdlog.add(a.evlog.command())
+		}
 		return nil
 	}
 	if a.cmdline != nil {
@@ -98,6 +110,10 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Messages):
 		a.messages.open()
 		return nil
+	case key.Matches(k, km.Events):
+		a.evlog.open()
+		a.cmdlog.add(a.evlog.command())
+		return nil
 	case key.Matches(k, km.Command):
 		if len(a.berth) == 0 {
 			a.setStatus("the command line needs the berth binary, and this workbench was started without one", true)
@@ -108,6 +124,9 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	}
 	if a.inDetail {
 		return a.detailKey(k)
+	}
+	if a.object != nil && a.objectKey(k) {
+		return nil
 	}
 	switch {
 	case key.Matches(k, km.NextTab):
@@ -137,6 +156,15 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 			a.runForm = newRunForm(imageRef(im))
 		}
 		return nil
+	}
+	if a.tab == tabImages && a.images.history == nil {
+		ref := ""
+		if im, ok := a.images.selected(); ok {
+			ref = imageRef(im)
+		}
+		if cmd, ok := a.objectListKey("image", ref, k); ok {
+			return cmd
+		}
 	}
 	if a.tab == tabImages {
 		if key.Matches(k, km.Layers) {
@@ -178,13 +206,13 @@ func (a *App) containersKey(k tea.KeyPressMsg) tea.Cmd {
 	sel, ok := p.selected()
 	switch {
 	case key.Matches(k, km.Start):
-		return a.act("start", p.targets())
+		return a.act("start", p.groupTargets("start"))
 	case key.Matches(k, km.Stop):
-		return a.act("stop", p.targets())
+		return a.act("stop", p.groupTargets("stop"))
 	case key.Matches(k, km.Restart):
 		return a.act("restart", p.targets())
 	case key.Matches(k, km.Kill):
-		return a.act("kill", p.targets())
+		return a.act("kill", p.groupTargets("kill"))
 	case key.Matches(k, km.Pause):
 		var pause, unpause []engine.ContainerSummary
 		for _, t := range p.targets() {

@@ -61,20 +61,19 @@ func (a *App) lessonShown() bool {
 
 // typing reports whether a text field or form has the keys.
 func (a *App) typing() bool {
-	switch {
-	case a.help || a.confirm != nil:
+	switch a.focused() {
+	case focusPrompt, focusRunForm, focusPull, focusBuild:
 		return true
-	case a.inDetail:
+	case focusDetail:
 		return a.detail.capturing()
-	case a.layersShown():
+	case focusLayers:
 		return a.layers.open.input.active
-	case a.tab == tabContainers:
+	case focusContainers:
 		return a.containers.capturing()
-	case a.tab == tabImages:
-		return a.runForm != nil || a.pull != nil || a.build != nil
+	case focusResources:
+		return a.resources().capturing()
 	}
-	r := a.resources()
-	return r != nil && r.capturing()
+	return false
 }
 
 // lessonPickerKey handles a key while the picker is open: it has them all.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,9 +28,11 @@ type logsPanel struct {
 	height     int
 	id, name   string
 	lines      []engine.LogEntry
-	offset     int
-	follow     bool
+	scroll     scroller // over rows()
 	timestamps bool
+	wrap       bool     // long lines go on over several rows
+	rowCache   []logRow // rows(), for rowWidth; nil when stale
+	rowWidth   int
 	search     lineInput
 	match      int // index into lines of the current match, -1 for none
 	gen        int
@@ -55,7 +58,7 @@ type logBatchMsg struct {
 }
 
 func newLogsPanel(c *Common) *logsPanel {
-	return &logsPanel{c: c, follow: true, match: -1, search: newLineInput("search: ")}
+	return &logsPanel{c: c, scroll: scroller{follow: true}, match: -1, search: newLineInput("search: ")}
 }
 
 func (p *logsPanel) Init() tea.Cmd { return nil }
@@ -74,7 +77,8 @@ func (p *logsPanel) bodyHeight() int {
 func (p *logsPanel) open(e Engine, id, name string) tea.Cmd {
 	p.close()
 	p.gen++
-	p.id, p.name, p.lines, p.offset, p.ended, p.err, p.match = id, name, nil, 0, false, nil, -1
+	p.id, p.name, p.lines, p.ended, p.err, p.match = id, name, nil, false, nil, -1
+	p.scroll.offset, p.rowCache = 0, nil
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	ch := make(chan logItem, 256)
@@ -164,10 +168,20 @@ func (p *logsPanel) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *logsPanel) add(b logBatchMsg) {
+	from := len(p.lines)
 	p.lines = append(p.lines, b.entries...)
+	if p.rowCache != nil {
+		for i := from; i < len(p.lines); i++ {
+			p.rowCache = p.appendRows(p.rowCache, i)
+		}
+	}
 	if n := len(p.lines) - maxLogLines; n > 0 {
+		p.scroll.offset = max(p.scroll.offset-p.rowOf(n), 0)
 		p.lines = append(p.lines[:0:0], p.lines[n:]...)
-		p.offset = max(p.offset-n, 0)
+		p.rowCache = nil
+		if p.match >= 0 {
+			p.match = max(p.match-n, -1)
+		}
 	}
 	if b.end {
 		p.ended, p.err = true, b.err
@@ -175,13 +189,45 @@ func (p *logsPanel) add(b logBatchMsg) {
 	p.clamp()
 }
 
-func (p *logsPanel) clamp() {
-	h := p.bodyHeight()
-	last := max(len(p.lines)-h, 0)
-	if p.follow {
-		p.offset = last
+func (p *logsPanel) clamp() { p.scroll.clamp(len(p.rows()), p.bodyHeight()) }
+
+// logRow is one screen row of the log: a line, or a part of a wrapped one.
+type logRow struct {
+	entry int // its index in lines
+	text  string
+}
+
+// rows are the log's screen rows at the current width, timestamps and
+// wrap; kept until one of them changes or old lines are dropped.
+func (p *logsPanel) rows() []logRow {
+	if p.rowCache == nil || p.rowWidth != p.c.Width {
+		p.rowWidth = p.c.Width
+		p.rowCache = make([]logRow, 0, len(p.lines))
+		for i := range p.lines {
+			p.rowCache = p.appendRows(p.rowCache, i)
+		}
 	}
-	p.offset = min(max(p.offset, 0), last)
+	return p.rowCache
+}
+
+// appendRows adds the rows of line i: one, or with wrap as many as its
+// text needs at the width.
+func (p *logsPanel) appendRows(rows []logRow, i int) []logRow {
+	text := p.render(p.lines[i])
+	if !p.wrap || ansi.StringWidth(text) <= p.c.Width {
+		return append(rows, logRow{i, text})
+	}
+	for _, part := range strings.Split(ansi.Hardwrap(text, max(p.c.Width, 1), true), "\n") {
+		rows = append(rows, logRow{i, part})
+	}
+	return rows
+}
+
+// rowOf is the first row of line i.
+func (p *logsPanel) rowOf(i int) int {
+	rows := p.rows()
+	r, _ := slices.BinarySearchFunc(rows, i, func(r logRow, i int) int { return r.entry - i })
+	return r
 }
 
 func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
@@ -195,26 +241,14 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 		p.clamp()
 		return nil
 	}
-	h := p.bodyHeight()
 	switch {
-	case key.Matches(k, km.Up):
-		p.follow = false
-		p.offset--
-	case key.Matches(k, km.Down):
-		p.offset++
-	case key.Matches(k, km.PageUp):
-		p.follow = false
-		p.offset -= h - 1
-	case key.Matches(k, km.PageDown):
-		p.offset += h - 1
-	case key.Matches(k, km.Top):
-		p.follow, p.offset = false, 0
-	case key.Matches(k, km.Bottom):
-		p.follow = true
+	case p.scroll.key(km, k, p.bodyHeight()):
 	case key.Matches(k, km.Follow):
-		p.follow = !p.follow
+		p.scroll.follow = !p.scroll.follow
 	case key.Matches(k, km.Timestamps):
-		p.timestamps = !p.timestamps
+		p.timestamps, p.rowCache = !p.timestamps, nil
+	case key.Matches(k, km.Wrap):
+		p.keepTop(func() { p.wrap, p.rowCache = !p.wrap, nil })
 	case key.Matches(k, km.Search):
 		p.search.start()
 	case key.Matches(k, km.NextMatch) && p.search.Value() != "":
@@ -234,10 +268,10 @@ func (p *logsPanel) findNext(i, dir int) {
 	q := strings.ToLower(p.search.Value())
 	for ; i >= 0 && i < len(p.lines); i += dir {
 		if strings.Contains(strings.ToLower(p.lines[i].Log), q) {
-			p.match, p.follow = i, false
-			h := p.bodyHeight()
-			if i < p.offset || i >= p.offset+h {
-				p.offset = i - h/2
+			p.match, p.scroll.follow = i, false
+			h, r := p.bodyHeight(), p.rowOf(i)
+			if r < p.scroll.offset || r >= p.scroll.offset+h {
+				p.scroll.offset = r - h/2
 			}
 			return
 		}
@@ -286,11 +320,14 @@ func (p *logsPanel) View() string {
 	s := p.c.Styles
 	var lines []string
 	mode := fmt.Sprintf("%d lines", len(p.lines))
-	if p.follow {
+	if p.scroll.follow {
 		mode += " · following"
 	}
 	if p.timestamps {
 		mode += " · timestamps"
+	}
+	if p.wrap {
+		mode += " · wrapped"
 	}
 	if p.ended {
 		mode += " · end of log"
@@ -306,13 +343,14 @@ func (p *logsPanel) View() string {
 		lines = append(lines, p.search.view(s))
 	}
 	q := p.search.Value()
-	h := p.bodyHeight()
-	for i := p.offset; i < min(p.offset+h, len(p.lines)); i++ {
-		le := p.lines[i]
-		line := cell(p.render(le), p.c.Width)
+	rows := p.rows()
+	from, to := p.scroll.visible(len(rows), p.bodyHeight())
+	for _, r := range rows[from:to] {
+		le := p.lines[r.entry]
+		line := cell(r.text, p.c.Width)
 		line = strings.TrimRight(line, " ")
 		switch {
-		case i == p.match:
+		case r.entry == p.match:
 			line = s.Cursor.Render(line)
 		case q != "" && !p.search.active:
 			line = highlight(line, q, s)
@@ -347,5 +385,19 @@ func saveLogs(name, text string) tea.Cmd {
 	return func() tea.Msg {
 		path := name + ".log"
 		return savedMsg{path, os.WriteFile(path, []byte(text), 0o644)}
+	}
+}
+
+// keepTop applies change (wrap on or off) keeping the line at the top of
+// the pane at the top.
+func (p *logsPanel) keepTop(change func()) {
+	rows := p.rows()
+	top := -1
+	if p.scroll.offset < len(rows) {
+		top = rows[p.scroll.offset].entry
+	}
+	change()
+	if top >= 0 {
+		p.scroll.offset = p.rowOf(top)
 	}
 }

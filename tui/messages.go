@@ -14,8 +14,7 @@ import (
 type messageLog struct {
 	entries []message
 	shown   bool
-	offset  int // the first screen line shown; follows the end
-	follow  bool
+	scroll  scroller // follows the end
 }
 
 type message struct {
@@ -58,43 +57,27 @@ func (l *messageLog) lines(s *Styles, w int) []string {
 	return out
 }
 
-func (l *messageLog) open() { l.shown, l.follow = true, true }
+func (l *messageLog) open() { l.shown, l.scroll.follow = true, true }
 
 // key scrolls the history; Back (or `!` again) closes it.
 func (l *messageLog) key(km *KeyMap, k tea.KeyPressMsg) {
-	switch {
-	case key.Matches(k, km.Back, km.Messages):
+	if key.Matches(k, km.Back, km.Messages) {
 		l.shown = false
-	case key.Matches(k, km.Up):
-		l.follow = false
-		l.offset--
-	case key.Matches(k, km.Down):
-		l.offset++
-	case key.Matches(k, km.PageUp):
-		l.follow = false
-		l.offset -= 10
-	case key.Matches(k, km.PageDown):
-		l.offset += 10
-	case key.Matches(k, km.Top):
-		l.follow, l.offset = false, 0
-	case key.Matches(k, km.Bottom):
-		l.follow = true
+		return
 	}
+	l.scroll.key(km, k, 11) // a page is 10 lines
 }
 
 func (l *messageLog) view(c *Common) string {
 	s := c.Styles
 	h := max(c.Height-1, 1)
 	all := l.lines(s, c.Width)
-	last := max(len(all)-h, 0)
-	if l.follow {
-		l.offset = last
-	}
-	l.offset = min(max(l.offset, 0), last)
+	l.scroll.clamp(len(all), h)
 	lines := []string{s.Title.Render("messages") + s.Dim.Render(" · newest last · ↑/↓ scroll · esc closes")}
 	if len(all) == 0 {
 		lines = append(lines, s.Dim.Render("no messages yet"))
 	}
-	lines = append(lines, all[l.offset:min(l.offset+h, len(all))]...)
+	from, to := l.scroll.visible(len(all), h)
+	lines = append(lines, all[from:to]...)
 	return pad(lines, c.Height)
 }

@@ -31,7 +31,7 @@ func (a *App) clickRow(y int) {
 		if p.filter.active || p.filter.Value() != "" {
 			top++
 		}
-		p.win.click(y, top, len(p.rows))
+		p.win.click(y, top, len(p.items))
 	case tabImages:
 		if a.runForm != nil || a.pull != nil || a.build != nil {
 			return

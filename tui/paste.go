@@ -6,18 +6,16 @@ import tea "charm.land/bubbletea/v2"
 // the focus, the one the keys would go to (the `:` line above any tab);
 // with none focused it is dropped.
 func (a *App) paste(p tea.PasteMsg) tea.Cmd {
-	switch {
-	case a.confirm != nil || a.help:
-		return nil
-	case a.cmdline != nil:
+	switch a.focused() {
+	case focusCmdline:
 		if a.cmdline.typing {
 			a.cmdline.in.paste(p)
 		}
-	case a.inDetail:
+	case focusDetail:
 		if a.detail.capturing() {
 			a.detail.logs.search.paste(p)
 		}
-	case a.layersShown():
+	case focusLayers:
 		if v := a.layers.open; v.input.active {
 			v.input.paste(p)
 			v.filter.text = v.input.Value()
@@ -27,20 +25,24 @@ func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 			}
 			v.refilter(keep)
 		}
-	case a.tab == tabContainers:
+	case focusContainers:
 		if a.containers.capturing() {
 			a.containers.filter.paste(p)
 			a.containers.rebuild()
 		}
-	case a.tab == tabImages && a.runForm != nil:
+	case focusRunForm:
 		a.runForm.paste(p)
-	case a.tab == tabImages && a.pull != nil && a.pull.job == nil:
-		a.pull.form.paste(p)
-	case a.tab == tabImages && a.build != nil && a.build.job == nil:
-		a.build.form.paste(p)
-		a.build.hintFile()
-	default:
-		if r := a.resources(); r != nil && r.create.active {
+	case focusPull:
+		if a.pull.job == nil {
+			a.pull.form.paste(p)
+		}
+	case focusBuild:
+		if a.build.job == nil {
+			a.build.form.paste(p)
+			a.build.hintFile()
+		}
+	case focusResources:
+		if r := a.resources(); r.create.active {
 			r.create.paste(p)
 		}
 	}

@@ -153,6 +153,12 @@ func (a *App) resourceKey(p *resourcePanel, k tea.KeyPressMsg) tea.Cmd {
 		if name, ok := p.selected(); ok {
 			p.confirm = name
 		}
+	case key.Matches(k, km.Prune):
+		a.pruneObjects(p.kind)
+	case key.Matches(k, km.Inspect):
+		if name, ok := p.selected(); ok {
+			return a.inspectObject(p.kind, name)
+		}
 	}
 	return nil
 }
@@ -177,7 +183,9 @@ func (p *resourcePanel) View() string {
 	case p.confirm != "":
 		lines = append(lines, s.Error.Render(cell(fmt.Sprintf("remove %s %s? (y/n)", p.kind, p.confirm), p.c.Width)))
 	default:
-		lines = append(lines, s.Dim.Render(cell("n creates a "+p.kind+" · D removes the selected one", p.c.Width)))
+		km := p.c.KeyMap
+		lines = append(lines, s.Dim.Render(cell(fmt.Sprintf("%s creates a %s · %s removes it · %s inspects it · %s prunes unused ones",
+			km.Create.Help().Key, p.kind, km.Remove.Help().Key, km.Inspect.Help().Key, km.Prune.Help().Key), p.c.Width)))
 	}
 	head := make([]string, len(p.cols))
 	for i, c := range p.cols {

@@ -114,10 +114,10 @@ func (a *App) refreshStats() tea.Cmd {
 // visibleRunning is the IDs of the running rows on screen.
 func (p *containersPanel) visibleRunning() []string {
 	var ids []string
-	from, to := p.win.visible(len(p.rows))
-	for _, r := range p.rows[from:to] {
-		if r.State == engine.StatusRunning {
-			ids = append(ids, r.ID)
+	from, to := p.win.visible(len(p.items))
+	for _, r := range p.items[from:to] {
+		if r.g == nil && r.c.State == engine.StatusRunning {
+			ids = append(ids, r.c.ID)
 		}
 	}
 	return ids
@@ -137,6 +137,14 @@ func memText(st engine.ContainerStats, ok bool) string {
 		return ""
 	}
 	return units.BytesSize(float64(st.MemoryWorkingSet))
+}
+
+// ioText is docker stats's NET I/O or BLOCK I/O: "1.2kB / 648B".
+func ioText(in, out uint64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return units.HumanSizeWithPrecision(float64(in), 3) + " / " + units.HumanSizeWithPrecision(float64(out), 3)
 }
 
 // portsText is docker's PORTS column: "0.0.0.0:8080->80/tcp, ...".
