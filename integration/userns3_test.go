@@ -86,3 +86,70 @@ func TestUserns3NoIDMap(t *testing.T) {
 		t.Errorf("the copies outlived the last container of their maps: %v", got)
 	}
 }
+
+// TestUserns3EscapeSuite: the escape suite's calls stay blocked when every
+// container it starts has its own user namespace (run, exec, a container
+// in the target's pid and user namespaces, the debug sidecar).
+func TestUserns3EscapeSuite(t *testing.T) {
+	root, _ := usernsStore(t)
+	escapeSuite(t, func(stdin string, args ...string) result { return at(t, root, "", stdin, args...) }, []string{"--userns", "private"})
+}
+
+// TestUserns3RootConfined: what root in a --userns=private container cannot
+// do to the host's files bind-mounted read-write, which root without a
+// user namespace can: write, chmod, chown or delete root's files, read a
+// root-only one; what it creates belongs to its mapped ID on the host, and
+// the host's root shows as the overflow ID (nobody). A pid namespace of
+// another user namespace is refused in one line.
+func TestUserns3RootConfined(t *testing.T) {
+	root, _ := usernsStore(t)
+	script := `cd /h; stat -c %u:%g root-file
+echo x >> root-file 2>/dev/null && echo wrote || echo no-write
+cat secret 2>/dev/null && echo read || echo no-read
+chmod 666 root-file 2>/dev/null && echo chmod || echo no-chmod
+chown 0:0 open/mine 2>/dev/null; chown 1:1 root-file 2>/dev/null && echo chown || echo no-chown
+rm -f ro/keep 2>/dev/null; test -e ro/keep && echo no-rm || echo rm
+touch open/new && echo created; stat -c %A /`
+	fresh := func() string {
+		h := t.TempDir()
+		writeFile(t, filepath.Join(h, "root-file"), "root\n")
+		writeFile(t, filepath.Join(h, "secret"), "secret\n")
+		if err := os.Chmod(filepath.Join(h, "secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for d, mode := range map[string]os.FileMode{"ro": 0o755, "open": 0o777} {
+			if err := os.Mkdir(filepath.Join(h, d), mode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(filepath.Join(h, d), mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		writeFile(t, filepath.Join(h, "ro", "keep"), "")
+		writeFile(t, filepath.Join(h, "open", "mine"), "")
+		return h
+	}
+	h := fresh()
+	got := okAt(t, root, "run", "--rm", "--userns", "private", "-v", h+":/h", "busybox", "sh", "-c", script)
+	if want := "65534:65534\nno-write\nno-read\nno-chmod\nno-chown\nno-rm\ncreated\ndrwxr-xr-x"; got != want {
+		t.Errorf("root in a private user namespace:\n%s\nwant\n%s", got, want)
+	}
+	if data, _ := os.ReadFile(filepath.Join(h, "root-file")); string(data) != "root\n" {
+		t.Errorf("root-file became %q", data)
+	}
+	if u, g := owner(t, filepath.Join(h, "open", "new")); u != 196608 || g != 196608 {
+		t.Errorf("a file container root created is %d:%d on the host, want 196608:196608", u, g)
+	}
+	if u, _ := owner(t, filepath.Join(h, "open", "mine")); u != 0 {
+		t.Errorf("container root gave the host's root-owned file to %d", u)
+	}
+	// The same script as the host's root: everything goes through, so the
+	// refusals above are the user namespace's doing.
+	h = fresh()
+	got = okAt(t, root, "run", "--rm", "--userns", "host", "-v", h+":/h", "busybox", "sh", "-c", script)
+	if want := "0:0\nwrote\nsecret\nread\nchmod\nchown\nrm\ncreated\ndrwxr-xr-x"; got != want {
+		t.Errorf("root without a user namespace:\n%s\nwant\n%s", got, want)
+	}
+	okAt(t, root, "run", "-d", "--name", "p", "--userns", "private", "busybox", "sleep", "300")
+	failsAt(t, root, "add --userns container:", "run", "--rm", "--userns", "private", "--pid", "container:p", "busybox", "true")
+}
