@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"archive/tar"
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,4 +155,90 @@ touch open/new && echo created; stat -c %A /`
 	}
 	okAt(t, root, "run", "-d", "--name", "p", "--userns", "private", "busybox", "sleep", "300")
 	failsAt(t, root, "add --userns container:", "run", "--rm", "--userns", "private", "--pid", "container:p", "busybox", "true")
+}
+
+// TestUserns3CopyStreams: cp's tar streams give a --userns=private
+// container the owners it would see without one, running or stopped:
+// `cp C:SRC -` writes container-side owners (not the host IDs its layer
+// holds), `cp - C:DIR` writes an entry's owner through the maps (the
+// container sees it as in the archive, the host as the mapped ID), and an
+// owner the container cannot hold is refused in one line.
+func TestUserns3CopyStreams(t *testing.T) {
+	root, _ := usernsStore(t)
+	okAt(t, root, "run", "-d", "--name", "c", "--userns", "private", "busybox", "sh", "-c",
+		"mkdir -p /d && echo a > /d/a && chown 7:8 /d/a && touch /ready && sleep 300")
+	eventually(t, 10e9, "the container writes /ready", func() bool {
+		return at(t, root, "", "", "exec", "c", "test", "-e", "/ready").code == 0
+	})
+	upper := filepath.Join(root, "containers", okAt(t, root, "inspect", "-f", "{{.Id}}", "c"), "upper")
+	stream := func(uid, gid int) string {
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		tw.WriteHeader(&tar.Header{Name: "x/", Typeflag: tar.TypeDir, Mode: 0o755, Uid: uid, Gid: gid})
+		tw.WriteHeader(&tar.Header{Name: "x/y", Typeflag: tar.TypeReg, Mode: 0o640, Size: 3, Uid: uid, Gid: gid})
+		tw.Write([]byte("in\n"))
+		tw.Close()
+		return b.String()
+	}
+	owners := func(s string) map[string]string {
+		got := map[string]string{}
+		tr := tar.NewReader(strings.NewReader(s))
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				return got
+			}
+			got[h.Name] = fmt.Sprintf("%d:%d", h.Uid, h.Gid)
+		}
+	}
+	for _, state := range []string{"running", "stopped"} {
+		if got := owners(okAt(t, root, "cp", "c:/d", "-")); got["d/"] != "0:0" || got["d/a"] != "7:8" {
+			t.Errorf("%s: cp c:/d - gives owners %v, want d/ 0:0 and d/a 7:8 (the container's)", state, got)
+		}
+		dir := "/in-" + state
+		okAt(t, root, "exec", "c", "mkdir", dir)
+		if state == "stopped" {
+			okAt(t, root, "stop", "-t", "0", "c")
+		}
+		if r := at(t, root, "", stream(5, 6), "cp", "-", "c:"+dir); r.code != 0 {
+			t.Fatalf("%s: cp - c:%s: %v", state, dir, r)
+		}
+		if u, g := owner(t, filepath.Join(upper, dir, "x", "y")); u != 196613 || g != 196614 {
+			t.Errorf("%s: an entry owned 5:6 extracted as %d:%d on the host, want 196613:196614", state, u, g)
+		}
+		r := at(t, root, "", stream(70000, 6), "cp", "-", "c:"+dir)
+		if msg := strings.TrimSpace(r.stderr); r.code == 0 || !strings.Contains(msg, "owner 70000:6 is not mapped in the container's user namespace") || strings.Contains(msg, "\n") {
+			t.Errorf("%s: cp - of an entry owned 70000: %v; want one line refusing it", state, r)
+		}
+	}
+	okAt(t, root, "start", "c")
+	if got := okAt(t, root, "exec", "c", "stat", "-c", "%u:%g %n", "/in-running/x/y", "/in-stopped/x/y"); got != "5:6 /in-running/x/y\n5:6 /in-stopped/x/y" {
+		t.Errorf("the container sees the extracted files as\n%s\nwant 5:6, the archive's", got)
+	}
+}
+
+// TestUserns3KeepID: --userns=keep-id runs as the calling user (the one
+// sudo ran berth for) with that ID kept: inside it is that user, a file it
+// makes on a bind mount is the user's own on the host, and container root
+// is still a mapped ID, not the host's root.
+func TestUserns3KeepID(t *testing.T) {
+	root, _ := usernsStore(t)
+	t.Setenv("SUDO_UID", "1000")
+	t.Setenv("SUDO_GID", "1001")
+	h := t.TempDir()
+	if err := os.Chown(h, 1000, 1001); err != nil {
+		t.Fatal(err)
+	}
+	got := okAt(t, root, "run", "--rm", "--userns", "keep-id", "-v", h+":/h", "busybox", "sh", "-c",
+		"id -u; id -g; touch /h/mine; cat /proc/self/uid_map; touch /etc/x 2>/dev/null || echo no-etc")
+	f := strings.Fields(got)
+	if len(f) != 12 || f[0] != "1000" || f[1] != "1001" || f[11] != "no-etc" {
+		t.Fatalf("keep-id container printed\n%s\nwant uid 1000, gid 1001, its map, and no write to root's /etc", got)
+	}
+	if m := strings.Join(f[2:11], " "); m != "0 196608 1000 1000 1000 1 1001 197608 64535" {
+		t.Errorf("keep-id uid_map %q: want 0-999 and 1001- in berth's block, 1000 kept", m)
+	}
+	if u, g := owner(t, filepath.Join(h, "mine")); u != 1000 || g != 1001 {
+		t.Errorf("a file the keep-id user made is %d:%d on the host, want the caller's 1000:1001", u, g)
+	}
 }
