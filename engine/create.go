@@ -159,6 +159,7 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 		return "", err
 	}
 	e.emit(containerEvent("create", r, nil))
+	e.warnLayerCopies(r)
 	return id, nil
 }
 

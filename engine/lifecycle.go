@@ -414,7 +414,9 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 			return err
 		}
 		e.unindexName(r.Name, r.ID)
+		purgeCopies := e.unlinkLayerCopies(r)
 		purge = func() {
+			purgeCopies()
 			destroyStale(e.stateRoot(), r.ID)
 			e.purgeRunDir(r.ID)
 			os.Remove(e.sockPath(r.ID))
