@@ -283,3 +283,34 @@ func TestUserns3ExportAndStoppedCp(t *testing.T) {
 	t.Setenv("BERTH_NO_IDMAP", "1")
 	check("stopped, layers copied")
 }
+
+// TestUserns3NoIDMapStoreShared: with one map for the whole store
+// (userns-allocate store), every container shares one copy of the layers,
+// kept until the last of them goes.
+func TestUserns3NoIDMapStoreShared(t *testing.T) {
+	t.Setenv("BERTH_NO_IDMAP", "1")
+	root := tempStore(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(root, "config.json"), `{"userns-allocate": "store", "userns-subuid": "`+
+		filepath.Join(dir, "subuid")+`", "userns-subgid": "`+filepath.Join(dir, "subgid")+`"}`)
+	okAt(t, root, "bootstrap")
+	for _, n := range []string{"a", "b"} {
+		okAt(t, root, "run", "--name", n, "--userns", "private", "busybox", "true")
+	}
+	copies := func() []string {
+		keys, _ := filepath.Glob(filepath.Join(root, "idmapped", "*", "*"))
+		return keys
+	}
+	lowers := strings.Split(okAt(t, root, "inspect", "-f", "{{.GraphDriver.Data.LowerDir}}", "a"), ":")
+	if got := copies(); len(got) != len(lowers) {
+		t.Fatalf("two containers of one map: copies %v, want one per layer (%d)", got, len(lowers))
+	}
+	okAt(t, root, "rm", "a")
+	if got := copies(); len(got) != len(lowers) {
+		t.Errorf("removing one of two containers of a map took its copies: %v", got)
+	}
+	okAt(t, root, "rm", "b")
+	if got := copies(); len(got) != 0 {
+		t.Errorf("copies outlived the map's last container: %v", got)
+	}
+}
