@@ -84,21 +84,36 @@ func (e *Engine) mountRootfs(r *record, lower []string, upper, work, merged stri
 	if err := chownRoot(upper, uids, gids); err != nil {
 		return fmt.Errorf("container %s: %w", r.Name, err)
 	}
+	mapped, release, err := e.mappedLowers(r, lower)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return mountOverlay(mapped, upper, work, merged)
+}
+
+// mappedLowers are a container's lower layers as it sees them: through
+// its ID maps (idmapped mounts, else chowned copies) when it has maps,
+// else as they are. release drops what an overlay made of them holds.
+func (e *Engine) mappedLowers(r *record, lower []string) (mapped []string, release func(), err error) {
+	uids, gids, err := recordMaps(r)
+	if err != nil || uids == nil {
+		return lower, func() {}, err
+	}
 	if !idmapDisabled() {
 		mapped, release, err := idmappedLowers(lower, uids, gids)
 		if err == nil {
-			defer release()
-			return mountOverlay(mapped, upper, work, merged)
+			return mapped, release, nil
 		}
 		if !idmap.Unsupported(err) {
-			return fmt.Errorf("container %s: %w", r.Name, err)
+			return nil, nil, fmt.Errorf("container %s: %w", r.Name, err)
 		}
 	}
 	shifted, err := e.shiftedLowers(r, lower, uids, gids)
 	if err != nil {
-		return fmt.Errorf("container %s: %w", r.Name, err)
+		return nil, nil, fmt.Errorf("container %s: %w", r.Name, err)
 	}
-	return mountOverlay(shifted, upper, work, merged)
+	return shifted, func() {}, nil
 }
 
 // chownRoot gives dir to the container's root (its host IDs), so that

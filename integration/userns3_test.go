@@ -242,3 +242,75 @@ func TestUserns3KeepID(t *testing.T) {
 		t.Errorf("a file the keep-id user made is %d:%d on the host, want the caller's 1000:1001", u, g)
 	}
 }
+
+// TestUserns3ExportAndStoppedCp: export and cp of a --userns=private
+// container give container-side owners whether it runs or not, with
+// idmapped layers or their chowned copies: image files root's, a file
+// chowned 7:8 inside 7:8 (before: a stopped container's image files read
+// 65534, and export wrote host IDs for its own files).
+func TestUserns3ExportAndStoppedCp(t *testing.T) {
+	root, _ := usernsStore(t)
+	okAt(t, root, "run", "-d", "--name", "c", "--userns", "private", "busybox", "sh", "-c",
+		"mkdir -p /d && echo a > /d/a && chown 7:8 /d/a && touch /ready && sleep 300")
+	eventually(t, 10e9, "the container writes /ready", func() bool {
+		return at(t, root, "", "", "exec", "c", "test", "-e", "/ready").code == 0
+	})
+	owners := func(s string) map[string]string {
+		got := map[string]string{}
+		tr := tar.NewReader(strings.NewReader(s))
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				return got
+			}
+			got[strings.TrimPrefix(h.Name, "./")] = fmt.Sprintf("%d:%d", h.Uid, h.Gid)
+		}
+	}
+	check := func(how string) {
+		t.Helper()
+		exp := owners(okAt(t, root, "export", "c"))
+		if exp["etc/passwd"] != "0:0" || exp["d/a"] != "7:8" || len(exp) < 100 {
+			t.Errorf("%s: export has %d entries, etc/passwd %q, d/a %q; want 0:0 and 7:8", how, len(exp), exp["etc/passwd"], exp["d/a"])
+		}
+		cp := owners(okAt(t, root, "cp", "c:/etc/passwd", "-"))
+		if cp["passwd"] != "0:0" {
+			t.Errorf("%s: cp c:/etc/passwd - gives %v, want 0:0", how, cp)
+		}
+	}
+	check("running")
+	okAt(t, root, "stop", "-t", "0", "c")
+	check("stopped")
+	t.Setenv("BERTH_NO_IDMAP", "1")
+	check("stopped, layers copied")
+}
+
+// TestUserns3NoIDMapStoreShared: with one map for the whole store
+// (userns-allocate store), every container shares one copy of the layers,
+// kept until the last of them goes.
+func TestUserns3NoIDMapStoreShared(t *testing.T) {
+	t.Setenv("BERTH_NO_IDMAP", "1")
+	root := tempStore(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(root, "config.json"), `{"userns-allocate": "store", "userns-subuid": "`+
+		filepath.Join(dir, "subuid")+`", "userns-subgid": "`+filepath.Join(dir, "subgid")+`"}`)
+	okAt(t, root, "bootstrap")
+	for _, n := range []string{"a", "b"} {
+		okAt(t, root, "run", "--name", n, "--userns", "private", "busybox", "true")
+	}
+	copies := func() []string {
+		keys, _ := filepath.Glob(filepath.Join(root, "idmapped", "*", "*"))
+		return keys
+	}
+	lowers := strings.Split(okAt(t, root, "inspect", "-f", "{{.GraphDriver.Data.LowerDir}}", "a"), ":")
+	if got := copies(); len(got) != len(lowers) {
+		t.Fatalf("two containers of one map: copies %v, want one per layer (%d)", got, len(lowers))
+	}
+	okAt(t, root, "rm", "a")
+	if got := copies(); len(got) != len(lowers) {
+		t.Errorf("removing one of two containers of a map took its copies: %v", got)
+	}
+	okAt(t, root, "rm", "b")
+	if got := copies(); len(got) != 0 {
+		t.Errorf("copies outlived the map's last container: %v", got)
+	}
+}
