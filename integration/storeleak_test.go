@@ -38,17 +38,25 @@ func dropStore(root string) {
 	nets := networkIDs(root)
 	removeStore(root)
 	os.RemoveAll(root)
-	network.ReclaimOrphans()
 	var found []string
-	if _, err := os.Stat(engine.RunRootFor(root)); err == nil {
-		found = append(found, "run directory "+engine.RunRootFor(root))
-	}
-	if links, err := netlink.LinkList(); err == nil {
-		for _, l := range links {
-			if strings.HasPrefix(l.Attrs().Alias, network.OwnerAlias(root+"/")) {
-				found = append(found, "bridge "+l.Attrs().Name)
+	// A bridge a late process of the store still held (its last CNI DEL)
+	// goes at the next reclaim: wait for that with a deadline, not for ever.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		network.ReclaimOrphans()
+		found = nil
+		if links, err := netlink.LinkList(); err == nil {
+			for _, l := range links {
+				if strings.HasPrefix(l.Attrs().Alias, network.OwnerAlias(root+"/")) {
+					found = append(found, "bridge "+l.Attrs().Name)
+				}
 			}
 		}
+		if len(found) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if _, err := os.Stat(engine.RunRootFor(root)); err == nil {
+		found = append(found, "run directory "+engine.RunRootFor(root))
 	}
 	if out, err := exec.Command("iptables-save").Output(); err == nil {
 		for _, id := range nets {
