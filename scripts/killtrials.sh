@@ -49,13 +49,17 @@ killgroup() {
 	done
 }
 
-# killpids PID...: kill -9 each and wait (10 s at most) until all are gone.
+# killpids PID...: kill -9 each and wait (10 s at most) until all are gone:
+# reaped, or a zombie whose other threads have exited too (a killed Go
+# process's leader turns zombie before its threads are gone, and its open
+# files, with the shim's flock, go only with the last thread).
 killpids() {
 	[ $# -eq 0 ] && return 0
 	kill -9 "$@" 2>/dev/null
 	local i=0 p
 	for p in "$@"; do
-		while kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; do
+		while kill -0 "$p" 2>/dev/null && ! { grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+			[ "$(ls "/proc/$p/task" 2>/dev/null | wc -l)" -le 1 ]; }; do
 			i=$((i + 1))
 			[ $i -gt 100 ] && return 1
 			sleep 0.1
