@@ -15,7 +15,11 @@
 # them NOT COVERED without testing them. Each of those is applied here
 # through `go test -overlay` (the source is never touched) and the
 # package's tests run: killed or lived like any other mutant.
-# MUTATE_UNCOVERED=report skips that and counts them as survivors.
+# A mutant whose tests gremlins timed out (on a loaded machine, often only
+# slow) is applied the same way and its tests run again without gremlins'
+# bound (MUTATE_RERUN_TIMEOUT, 900 s): one that then passes is printed as
+# LIVED*. MUTATE_UNCOVERED=report skips both reruns and counts uncovered
+# mutants as survivors and timed-out ones as killed.
 #
 # Prints every surviving mutant (lived, or not covered and lived), the
 # score per package and in total: killed / (killed + survived), where a
@@ -143,7 +147,9 @@ for target in "${targets[@]}"; do
   while read -r status rest; do
     case "$status" in
       KILLED) killed=$((killed + 1)); continue ;;
-      TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)); continue ;;
+      TIMED)
+        rest=${rest#OUT }
+        if [[ "$uncovered" != rerun ]]; then killed=$((killed + 1)) timedout=$((timedout + 1)); continue; fi ;;
       LIVED | NOT) ;;
       *) continue ;;
     esac
@@ -157,15 +163,16 @@ for target in "${targets[@]}"; do
       eq=$((eq + 1))
       continue
     fi
-    if [[ "$status" == "NOT COVERED" && "$uncovered" == rerun ]]; then
+    if [[ "$status" == "NOT COVERED" || "$status" == TIMED ]] && [[ "$uncovered" == rerun ]]; then
       col=${loc##*:}
+      was=$status
       case "$(rerun "$pkg" "$file" "$line" "$col" "$mutator")" in
-        KILLED) killed=$((killed + 1)) rerun_killed=$((rerun_killed + 1)); continue ;;
-        TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)) rerun_killed=$((rerun_killed + 1)); continue ;;
+        KILLED) killed=$((killed + 1)); [[ $was == TIMED ]] || rerun_killed=$((rerun_killed + 1)); continue ;;
+        TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)); [[ $was == TIMED ]] || rerun_killed=$((rerun_killed + 1)); continue ;;
         NOT-VIABLE)
           printf '  %-11s %-24s %s:%s  %s\n' "NOT VIABLE" "$mutator" "$file" "${loc#*:}" "$text"
           continue ;;
-        LIVED) status="LIVED" ;;
+        LIVED) [[ $was == TIMED ]] && status="LIVED*" || status="LIVED" ;;
       esac
     fi
     survived=$((survived + 1))
@@ -174,7 +181,7 @@ for target in "${targets[@]}"; do
   n=$((killed + survived))
   score=n/a
   (( n > 0 )) && score=$(awk -v k=$killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')
-  summary+=("$(printf '%-44s killed %4d (%d timed out, %d uncovered by gremlins)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $rerun_killed $survived $eq "$score")")
+  summary+=("$(printf '%-44s killed %4d (%d timed out, %d not covered by gremlins' profile)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $rerun_killed $survived $eq "$score")")
   total_killed=$((total_killed + killed)) total_survived=$((total_survived + survived)) total_equiv=$((total_equiv + eq))
 done
 
