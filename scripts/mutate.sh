@@ -29,15 +29,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The data paths, file by file: blob verification and commit, the atomic
-# file and the lock, published ports, the build context.
+# The data paths, file by file: blob verification and commit, entry
+# confinement and whiteouts, the atomic file and the lock, the seccomp
+# program cache, published ports, the build context and its step cache.
 default_targets=(
-  layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go,entry.go
+  layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go,entry.go,containerlayer.go
   internal/atomicfile
   internal/lockfile
   internal/seccompcache
   network:ports.go
-  build:context.go
+  build:context.go,cache.go
 )
 all_targets=(layers internal/atomicfile internal/lockfile internal/seccompcache network build)
 
