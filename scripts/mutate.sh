@@ -182,7 +182,7 @@ for target in "${targets[@]}"; do
   n=$((killed + survived))
   score=n/a
   (( n > 0 )) && score=$(awk -v k=$killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')
-  summary+=("$(printf '%-44s killed %4d (%d timed out, %d not covered by gremlins' profile)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $rerun_killed $survived $eq "$score")")
+  summary+=("$(printf '%-44s killed %4d (%d timed out, %d outside gremlins coverage)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $rerun_killed $survived $eq "$score")")
   total_killed=$((total_killed + killed)) total_survived=$((total_survived + survived)) total_equiv=$((total_equiv + eq))
 done
 
