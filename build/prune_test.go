@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestPruneSet(t *testing.T) {
@@ -122,5 +124,35 @@ func TestCacheResultsAndForgetFailures(t *testing.T) {
 			t.Errorf("Forget with %s in the way = nil, want the failure", filepath.Dir(p))
 		}
 		os.RemoveAll(filepath.Dir(p))
+	}
+}
+
+// A record the disk will not take whole is never put in place: a reader
+// sees the old record or none, not the part that was written. The file
+// size limit (RLIMIT_FSIZE; Go ignores SIGXFSZ, so the write fails with
+// EFBIG) stands in for a full disk.
+func TestCachePutCutShortLeavesNothing(t *testing.T) {
+	c, err := OpenCache(filepath.Join(t.TempDir(), "buildcache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	small := old
+	small.Cur = 8
+	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &small); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Put("k", "sha256:"+strings.Repeat("1", 64), "sha256:"+strings.Repeat("2", 64))
+	if rerr := unix.Setrlimit(unix.RLIMIT_FSIZE, &old); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err == nil {
+		t.Fatal("Put past the file size limit = nil, want the write's error")
+	}
+	if id, d, ok := c.Get("k"); ok || id != "" {
+		t.Fatalf("Get after a cut-short Put = %q %q %v, want no record", id, d, ok)
 	}
 }
