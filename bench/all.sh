@@ -2,8 +2,8 @@
 # Every bench, in one run, as `make bench` runs them: each bench's own
 # output in turn, then its ratios gathered at the end. The slow ones run
 # with smaller counts than their defaults (said in each header) to keep the
-# whole near 10 minutes on 2 cores (13 minutes measured at load ~18, where
-# podman's load of the 500 images alone took 3.4):
+# whole near 10 minutes on 2 cores (13-15 minutes measured at load 14-25,
+# where podman's load of the 500 images alone took 3.4-4.4):
 #   bench/start        -n 20      berth run --rm and exec against runc, podman
 #   bench/concurrency  -n 5 -r 3  30 at once, ps -a 300, images 500, against podman
 #   bench/layers       -n 3       against dive, the same archive
