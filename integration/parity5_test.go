@@ -155,6 +155,7 @@ func TestParity5VolumeOptions(t *testing.T) {
 		{[]string{"-o", "foo=bar"}, `create x1: invalid option: "foo"`},
 		{[]string{"-o", "type=tmpfs"}, `create x1: missing required option: "device"`},
 		{[]string{"-o", "o=size=1m", "-o", "device=tmpfs"}, `create x1: missing required option: "type"`},
+		{[]string{"-d", "nfs"}, `create x1: error looking up volume plugin nfs: plugin "nfs" not found`},
 	} {
 		r := at(t, store, "", "", append(append([]string{"volume", "create"}, c.opts...), "x1")...)
 		if r.code != 1 || strings.TrimSpace(r.stderr) != "berth: "+c.want {
