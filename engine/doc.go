@@ -33,6 +33,7 @@
 //	    hosts hostname resolv.conf  bind-mounted at /etc; hosts rewritten in place
 //	                              as members of its networks come and go
 //	  volumes/<name>/             a volume: _data/ (mounted) and volume.json
+//	                              (its -o options; flocked by volumeopts.go)
 //	  networks/<name>.json        a network definition (package network)
 //	  buildcache/<key>            build step cache: key -> "<step image ID> <manifest digest>"
 //	                              (package build; a key from before digests reads as a miss);

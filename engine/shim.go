@@ -51,6 +51,16 @@ type shim struct {
 	merged   string
 	log      io.Writer     // the shim's own log (shim.log); nil: none
 	patience time.Duration // of record; 0 is recordPatience
+	volLocks func()        // drops the volume locks start took (volumeopts.go)
+}
+
+// releaseVolumeLocks drops the locks start took on the volumes it mounted,
+// once the container is recorded running or has failed to start.
+func (s *shim) releaseVolumeLocks() {
+	if s.volLocks != nil {
+		s.volLocks()
+		s.volLocks = nil
+	}
 }
 
 // RunShim is the body of the shim process. It returns when the container has
@@ -236,6 +246,7 @@ func (s *shim) run(o ShimOptions) error {
 		cleanup()
 		return err
 	}
+	s.releaseVolumeLocks()
 	e.emit(containerEvent("start", r, nil))
 	health := s.startHealth(s.ctr, started)
 	s.say("ok %d", pid)
@@ -342,6 +353,7 @@ func (s *shim) run(o ShimOptions) error {
 		}); err != nil {
 			recorded = false
 		}
+		s.releaseVolumeLocks()
 		e.emit(containerEvent("start", r, nil))
 		health = s.startHealth(s.ctr, started)
 	}
@@ -447,6 +459,8 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		}
 		unmount(merged)
 		unmount(e.shmDir(r.ID))
+		s.releaseVolumeLocks()
+		e.releaseVolumes(r)
 	}
 	ok := false
 	defer func() {
@@ -466,7 +480,7 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		detach = func() error { return nil }
 		return nil, nil, err
 	}
-	if err := e.mountVolumes(r); err != nil {
+	if s.volLocks, err = e.mountVolumes(r); err != nil {
 		return nil, nil, err
 	}
 	if err := copyUpVolumes(r, merged); err != nil {

@@ -68,7 +68,8 @@ func checkVolumeName(name string) error {
 // (docker's create is idempotent).
 func (e *Engine) CreateVolume(o VolumeCreateOptions) (*Volume, error) {
 	if o.Driver != "" && o.Driver != "local" {
-		return nil, fmt.Errorf("volume driver %q: only the local driver exists: %w", o.Driver, errdefs.ErrNotFound)
+		// docker's line; berth has the local driver only
+		return nil, fmt.Errorf("create %s: error looking up volume plugin %s: plugin %q %w", o.Name, o.Driver, o.Driver, errdefs.ErrNotFound)
 	}
 	if err := checkVolumeOptions(o.Name, o.Options); err != nil {
 		return nil, err

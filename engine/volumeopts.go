@@ -22,10 +22,15 @@ import (
 //	-o type=none  -o o=bind -o device=/host/dir     the host directory
 //	-o type=ext4  -o device=/dev/sdb1               a block device's file system
 //
-// The mount stays until `volume rm` or prune unmounts it (docker unmounts
-// when the last user stops; berth has no daemon to count the users), or
-// the host reboots (the next start mounts again). The kernel checks the
-// options; a failing mount fails the start with docker's line.
+// As docker's, the mount goes when the last container using it stops (so a
+// tmpfs volume's files go with it) and comes back at the next start. With
+// no daemon to count the users, a flock on the volume's volume.json orders
+// the shims: a starting one holds it from the mount until its container
+// is recorded running (two starts on one volume take turns for those few
+// milliseconds); a stopping one takes it and unmounts only when no other
+// container on the volume runs. Volumes are locked in name order. `volume rm`
+// and prune unmount too. The kernel checks the options; a failing mount
+// fails the start with docker's line.
 
 // volumeOptKeys are the local driver's options.
 var volumeOptKeys = map[string]bool{"type": true, "device": true, "o": true}
@@ -99,35 +104,108 @@ func parseMountOptions(o string) (uintptr, string) {
 	return flags, strings.Join(data, ",")
 }
 
-// mountVolumes mounts the volumes with options among a container's mounts
-// that are not mounted yet. The start path calls it before copy-up.
-func (e *Engine) mountVolumes(r *record) error {
+// optionVolumes are the volumes with options among a container's mounts,
+// by name (the order they are locked in).
+func (e *Engine) optionVolumes(r *record) []*Volume {
+	var out []*Volume
 	for _, mp := range r.Mounts {
 		if mp.Type != "volume" {
 			continue
 		}
-		v, err := e.loadVolume(mp.Name)
-		if err != nil || len(v.Options) == 0 {
-			continue
-		}
-		if err := mountVolume(v); err != nil {
-			return err
+		if v, err := e.loadVolume(mp.Name); err == nil && len(v.Options) > 0 {
+			out = append(out, v)
 		}
 	}
-	return nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// lockVolume takes the flock on v's volume.json (copy-up flocks its
+// directory while it holds this one); closing the file drops it.
+func lockVolume(v *Volume) (*os.File, error) {
+	dir, err := os.Open(filepath.Join(filepath.Dir(v.Mountpoint), "volume.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(dir.Fd()), unix.LOCK_EX); err != nil {
+		dir.Close()
+		return nil, err
+	}
+	return dir, nil
+}
+
+// mountVolumes mounts the container's volumes with options that are not
+// mounted yet. The start path calls it before copy-up, and calls release
+// once the container is recorded running (or failed to start): until then
+// a stopping user of the volume cannot unmount it.
+func (e *Engine) mountVolumes(r *record) (release func(), err error) {
+	var held []*os.File
+	release = func() {
+		for _, f := range held {
+			f.Close()
+		}
+		held = nil
+	}
+	for _, v := range e.optionVolumes(r) {
+		f, err := lockVolume(v)
+		if err != nil {
+			release()
+			return func() {}, err
+		}
+		held = append(held, f)
+		if err := mountVolume(v); err != nil {
+			release()
+			return func() {}, err
+		}
+	}
+	return release, nil
+}
+
+// releaseVolumes unmounts the container's volumes with options that no
+// other running container uses: docker's local driver unmounts when its
+// last user stops. The shim calls it when the container has ended.
+func (e *Engine) releaseVolumes(r *record) {
+	for _, v := range e.optionVolumes(r) {
+		f, err := lockVolume(v)
+		if err != nil {
+			continue
+		}
+		if !e.volumeRunningElsewhere(v.Name, r.ID) {
+			unmountVolume(v.Mountpoint)
+		}
+		f.Close()
+	}
+}
+
+// volumeRunningElsewhere says whether a running container other than self
+// mounts the volume name.
+func (e *Engine) volumeRunningElsewhere(name, self string) bool {
+	ids, err := e.containerIDs()
+	if err != nil {
+		return true // unsure: keep it mounted
+	}
+	for _, id := range ids {
+		if id == self {
+			continue
+		}
+		r, err := e.loadRecord(id)
+		if err != nil {
+			continue
+		}
+		for _, mp := range r.Mounts {
+			if mp.Type == "volume" && mp.Name == name {
+				if st, err := e.loadState(id); err == nil && st.running() {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // mountVolume mounts v's file system on its _data unless it is mounted;
-// a lock on the volume's directory keeps two starts from mounting twice.
+// the caller holds the volume's lock exclusively.
 func mountVolume(v *Volume) error {
-	dir, err := os.Open(filepath.Dir(v.Mountpoint))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	if err := unix.Flock(int(dir.Fd()), unix.LOCK_EX); err != nil {
-		return err
-	}
 	if ok, err := mountinfo.Mounted(v.Mountpoint); err != nil || ok {
 		return err
 	}
@@ -137,7 +215,7 @@ func mountVolume(v *Volume) error {
 	if flags&unix.MS_BIND != 0 {
 		fstype, data = "", "" // a bind takes no type or data
 	}
-	err = unix.Mount(o["device"], v.Mountpoint, fstype, flags&^unix.MS_RDONLY, data)
+	err := unix.Mount(o["device"], v.Mountpoint, fstype, flags&^unix.MS_RDONLY, data)
 	if err == nil && flags&unix.MS_RDONLY != 0 {
 		// a bind is made read-only by a remount; for others ro at once
 		if flags&unix.MS_BIND != 0 {

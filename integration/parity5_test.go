@@ -103,7 +103,8 @@ func TestParity5PsFields(t *testing.T) {
 
 // TestParity5VolumeOptions: volume create -o is docker's local driver: a
 // tmpfs volume is one tmpfs that its containers share, a bind volume
-// (type=none, o=bind) is the host directory, volume inspect shows the
+// (type=none, o=bind) is the host directory, the mount goes when the
+// last container using it stops, volume inspect shows the
 // Options, removing the volume keeps the host's files, and bad options or
 // a failing mount get docker's lines.
 func TestParity5VolumeOptions(t *testing.T) {
@@ -128,6 +129,15 @@ func TestParity5VolumeOptions(t *testing.T) {
 	if !strings.HasPrefix(got, "shared\ntmpfs /m tmpfs") || !strings.Contains(got, "size=5120k") {
 		t.Errorf("a second container on the tmpfs volume sees %q, want the writer's file on a 5m tmpfs", got)
 	}
+	// as docker's local driver, the mount goes with its last user
+	okAt(t, store, "stop", "-t", "1", "tv-writer")
+	eventually(t, 10e9, "the tmpfs volume unmounted after its last user stopped", func() bool {
+		b, _ := os.ReadFile("/proc/self/mountinfo")
+		return !strings.Contains(string(b), filepath.Join(store, "volumes", "tv", "_data"))
+	})
+	if got := okAt(t, store, "run", "--rm", "-v", "tv:/m", "busybox", "ls", "/m"); got != "" {
+		t.Errorf("a tmpfs volume kept %q after its last user stopped", got)
+	}
 	if got := okAt(t, store, "run", "--rm", "-v", "bv:/m", "busybox", "sh", "-c", "cat /m/from-host; echo back > /m/from-ctr"); got != "hello" {
 		t.Errorf("bind volume shows %q, want the host file", got)
 	}
@@ -145,6 +155,7 @@ func TestParity5VolumeOptions(t *testing.T) {
 		{[]string{"-o", "foo=bar"}, `create x1: invalid option: "foo"`},
 		{[]string{"-o", "type=tmpfs"}, `create x1: missing required option: "device"`},
 		{[]string{"-o", "o=size=1m", "-o", "device=tmpfs"}, `create x1: missing required option: "type"`},
+		{[]string{"-d", "nfs"}, `create x1: error looking up volume plugin nfs: plugin "nfs" not found`},
 	} {
 		r := at(t, store, "", "", append(append([]string{"volume", "create"}, c.opts...), "x1")...)
 		if r.code != 1 || strings.TrimSpace(r.stderr) != "berth: "+c.want {
