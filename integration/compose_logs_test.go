@@ -309,6 +309,9 @@ func TestComposeRunFlags(t *testing.T) {
 	if got := okAt(t, store, "ps", "--filter", "label=team=blue", "--format", "{{.Label \"com.docker.compose.oneoff\"}}"); got != "True" {
 		t.Errorf("run -l team=blue: %q", got)
 	}
+	if all, running := okc("ps", "-a", "--format", "{{.Name}}"), okc("ps", "--format", "{{.Name}}"); !regexp.MustCompile(`^rf-web-run-[0-9a-f]{12}$`).MatchString(all) || running != "" {
+		t.Errorf("ps -a shows one-off containers (named as docker compose's), ps does not: %q, %q", all, running)
+	}
 	okc("run", "-d", "-p", "127.0.0.1:"+other+":80", "web")
 	eventually(t, 10*time.Second, "-p", func() bool { return get(other) == "hello-run\n" })
 	writeFile(t, filepath.Join(dir, "extra", "f"), "mounted\n")

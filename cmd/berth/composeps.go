@@ -79,7 +79,11 @@ func composePs(cc *composeCLI) *cobra.Command {
 					return fmt.Errorf("invalid filter: --status %q (paused, restarting, removing, running, dead, created, exited)", s)
 				}
 			}
-			_, cs, err := cc.projectContainers(cmd.Context(), args)
+			r, err := cc.project(cmd.Context())
+			if err != nil {
+				return err
+			}
+			cs, err := cc.containers(r, args, all) // -a: run's one-off containers too, as docker compose
 			if err != nil {
 				return err
 			}
