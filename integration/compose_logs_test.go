@@ -271,6 +271,15 @@ func TestComposeCreateScaleWait(t *testing.T) {
 	if r.code != 5 || r.stdout != fmt.Sprintf("container %q exited with status code 5\n", job) {
 		t.Errorf("wait job: %v", r)
 	}
+	if got := okc("ps", "--filter", "status=exited", "--format", "{{.Name}}"); got != "cs-job-1" {
+		t.Errorf("ps --filter status=exited: %q", got)
+	}
+	if got := okc("ls", "-q", "--filter", "name=cs"); got != "cs" {
+		t.Errorf("ls --filter name=cs: %q", got)
+	}
+	if got := okc("ls", "-q", "--filter", "name=other"); got != "" {
+		t.Errorf("ls --filter name=other: %q", got)
+	}
 }
 
 // TestComposeRunFlags: run publishes no ports unless --service-ports or

@@ -187,7 +187,7 @@ func composeDown(cc *composeCLI) *cobra.Command {
 
 func composeLs(cc *composeCLI) *cobra.Command {
 	var all, quiet bool
-	var format string
+	var format, name string
 	cmd := &cobra.Command{Use: "ls [OPTIONS]", Short: "List running compose projects", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := cc.c.engine()
@@ -200,6 +200,9 @@ func composeLs(cc *composeCLI) *cobra.Command {
 			}
 			var rows []any
 			for _, p := range ps {
+				if name != "" && !strings.Contains(p.Name, name) {
+					continue
+				}
 				rows = append(rows, projectRow{p})
 			}
 			if quiet {
@@ -210,6 +213,7 @@ func composeLs(cc *composeCLI) *cobra.Command {
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Show all stopped Compose projects")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display project names")
 	cmd.Flags().StringVar(&format, "format", "", "Format the output")
+	cmd.Flags().Var(&lsFilter{&name}, "filter", "Filter output based on conditions provided (name=NAME)")
 	return cmd
 }
 
@@ -251,4 +255,19 @@ func composeArgs(args []string) []string {
 		}
 	}
 	return out
+}
+
+// lsFilter is compose ls's --filter: name=NAME only (a substring, as
+// docker's name filters match).
+type lsFilter struct{ name *string }
+
+func (f *lsFilter) String() string { return "" }
+func (f *lsFilter) Type() string   { return "filter" }
+func (f *lsFilter) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k != "name" {
+		return fmt.Errorf("invalid filter %q: only name=NAME is supported", v)
+	}
+	*f.name = val
+	return nil
 }
