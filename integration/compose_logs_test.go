@@ -330,7 +330,8 @@ func TestComposeRunFlags(t *testing.T) {
 }
 
 // TestComposeEvents: events shows the project's container events (not
-// another project's) as docker compose prints them, and --json.
+// another project's) as docker compose prints them, and --json; stats
+// the project's containers.
 func TestComposeEvents(t *testing.T) {
 	t.Parallel()
 	store := tempStore(t)
@@ -363,6 +364,9 @@ func TestComposeEvents(t *testing.T) {
 	}
 	if ev.ID != id || ev.Service != "s" {
 		t.Errorf("events --json, start: %+v", ev)
+	}
+	if got := okc("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}"); got != "ev-s-1 1" {
+		t.Errorf("stats of the project (not another's): %q", got)
 	}
 }
 

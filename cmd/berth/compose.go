@@ -85,7 +85,7 @@ func newComposeCmd(c *cli) *cobra.Command {
 	pf.StringVar(&cc.load.WorkingDir, "project-directory", "", "Specify an alternate working directory (default: the path of the first compose file)")
 	pf.StringArrayVar(&cc.load.Profiles, "profile", nil, "Specify a profile to enable")
 	pf.StringArrayVar(&cc.load.EnvFiles, "env-file", nil, "Specify an alternate environment file")
-	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeEvents(cc), composeCp(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
+	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeEvents(cc), composeCp(cc), composeStats(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
 	cmd.AddCommand(composeVerbs(cc)...)
 	return cmd
 }
