@@ -231,7 +231,8 @@ func TestComposeUpAttached(t *testing.T) {
 // TestComposeCreateScaleWait: create makes containers and starts none;
 // --no-recreate keeps a changed container, --always-recreate-deps
 // recreates the dependency of the service named; scale sets replicas;
-// wait returns the service's exit status.
+// wait returns the service's exit status; down SERVICE removes its
+// containers alone, keeping the network the others use.
 func TestComposeCreateScaleWait(t *testing.T) {
 	t.Parallel()
 	store := tempStore(t)
@@ -279,6 +280,16 @@ func TestComposeCreateScaleWait(t *testing.T) {
 	}
 	if got := okc("ls", "-q", "--filter", "name=other"); got != "" {
 		t.Errorf("ls --filter name=other: %q", got)
+	}
+
+	okc("down", "-t", "0", "job")
+	nets := func() string { return okAt(t, store, "network", "ls", "--format", "{{.Name}}") }
+	if got := okc("ps", "-a", "--format", "{{.Service}}"); got != "dep\nw\nw" || !strings.Contains(nets(), "cs_default") {
+		t.Errorf("down job left %q and networks %q", got, nets())
+	}
+	okc("down", "-t", "0")
+	if got := okc("ps", "-a", "-q"); got != "" || strings.Contains(nets(), "cs_default") {
+		t.Errorf("down left %q and networks %q", got, nets())
 	}
 }
 

@@ -168,12 +168,13 @@ func composeTimeout(cmd *cobra.Command, secs int) time.Duration {
 func composeDown(cc *composeCLI) *cobra.Command {
 	var o compose.DownOptions
 	var timeout int
-	cmd := &cobra.Command{Use: "down [OPTIONS]", Short: "Stop and remove containers, networks", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "down [OPTIONS] [SERVICES]", Short: "Stop and remove containers, networks",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := cc.project(cmd.Context())
 			if err != nil {
 				return err
 			}
+			o.Services = args
 			o.Timeout = composeTimeout(cmd, timeout)
 			return r.Down(context.Background(), o)
 		}}
