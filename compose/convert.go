@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -141,7 +142,9 @@ func createOptions(p *types.Project, s types.ServiceConfig, n int, hash string, 
 		Labels: map[string]string{}, ExposedPorts: s.Expose,
 	}
 	if oneoff {
-		o.Name = fmt.Sprintf("%s-%s-run-%d", p.Name, s.Name, time.Now().UnixNano()%1_000_000)
+		slug := make([]byte, 6)
+		rand.Read(slug)
+		o.Name = fmt.Sprintf("%s-%s-run-%x", p.Name, s.Name, slug) // docker compose's: a 12-hex slug, no clash between runs
 	}
 	if s.Entrypoint != nil {
 		ep := []string(s.Entrypoint)

@@ -14,9 +14,12 @@
 // found from the store alone (Containers) and `berth ps --filter label=`
 // works: com.docker.compose.project, .service, .container-number,
 // .config-hash (a digest of the service's resolved configuration),
-// .project.working_dir, .project.config_files and .oneoff. A second `up`
-// with an unchanged file changes nothing; a service whose hash changed is
-// recreated, and a dependant only when its own hash changed.
+// .project.working_dir, .project.config_files, .oneoff and .image (the
+// image ID it was made from). A second `up` with an unchanged file
+// changes nothing; a service whose hash changed, or whose image is now
+// another (up --build), is recreated, and a dependant only when its own
+// did. --force-recreate, --no-recreate and --always-recreate-deps pick
+// docker compose's other policies (converge.go).
 //
 // # Order
 //

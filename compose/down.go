@@ -15,6 +15,10 @@ import (
 
 // DownOptions are `compose down`'s.
 type DownOptions struct {
+	// Services are the only ones whose containers go (all when none);
+	// networks, volumes and images then go only when no container of
+	// the project is left.
+	Services      []string
 	Volumes       bool   // -v: remove named volumes and anonymous ones
 	RemoveImages  string // --rmi local|all
 	RemoveOrphans bool
@@ -48,8 +52,19 @@ func (r *Runner) Down(ctx context.Context, o DownOptions) error {
 		}
 		return rb - ra
 	})
+	for _, name := range o.Services {
+		if _, err := r.P.GetService(name); err != nil {
+			return err
+		}
+	}
+	left := 0
 	for _, c := range cs {
+		if len(o.Services) > 0 && !slices.Contains(o.Services, c.Labels[LabelService]) {
+			left++
+			continue
+		}
 		if _, known := rank[c.Labels[LabelService]]; !known && !o.RemoveOrphans && c.Labels[LabelOneoff] != "True" {
+			left++
 			continue
 		}
 		if err := r.E.Stop(ctx, c.ID, o.Timeout); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
@@ -60,6 +75,9 @@ func (r *Runner) Down(ctx context.Context, o DownOptions) error {
 			return err
 		}
 		r.say("Container", Name(c), "Removed")
+	}
+	if len(o.Services) > 0 && left > 0 {
+		return nil // the other services still use the networks and volumes
 	}
 	keys := make([]string, 0, len(r.P.Networks))
 	for k := range r.P.Networks {

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +80,16 @@ func TestComposeBuildPushPull(t *testing.T) {
 		t.Errorf("after up --build the container runs /stage %q", got)
 	}
 
+	var imgs []struct {
+		ID, ContainerName, Repository, Tag, Platform string
+		Size                                         int64
+	}
+	if err := json.Unmarshal([]byte(okc("images", "--format", "json")), &imgs); err != nil || len(imgs) != 1 {
+		t.Fatalf("images --format json: %v %+v", err, imgs)
+	}
+	if i := imgs[0]; i.ContainerName != "bd-app-1" || i.Repository != addr+"/c3/app" || i.Tag != "1" || !strings.HasPrefix(i.ID, "sha256:") || !strings.HasPrefix(i.Platform, "linux/") || i.Size == 0 {
+		t.Errorf("images --format json (a registry name with a port): %+v", i)
+	}
 	if r := c("push"); r.code != 0 || !strings.Contains(r.stderr, "Image "+addr+"/c3/app:extra  Pushed") {
 		t.Fatalf("push: %v", r)
 	}

@@ -231,7 +231,8 @@ func TestComposeUpAttached(t *testing.T) {
 // TestComposeCreateScaleWait: create makes containers and starts none;
 // --no-recreate keeps a changed container, --always-recreate-deps
 // recreates the dependency of the service named; scale sets replicas;
-// wait returns the service's exit status.
+// wait returns the service's exit status; down SERVICE removes its
+// containers alone, keeping the network the others use.
 func TestComposeCreateScaleWait(t *testing.T) {
 	t.Parallel()
 	store := tempStore(t)
@@ -271,6 +272,25 @@ func TestComposeCreateScaleWait(t *testing.T) {
 	if r.code != 5 || r.stdout != fmt.Sprintf("container %q exited with status code 5\n", job) {
 		t.Errorf("wait job: %v", r)
 	}
+	if got := okc("ps", "--filter", "status=exited", "--format", "{{.Name}}"); got != "cs-job-1" {
+		t.Errorf("ps --filter status=exited: %q", got)
+	}
+	if got := okc("ls", "-q", "--filter", "name=cs"); got != "cs" {
+		t.Errorf("ls --filter name=cs: %q", got)
+	}
+	if got := okc("ls", "-q", "--filter", "name=other"); got != "" {
+		t.Errorf("ls --filter name=other: %q", got)
+	}
+
+	okc("down", "-t", "0", "job")
+	nets := func() string { return okAt(t, store, "network", "ls", "--format", "{{.Name}}") }
+	if got := okc("ps", "-a", "--format", "{{.Service}}"); got != "dep\nw\nw" || !strings.Contains(nets(), "cs_default") {
+		t.Errorf("down job left %q and networks %q", got, nets())
+	}
+	okc("down", "-t", "0")
+	if got := okc("ps", "-a", "-q"); got != "" || strings.Contains(nets(), "cs_default") {
+		t.Errorf("down left %q and networks %q", got, nets())
+	}
 }
 
 // TestComposeRunFlags: run publishes no ports unless --service-ports or
@@ -309,6 +329,9 @@ func TestComposeRunFlags(t *testing.T) {
 	if got := okAt(t, store, "ps", "--filter", "label=team=blue", "--format", "{{.Label \"com.docker.compose.oneoff\"}}"); got != "True" {
 		t.Errorf("run -l team=blue: %q", got)
 	}
+	if all, running := okc("ps", "-a", "--format", "{{.Name}}"), okc("ps", "--format", "{{.Name}}"); !regexp.MustCompile(`^rf-web-run-[0-9a-f]{12}$`).MatchString(all) || running != "" {
+		t.Errorf("ps -a shows one-off containers (named as docker compose's), ps does not: %q, %q", all, running)
+	}
 	okc("run", "-d", "-p", "127.0.0.1:"+other+":80", "web")
 	eventually(t, 10*time.Second, "-p", func() bool { return get(other) == "hello-run\n" })
 	writeFile(t, filepath.Join(dir, "extra", "f"), "mounted\n")
@@ -318,7 +341,8 @@ func TestComposeRunFlags(t *testing.T) {
 }
 
 // TestComposeEvents: events shows the project's container events (not
-// another project's) as docker compose prints them, and --json.
+// another project's) as docker compose prints them, and --json; stats
+// the project's containers.
 func TestComposeEvents(t *testing.T) {
 	t.Parallel()
 	store := tempStore(t)
@@ -351,6 +375,9 @@ func TestComposeEvents(t *testing.T) {
 	}
 	if ev.ID != id || ev.Service != "s" {
 		t.Errorf("events --json, start: %+v", ev)
+	}
+	if got := okc("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}"); got != "ev-s-1 1" {
+		t.Errorf("stats of the project (not another's): %q", got)
 	}
 }
 

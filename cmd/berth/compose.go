@@ -85,7 +85,7 @@ func newComposeCmd(c *cli) *cobra.Command {
 	pf.StringVar(&cc.load.WorkingDir, "project-directory", "", "Specify an alternate working directory (default: the path of the first compose file)")
 	pf.StringArrayVar(&cc.load.Profiles, "profile", nil, "Specify a profile to enable")
 	pf.StringArrayVar(&cc.load.EnvFiles, "env-file", nil, "Specify an alternate environment file")
-	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeEvents(cc), composeCp(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
+	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeEvents(cc), composeCp(cc), composeStats(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
 	cmd.AddCommand(composeVerbs(cc)...)
 	return cmd
 }
@@ -168,12 +168,13 @@ func composeTimeout(cmd *cobra.Command, secs int) time.Duration {
 func composeDown(cc *composeCLI) *cobra.Command {
 	var o compose.DownOptions
 	var timeout int
-	cmd := &cobra.Command{Use: "down [OPTIONS]", Short: "Stop and remove containers, networks", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "down [OPTIONS] [SERVICES]", Short: "Stop and remove containers, networks",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := cc.project(cmd.Context())
 			if err != nil {
 				return err
 			}
+			o.Services = args
 			o.Timeout = composeTimeout(cmd, timeout)
 			return r.Down(context.Background(), o)
 		}}
@@ -187,7 +188,7 @@ func composeDown(cc *composeCLI) *cobra.Command {
 
 func composeLs(cc *composeCLI) *cobra.Command {
 	var all, quiet bool
-	var format string
+	var format, name string
 	cmd := &cobra.Command{Use: "ls [OPTIONS]", Short: "List running compose projects", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := cc.c.engine()
@@ -200,6 +201,9 @@ func composeLs(cc *composeCLI) *cobra.Command {
 			}
 			var rows []any
 			for _, p := range ps {
+				if name != "" && !strings.Contains(p.Name, name) {
+					continue
+				}
 				rows = append(rows, projectRow{p})
 			}
 			if quiet {
@@ -210,6 +214,7 @@ func composeLs(cc *composeCLI) *cobra.Command {
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Show all stopped Compose projects")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display project names")
 	cmd.Flags().StringVar(&format, "format", "", "Format the output")
+	cmd.Flags().Var(&lsFilter{&name}, "filter", "Filter output based on conditions provided (name=NAME)")
 	return cmd
 }
 
@@ -251,4 +256,19 @@ func composeArgs(args []string) []string {
 		}
 	}
 	return out
+}
+
+// lsFilter is compose ls's --filter: name=NAME only (a substring, as
+// docker's name filters match).
+type lsFilter struct{ name *string }
+
+func (f *lsFilter) String() string { return "" }
+func (f *lsFilter) Type() string   { return "filter" }
+func (f *lsFilter) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k != "name" {
+		return fmt.Errorf("invalid filter %q: only name=NAME is supported", v)
+	}
+	*f.name = val
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -102,11 +101,10 @@ func composeConfig(cc *composeCLI) *cobra.Command {
 					return err
 				}
 			}
-			var w io.Writer = os.Stdout
 			if output != "" {
 				return os.WriteFile(output, b, 0o644)
 			}
-			_, err = w.Write(b)
+			_, err = os.Stdout.Write(b)
 			return err
 		}}
 	f := cmd.Flags()

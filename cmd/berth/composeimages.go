@@ -1,8 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -63,5 +68,83 @@ func composePush(cc *composeCLI) *cobra.Command {
 			return r.Push(cmd.Context(), services, ignore)
 		}}
 	cmd.Flags().BoolVar(&ignore, "ignore-push-failures", false, "Push what it can and ignores images with push failures")
+	return cmd
+}
+
+// composeImage is a line of `compose images`, docker compose's fields.
+type composeImage struct {
+	ID            string     `json:"ID"`
+	ContainerName string     `json:"ContainerName"`
+	Repository    string     `json:"Repository"`
+	Tag           string     `json:"Tag"`
+	Platform      string     `json:"Platform"`
+	Size          int64      `json:"Size"`
+	Created       *time.Time `json:"Created,omitempty"`
+}
+
+// splitRepoTag splits a name at its tag's colon, not a registry port's.
+func splitRepoTag(ref string) (repo, tag string) {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i], ref[i+1:]
+	}
+	return ref, "latest"
+}
+
+func composeImages(cc *composeCLI) *cobra.Command {
+	var quiet bool
+	var format string
+	cmd := &cobra.Command{Use: "images [OPTIONS] [SERVICE...]", Short: "List images used by the created containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return fmt.Errorf("--format %q: table or json", format)
+			}
+			r, cs, err := cc.projectContainers(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			var list []composeImage
+			for _, c := range cs {
+				img, err := r.E.ImageInspect(c.ImageID)
+				if err != nil {
+					return err
+				}
+				repo, tag := splitRepoTag(c.Image)
+				ci := composeImage{ID: img.ID, ContainerName: compose.Name(c), Repository: repo, Tag: tag, Platform: img.Os + "/" + img.Architecture, Size: img.Size}
+				if t, err := time.Parse(time.RFC3339Nano, img.Created); err == nil {
+					ci.Created = &t
+				}
+				list = append(list, ci)
+			}
+			switch {
+			case quiet:
+				var ids []string
+				for _, i := range list {
+					if id := strings.TrimPrefix(i.ID, "sha256:"); !slices.Contains(ids, id) {
+						ids = append(ids, id)
+						fmt.Println(id)
+					}
+				}
+				return nil
+			case format == "json":
+				b, err := json.Marshal(list)
+				if err != nil {
+					return err
+				}
+				fmt.Println(string(b))
+				return nil
+			}
+			tw := tabwriter.NewWriter(os.Stdout, 10, 1, 3, ' ', 0)
+			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tPLATFORM\tIMAGE ID\tSIZE\tCREATED")
+			for _, i := range list {
+				created := "N/A"
+				if i.Created != nil {
+					created = timeAgo(*i.Created)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i.ContainerName, i.Repository, i.Tag, i.Platform, shortID(i.ID), humanSize(i.Size), created)
+			}
+			return tw.Flush()
+		}}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
+	cmd.Flags().StringVar(&format, "format", "table", "Format the output. Values: [table | json]")
 	return cmd
 }

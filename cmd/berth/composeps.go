@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -72,15 +73,26 @@ func (r composePsRow) Publishers() []composePublisher {
 func composePs(cc *composeCLI) *cobra.Command {
 	var all, quiet, services, noTrunc bool
 	var format string
-	var status []string
+	var status, filters []string
 	cmd := &cobra.Command{Use: "ps [OPTIONS] [SERVICE...]", Short: "List containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, f := range filters {
+				k, v, _ := strings.Cut(f, "=")
+				if k != "status" {
+					return fmt.Errorf("invalid filter %q: only status=STATE is supported", f)
+				}
+				status = append(status, v)
+			}
 			for _, s := range status {
 				if !slices.Contains([]string{"paused", "restarting", "removing", "running", "dead", "created", "exited"}, s) {
 					return fmt.Errorf("invalid filter: --status %q (paused, restarting, removing, running, dead, created, exited)", s)
 				}
 			}
-			_, cs, err := cc.projectContainers(cmd.Context(), args)
+			r, err := cc.project(cmd.Context())
+			if err != nil {
+				return err
+			}
+			cs, err := cc.containers(r, args, all) // -a: run's one-off containers too, as docker compose
 			if err != nil {
 				return err
 			}
@@ -118,6 +130,7 @@ func composePs(cc *composeCLI) *cobra.Command {
 	f.BoolVar(&services, "services", false, "Display services")
 	f.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
 	f.StringArrayVar(&status, "status", nil, "Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]")
+	f.StringArrayVar(&filters, "filter", nil, "Filter services by a property (supported filters: status)")
 	f.StringVar(&format, "format", "table", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
 	return cmd
 }

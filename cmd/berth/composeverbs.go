@@ -325,39 +325,6 @@ func composeTop(cc *composeCLI) *cobra.Command {
 		}}
 }
 
-func composeImages(cc *composeCLI) *cobra.Command {
-	var quiet bool
-	cmd := &cobra.Command{Use: "images [OPTIONS] [SERVICE...]", Short: "List images used by the created containers",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, cs, err := cc.projectContainers(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(os.Stdout, 10, 1, 3, ' ', 0)
-			if !quiet {
-				fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE")
-			}
-			for _, c := range cs {
-				if quiet {
-					fmt.Println(c.ImageID)
-					continue
-				}
-				img, err := r.E.ImageInspect(c.ImageID)
-				if err != nil {
-					return err
-				}
-				repo, tag, _ := strings.Cut(c.Image, ":")
-				if tag == "" {
-					tag = "latest"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", compose.Name(c), repo, tag, shortID(img.ID), humanSize(img.Size))
-			}
-			return tw.Flush()
-		}}
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
-	return cmd
-}
-
 func composePort(cc *composeCLI) *cobra.Command {
 	var protocol string
 	var index int
