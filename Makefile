@@ -3,7 +3,7 @@
 #   make build   install missing system packages, build bin/berth
 #   make run     build, then scripts/demo.sh (default store, busybox image)
 #   make test    build, go vet, every test (unit and integration, real containers)
-#   make bench   build, the benchmark peers, bench/start/run.sh
+#   make bench   build, the benchmark peers, every bench (bench/all.sh; BENCH="start build" for some)
 #   make mutate  mutation testing of the data paths (gremlins; slow, not in test)
 #   make fmt     fail if any Go file is not gofmt'ed
 #   make fuzz    each fuzz target for FUZZTIME (default 60s); make test runs their seeds
@@ -48,12 +48,14 @@ vet:
 
 bench: build
 	@scripts/deps.sh bench
-	BERTH=$(CURDIR)/$(BIN) bench/start/run.sh
+	BERTH=$(CURDIR)/$(BIN) bench/all.sh $(BENCH)
 
 # Each fuzz target for FUZZTIME; `make test` runs only their seed corpora.
 # Findings land in the package's testdata/fuzz/ and then run as seeds.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./layers:FuzzWhiteoutTarget ./layers:FuzzCheckEntry ./layers:FuzzExtract
+FUZZ_TARGETS := ./layers:FuzzWhiteoutTarget ./layers:FuzzCheckEntry ./layers:FuzzExtract \
+	./layers:FuzzNormalizeRef ./build:FuzzParse ./engine:FuzzParseBind \
+	./engine:FuzzParseMountFlag ./network:FuzzParsePublish
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t#*:}; \

@@ -7,7 +7,8 @@
 #   -d DIR    a directory that must be gone, with no mount at or under it
 #             and no process whose command line names it
 #   -s STORE  a berth store: as -d for the store and its run directory
-#             (/run/berth-<hash>), and its bridges (berth<hash[:6]>...)
+#             (/run/berth-<hash>), its bridges (berth<hash[:6]>...) and as
+#             -c for its cgroup parent (berth-<hash>)
 #   -c NAME   a cgroup name that must exist in no hierarchy
 
 bench_run_root() { printf '/run/berth-%s' "$(printf '%s' "$1" | sha256sum | cut -c1-12)"; }  # engine.RunRootFor
@@ -18,7 +19,7 @@ bench_leftovers() {
     case $opt in
       d) dirs+=("$OPTARG") ;;
       s) local rr; rr=$(bench_run_root "$OPTARG")
-         dirs+=("$OPTARG" "$rr"); bridges+=("berth${rr#/run/berth-}") ;;
+         dirs+=("$OPTARG" "$rr"); bridges+=("berth${rr#/run/berth-}"); cgroups+=("${rr#/run/}") ;;
       c) cgroups+=("$OPTARG") ;;
     esac
   done
@@ -35,4 +36,23 @@ bench_leftovers() {
     find /sys/fs/cgroup -type d -name "$c" 2>/dev/null | sed 's/^/cgroup /'
   done
   return 0
+}
+
+# bench_cgroup_parent STORE: the cgroup the store's containers nest under
+# (engine.cgroupParent: named as its run directory).
+bench_cgroup_parent() { basename "$(bench_run_root "$1")"; }
+
+# bench_remove_cgroups NAME: removes every cgroup directory named NAME and
+# what is under it, in every hierarchy, leaves first (a cgroup with a
+# process in it stays, and bench_leftovers -c then reports it).
+bench_remove_cgroups() {
+  find /sys/fs/cgroup -depth -type d \( -name "$1" -o -path "*/$1/*" \) -exec rmdir {} + 2>/dev/null
+  return 0
+}
+
+# bench_unmount_under DIR: lazily unmounts every mount at or below DIR,
+# deepest first.
+bench_unmount_under() {
+  findmnt -rn -o TARGET | awk -v d="$1" '$0 == d || index($0, d "/") == 1' | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }

@@ -262,3 +262,20 @@ func TestGlobBadPattern(t *testing.T) {
 		t.Fatalf("Sources(a[) = %v", err)
 	}
 }
+
+// A COPY source that matches nothing names where it was looked for: the
+// build context, or the stage of COPY --from.
+func TestSourcesNotFoundSaysWhere(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "present", "x")
+	c, err := OpenContext(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for want, ctx := range map[string]*Context{"not found in the build context": c, "not found in the stage": nil} {
+		if _, err := Sources(c.Root, []string{"absent*"}, ctx); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Sources(absent*) = %v, want %q", err, want)
+		}
+	}
+}

@@ -94,3 +94,33 @@ func TestCacheIndexAfterCrash(t *testing.T) {
 		t.Errorf("StepIDs() = %v", ids)
 	}
 }
+
+// A build's final image is marked as one; others are not. Forget reports
+// a record it could not remove rather than saying it dropped it.
+func TestCacheResultsAndForgetFailures(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "buildcache")
+	c, err := OpenCache(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MarkResult("sha256:aa"); err != nil {
+		t.Fatal(err)
+	}
+	if !c.IsResult("sha256:aa") || c.IsResult("sha256:bb") {
+		t.Fatalf("IsResult(aa, bb) = %v, %v; want true, false", c.IsResult("sha256:aa"), c.IsResult("sha256:bb"))
+	}
+	if err := c.Forget(map[string]bool{"sha256:aa": true}); err != nil || c.IsResult("sha256:aa") {
+		t.Fatalf("Forget(aa) = %v; still a result: %v", err, c.IsResult("sha256:aa"))
+	}
+	// A step record, then a key, that cannot be removed (a directory
+	// with an entry where the file should be).
+	for _, p := range []string{filepath.Join(dir, ".steps", "cc", "x"), filepath.Join(dir, "kc", "x")} {
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Forget(map[string]bool{"sha256:cc": true}); err == nil {
+			t.Errorf("Forget with %s in the way = nil, want the failure", filepath.Dir(p))
+		}
+		os.RemoveAll(filepath.Dir(p))
+	}
+}

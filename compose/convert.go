@@ -61,9 +61,11 @@ func Replicas(s types.ServiceConfig) int {
 
 // ConfigHash is a digest of what a service's containers are made from;
 // a change recreates them. Scale is left out: it changes how many, not
-// what.
+// what; so are env_file's paths, whose variables are in environment
+// already (and config, as docker compose's, prints them without).
 func ConfigHash(s types.ServiceConfig) (string, error) {
 	s.Scale = nil
+	s.EnvFiles = nil
 	if s.Deploy != nil {
 		d := *s.Deploy
 		d.Replicas = nil

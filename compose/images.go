@@ -22,8 +22,8 @@ func (r *Runner) ensureImage(ctx context.Context, s types.ServiceConfig, build b
 	if err != nil && !missing {
 		return err
 	}
-	if s.Build != nil && (build || missing) {
-		return r.build(ctx, s)
+	if s.Build != nil && (build || missing || s.PullPolicy == types.PullPolicyBuild) {
+		return r.build(ctx, s, BuildOptions{})
 	}
 	switch {
 	case s.PullPolicy == types.PullPolicyAlways, missing && s.PullPolicy != types.PullPolicyNever:
@@ -38,16 +38,24 @@ func (r *Runner) ensureImage(ctx context.Context, s types.ServiceConfig, build b
 	return nil
 }
 
-// build builds a service's image with the engine's builder.
-func (r *Runner) build(ctx context.Context, s types.ServiceConfig) error {
+// BuildOptions are `compose build`'s.
+type BuildOptions struct {
+	NoCache bool              // --no-cache, besides each build's no_cache
+	Pull    bool              // --pull: always fetch the FROM images, besides each build's pull
+	Args    map[string]string // --build-arg, over each build's args
+}
+
+// build builds a service's image with the engine's builder, tagged with
+// the image's name and the build's tags.
+func (r *Runner) build(ctx context.Context, s types.ServiceConfig, bo BuildOptions) error {
 	b := s.Build
 	img := ImageName(r.P, s)
-	opts := engine.BuildOptions{ContextDir: b.Context, Tags: []string{img}, Target: b.Target, NoCache: b.NoCache,
-		BuildArgs: map[string]string{}, Labels: map[string]string(b.Labels)}
+	opts := engine.BuildOptions{ContextDir: b.Context, Tags: append([]string{img}, b.Tags...), Target: b.Target,
+		NoCache: b.NoCache || bo.NoCache, BuildArgs: map[string]string{}, Labels: map[string]string{}}
 	if b.Dockerfile != "" {
 		opts.Dockerfile = b.Dockerfile
-		if !isAbs(b.Dockerfile) {
-			opts.Dockerfile = b.Context + "/" + b.Dockerfile
+		if !filepath.IsAbs(b.Dockerfile) {
+			opts.Dockerfile = filepath.Join(b.Context, b.Dockerfile)
 		}
 	}
 	if b.DockerfileInline != "" {
@@ -61,16 +69,19 @@ func (r *Runner) build(ctx context.Context, s types.ServiceConfig) error {
 			return err
 		}
 	}
-	if b.Pull {
+	if b.Pull || bo.Pull {
 		opts.Pull = "always"
 	}
 	for k, v := range b.Args {
-		if v != nil {
+		if v != nil { // an arg without a value and not in the environment is left to the Dockerfile's default
 			opts.BuildArgs[k] = *v
 		}
 	}
-	if opts.Labels == nil {
-		opts.Labels = map[string]string{}
+	for k, v := range bo.Args {
+		opts.BuildArgs[k] = v
+	}
+	for k, v := range b.Labels {
+		opts.Labels[k] = v
 	}
 	opts.Labels[LabelProject] = r.P.Name
 	r.say("Image", img, "Building")
@@ -81,11 +92,9 @@ func (r *Runner) build(ctx context.Context, s types.ServiceConfig) error {
 	return nil
 }
 
-func isAbs(p string) bool { return len(p) > 0 && p[0] == '/' }
-
 // Build builds the images of the services named (all with a build
 // section when none).
-func (r *Runner) Build(ctx context.Context, services []string) error {
+func (r *Runner) Build(ctx context.Context, services []string, o BuildOptions) error {
 	list, err := r.order(services, types.IgnoreDependencies)
 	if err != nil {
 		return err
@@ -94,35 +103,72 @@ func (r *Runner) Build(ctx context.Context, services []string) error {
 		if s.Build == nil {
 			continue
 		}
-		if err := r.build(ctx, s); err != nil {
+		if err := r.build(ctx, s, o); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}
 	}
 	return nil
 }
 
-// Pull pulls the images of the services named that are not only built.
-func (r *Runner) Pull(ctx context.Context, services []string) error {
+// PullOptions are `compose pull`'s.
+type PullOptions struct {
+	IgnoreBuildable bool // --ignore-buildable: skip services that have a build section
+	IgnoreFailures  bool // --ignore-pull-failures: warn and go on
+}
+
+// Pull pulls the images of the services named (all when none), as
+// docker compose does: services without image:, or whose pull_policy is
+// never or build, are skipped, as are those with policy missing whose
+// image is present; a failure of a service that can be built is a
+// warning, not an error.
+func (r *Runner) Pull(ctx context.Context, services []string, o PullOptions) error {
 	list, err := r.order(services, types.IgnoreDependencies)
 	if err != nil {
 		return err
 	}
+	done := map[string]bool{}
+	var errs []error
 	for _, s := range list {
-		if s.Image == "" {
+		skip := ""
+		switch {
+		case s.Image == "":
+			skip = "Skipped - No image to be pulled"
+		case s.PullPolicy == types.PullPolicyNever || s.PullPolicy == types.PullPolicyBuild:
+			skip = "Skipped"
+		case s.Build != nil && o.IgnoreBuildable:
+			skip = "Skipped - Image can be built"
+		case s.PullPolicy == types.PullPolicyMissing || s.PullPolicy == types.PullPolicyIfNotPresent:
+			if _, err := r.E.ResolveImage(s.Image); err == nil {
+				skip = "Skipped - Image is already present locally"
+			}
+		}
+		if skip != "" {
+			r.say("Service", s.Name, skip)
 			continue
 		}
+		if done[s.Image] {
+			continue
+		}
+		done[s.Image] = true
 		r.say("Image", s.Image, "Pulling")
 		if _, err := r.E.Pull(ctx, s.Image, engine.RegistryOptions{Platform: s.Platform}); err != nil {
-			return fmt.Errorf("service %q: %w", s.Name, err)
+			if s.Build != nil || o.IgnoreFailures {
+				r.mu.Lock()
+				fmt.Fprintf(r.Out, "WARN service %q: pulling %s: %v\n", s.Name, s.Image, err)
+				r.mu.Unlock()
+				continue
+			}
+			errs = append(errs, fmt.Errorf("service %q: %w", s.Name, err))
+			continue
 		}
 		r.say("Image", s.Image, "Pulled")
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// Push pushes the images of the services named that have a build
-// section and an image name.
-func (r *Runner) Push(ctx context.Context, services []string) error {
+// Push pushes the images of the services named (all when none) that are
+// built and have a name: image: and the build's tags.
+func (r *Runner) Push(ctx context.Context, services []string, ignoreFailures bool) error {
 	list, err := r.order(services, types.IgnoreDependencies)
 	if err != nil {
 		return err
@@ -131,11 +177,19 @@ func (r *Runner) Push(ctx context.Context, services []string) error {
 		if s.Build == nil || s.Image == "" {
 			continue
 		}
-		r.say("Image", s.Image, "Pushing")
-		if _, err := r.E.Push(ctx, s.Image, engine.RegistryOptions{}); err != nil {
-			return fmt.Errorf("service %q: %w", s.Name, err)
+		for _, ref := range append([]string{s.Image}, s.Build.Tags...) {
+			r.say("Image", ref, "Pushing")
+			if _, err := r.E.Push(ctx, ref, engine.RegistryOptions{}); err != nil {
+				if ignoreFailures {
+					r.mu.Lock()
+					fmt.Fprintf(r.Out, "WARN service %q: pushing %s: %v\n", s.Name, ref, err)
+					r.mu.Unlock()
+					continue
+				}
+				return fmt.Errorf("service %q: %w", s.Name, err)
+			}
+			r.say("Image", ref, "Pushed")
 		}
-		r.say("Image", s.Image, "Pushed")
 	}
 	return nil
 }

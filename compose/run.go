@@ -2,6 +2,11 @@ package compose
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/compose-spec/compose-go/v2/format"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -18,9 +23,16 @@ type RunOptions struct {
 	Name       string
 	NoDeps     bool
 	Remove     bool
-	Tty        bool
-	Stdin      bool
-	Detach     bool
+	// ServicePorts publishes the service's ports (--service-ports); by
+	// default a one-off container publishes none, as docker compose run.
+	ServicePorts bool
+	Publish      []string          // -p: more ports, docker's syntax
+	Volumes      []string          // -v: more mounts, the compose file's short syntax
+	Labels       map[string]string // -l
+	Build        bool              // --build: build the image first
+	Tty          bool
+	Stdin        bool
+	Detach       bool
 }
 
 // CreateOneoff starts the service's dependencies (unless NoDeps) and
@@ -30,6 +42,36 @@ func (r *Runner) CreateOneoff(ctx context.Context, service string, o RunOptions)
 	s, err := r.P.GetService(service)
 	if err != nil {
 		return "", err
+	}
+	if !o.ServicePorts {
+		s.Ports = nil // docker compose run publishes no ports unless asked
+	}
+	for _, p := range o.Publish {
+		ports, err := types.ParsePortConfig(p)
+		if err != nil {
+			return "", fmt.Errorf("--publish %q: %w", p, err)
+		}
+		s.Ports = append(slices.Clip(s.Ports), ports...) // never into the project's array
+	}
+	for _, v := range o.Volumes {
+		m, err := format.ParseVolume(v)
+		if err != nil {
+			return "", fmt.Errorf("--volume %q: %w", v, err)
+		}
+		if m.Type == types.VolumeTypeBind && !filepath.IsAbs(m.Source) {
+			m.Source = filepath.Join(r.P.WorkingDir, m.Source)
+		}
+		s.Volumes = append(slices.Clip(s.Volumes), m)
+	}
+	if len(o.Labels) > 0 {
+		labels := types.Labels{} // a copy: the project's map stays as it is
+		for k, v := range s.Labels {
+			labels[k] = v
+		}
+		for k, v := range o.Labels {
+			labels[k] = v
+		}
+		s.Labels = labels
 	}
 	if !o.NoDeps {
 		var deps []string
@@ -44,16 +86,16 @@ func (r *Runner) CreateOneoff(ctx context.Context, service string, o RunOptions)
 				return "", err
 			}
 		}
-	} else if err := r.ensureNetworks([]types.ServiceConfig{s}); err != nil {
-		return "", err
+	}
+	if err := r.ensureNetworks([]types.ServiceConfig{s}); err != nil {
+		return "", err // also when it has no dependencies: run before any up
 	}
 	if err := r.ensureVolumes([]types.ServiceConfig{s}); err != nil {
 		return "", err
 	}
-	if err := r.ensureImage(ctx, s, false); err != nil {
+	if err := r.ensureImage(ctx, s, o.Build); err != nil {
 		return "", err
 	}
-	s.Ports = nil // docker compose run publishes no ports unless asked
 	hash, err := ConfigHash(s)
 	if err != nil {
 		return "", err

@@ -19,7 +19,11 @@ import (
 type UpOptions struct {
 	Services      []string       // only these (and, unless NoDeps, what they depend on)
 	Build         bool           // --build: build images before starting
-	ForceRecreate bool           // --force-recreate
+	ForceRecreate bool           // --force-recreate: the services named (all when none), even unchanged
+	NoRecreate    bool           // --no-recreate: keep existing containers even when changed
+	AlwaysDeps    bool           // --always-recreate-deps: recreate the dependencies pulled in
+	NoStart       bool           // --no-start (compose create): create, start nothing
+	NoBuild       bool           // --no-build: never build, even a missing image
 	NoDeps        bool           // --no-deps
 	Scale         map[string]int // --scale SERVICE=N
 	RemoveOrphans bool           // --remove-orphans
@@ -59,6 +63,12 @@ func (r *Runner) order(names []string, opt types.DependencyOption) ([]types.Serv
 // naming it; what started before it stays up.
 func (r *Runner) Up(ctx context.Context, o UpOptions) error {
 	p := r.P
+	if o.NoRecreate && (o.ForceRecreate || o.AlwaysDeps) {
+		return fmt.Errorf("--no-recreate is incompatible with --force-recreate and --always-recreate-deps")
+	}
+	if o.Build && o.NoBuild {
+		return fmt.Errorf("--build and --no-build are incompatible")
+	}
 	switch o.Pull {
 	case "", types.PullPolicyAlways, types.PullPolicyMissing, types.PullPolicyNever:
 	default:
@@ -93,21 +103,24 @@ func (r *Runner) Up(ctx context.Context, o UpOptions) error {
 		if o.Pull != "" {
 			s.PullPolicy = o.Pull // a copy: the config hash keeps the file's policy
 		}
+		if o.NoBuild {
+			s.Build = nil // a copy: pulled when missing, never built
+		}
 		if err := r.ensureImage(ctx, s, o.Build); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}
 	}
 	for _, s := range services {
-		if !o.NoDeps {
+		if !o.NoDeps && !o.NoStart {
 			if err := r.waitDependencies(ctx, s, o.WaitTimeout); err != nil {
 				return err
 			}
 		}
-		if err := r.converge(ctx, s, o.ForceRecreate, o.Timeout); err != nil {
+		if err := r.converge(ctx, s, o.recreate(s.Name), !o.NoStart, o.Timeout); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}
 	}
-	if o.Wait {
+	if o.Wait && !o.NoStart {
 		for _, s := range services {
 			for _, c := range r.serviceContainers(s.Name) {
 				if err := r.waitCondition(ctx, s.Name, c, waitCondition(s), o.WaitTimeout); err != nil {
@@ -219,89 +232,6 @@ func (r *Runner) serviceContainers(service string) []engine.ContainerSummary {
 		}
 	}
 	return out
-}
-
-// converge makes a service's containers what the file says: missing
-// replicas created, changed ones (by config hash) recreated, extra ones
-// removed, stopped ones started.
-func (r *Runner) converge(ctx context.Context, s types.ServiceConfig, force bool, timeout time.Duration) error {
-	hash, err := ConfigHash(s)
-	if err != nil {
-		return err
-	}
-	want := Replicas(s)
-	have := map[int]engine.ContainerSummary{}
-	for _, c := range r.serviceContainers(s.Name) {
-		n := number(c)
-		if n > want || n < 1 {
-			if err := r.removeContainer(ctx, c, timeout); err != nil {
-				return err
-			}
-			continue
-		}
-		have[n] = c
-	}
-	for n := 1; n <= want; n++ {
-		c, ok := have[n]
-		if ok && !force && c.Labels[LabelConfigHash] == hash {
-			if c.State == "running" || c.State == "restarting" {
-				r.say("Container", Name(c), "Running")
-				continue
-			}
-			if _, err := r.E.Start(ctx, c.ID, nil); err != nil {
-				return err
-			}
-			r.say("Container", Name(c), "Started")
-			continue
-		}
-		if ok {
-			if err := r.removeContainer(ctx, c, timeout); err != nil {
-				return err
-			}
-			r.say("Container", Name(c), "Recreate")
-		}
-		if err := r.createAndStart(ctx, s, n, hash); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *Runner) removeContainer(ctx context.Context, c engine.ContainerSummary, timeout time.Duration) error {
-	if c.State == "running" || c.State == "paused" || c.State == "restarting" {
-		if err := r.E.Stop(ctx, c.ID, timeout); err != nil {
-			return err
-		}
-	}
-	if err := r.E.Remove(ctx, c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-		return err
-	}
-	r.say("Container", Name(c), "Removed")
-	return nil
-}
-
-// createAndStart makes replica n of s and starts it, joining its other
-// networks before it starts.
-func (r *Runner) createAndStart(ctx context.Context, s types.ServiceConfig, n int, hash string) error {
-	opts, nets, aliases, err := createOptions(r.P, s, n, hash, false)
-	if err != nil {
-		return err
-	}
-	id, err := r.E.Create(opts)
-	if err != nil {
-		return err
-	}
-	r.say("Container", opts.Name, "Created")
-	for _, net := range nets[min(1, len(nets)):] {
-		if err := r.E.Connect(ctx, net, id, aliases[net]); err != nil {
-			return fmt.Errorf("network %s: %w", net, err)
-		}
-	}
-	if _, err := r.E.Start(ctx, id, nil); err != nil {
-		return err
-	}
-	r.say("Container", opts.Name, "Started")
-	return nil
 }
 
 // orphans are the project's containers of services the file no longer

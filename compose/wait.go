@@ -32,6 +32,9 @@ func (r *Runner) waitDependencies(ctx context.Context, s types.ServiceConfig, ti
 				if !dep.Required {
 					continue
 				}
+				if dep.Condition == types.ServiceConditionCompletedSuccessfully {
+					return err // docker compose's words: service "x" didn't complete successfully: exit N
+				}
 				return fmt.Errorf("dependency failed to start: %w", err)
 			}
 		}

@@ -44,6 +44,8 @@ type Config struct {
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 	Volumes      map[string]struct{} `json:"Volumes"`
 	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
+	// Attach: the streams -a named; none means docker's default.
+	Attach []string `json:"Attach,omitempty"`
 }
 
 // HostConfig is what was asked about the host: limits, privileges,

@@ -16,15 +16,20 @@ import (
 //
 // Checked: the image store (layers.Store.Check: every blob's digest and
 // size, every reference resolvable, orphan snapshots, temporary
-// leftovers); every container's record and state readable; the name
-// index pointing at containers; no mount under the store or run
-// directory but those of running containers; no cgroup of the store (<parent>/<id>, every
-// hierarchy) and no libcontainer state of a container that is gone or
-// down; no shim of a container that does not exist.
+// leftovers; a dead writer's temporaries and the blobs no image reaches
+// are swept first, not reported: garbage, never data); every container's
+// record and state readable; the name index agreeing with the records
+// (each entry names an existing container of that name, each named
+// container has its entry, no .tmp- link left); no mount under the store
+// or run directory but those of running containers; no cgroup of the
+// store (<parent>/<id>, every hierarchy) and no libcontainer state of a
+// container that is gone or down; no shim of a container that does not
+// exist.
 //
 // With repair, what belongs to nothing is removed: orphan snapshots and
-// blobs, leftovers, leaked mounts, cgroups, libcontainer state and
-// processes. Data something refers to is never removed; a missing or
+// blobs, leftovers, stale name entries, leaked mounts, cgroups,
+// libcontainer state and processes; a missing name entry is written
+// again (two containers of one name are only reported). Data something refers to is never removed; a missing or
 // corrupt blob is reported, not repaired.
 func (e *Engine) Check(repair bool) ([]string, error) {
 	var lines []string
@@ -34,6 +39,7 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 			return err
 		}
 		known, running, inUse := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		names := map[string]string{} // id -> name, of the readable records
 		for _, id := range ids {
 			known[id] = true
 			r, err := e.loadRecord(id)
@@ -41,6 +47,7 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 				lines = append(lines, fmt.Sprintf("container %s: record: %v", id[:12], err))
 				continue
 			}
+			names[id] = r.Name
 			for _, d := range r.LowerDirs {
 				inUse[d] = true
 			}
@@ -55,37 +62,74 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 				running[id] = true
 			}
 		}
+		// Holding the lock, no image writer is at work: blobs no image
+		// reaches were left by one killed before its index write.
+		e.images.SweepOrphanBlobs()
 		for _, p := range e.images.Check(inUse) {
 			lines = append(lines, p.Msg)
 			if repair && p.Remove != "" {
 				os.RemoveAll(p.Remove)
 			}
 		}
-		lines = append(lines, e.checkNames(known, repair)...)
+		lines = append(lines, e.checkNames(known, names, repair)...)
 		lines = append(lines, e.checkRuntime(known, running, repair)...)
 		return nil
 	})
 	return lines, err
 }
 
-// checkNames: every name index entry names an existing container.
-func (e *Engine) checkNames(known map[string]bool, repair bool) []string {
+// checkNames: every name index entry names an existing container that
+// still has that name (a rename killed between its writes leaves the
+// other name's entry pointing at it), and every named container has its
+// entry. names maps the IDs of the readable records to their names.
+func (e *Engine) checkNames(known map[string]bool, names map[string]string, repair bool) []string {
 	var out []string
 	entries, _ := os.ReadDir(e.namesDir())
+	indexed := map[string]string{} // id -> its entry, for the entries that hold
 	for _, ent := range entries {
-		p := filepath.Join(e.namesDir(), ent.Name())
-		id, err := os.Readlink(p)
-		if err != nil || !known[id] {
-			out = append(out, fmt.Sprintf("name %q: its container %.12s does not exist", ent.Name(), id))
+		n := ent.Name()
+		if strings.HasPrefix(n, ".tmp-") {
+			out = append(out, "name index leftover "+filepath.Join(e.namesDir(), n)+": an interrupted create or rename")
 			if repair {
-				os.Remove(p)
+				os.Remove(filepath.Join(e.namesDir(), n))
 			}
+			continue
+		}
+		p := filepath.Join(e.namesDir(), n)
+		id, err := os.Readlink(p)
+		cur, readable := names[id]
+		switch {
+		case err != nil || !known[id]:
+			out = append(out, fmt.Sprintf("name %q: its container %.12s does not exist", n, id))
+		case readable && cur != n:
+			out = append(out, fmt.Sprintf("name %q: its container %.12s is named %q", n, id, cur))
+		default:
+			indexed[id] = n
+			continue
+		}
+		if repair {
+			os.Remove(p)
+		}
+	}
+	for id, n := range names {
+		if n == "" || indexed[id] == n {
+			continue
+		}
+		if other, err := os.Readlink(filepath.Join(e.namesDir(), n)); err == nil && indexed[other] == n {
+			// Two containers of one name: which one keeps it is the
+			// user's call, not repair's.
+			out = append(out, fmt.Sprintf("container %.12s: its name %q is held by container %.12s too", id, n, other))
+			continue
+		}
+		out = append(out, fmt.Sprintf("container %.12s: its name %q is not in the name index", id, n))
+		if repair {
+			e.indexName(n, id)
 		}
 	}
 	cdirs, _ := os.ReadDir(e.containersDir())
 	for _, ent := range cdirs {
 		if n := ent.Name(); (strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".rm-")) && !e.shimAtWork(strings.TrimPrefix(n, ".rm-")) {
-			out = append(out, "container leftover "+filepath.Join(e.containersDir(), n)+": an interrupted create or remove")
+			out = append(out, "container leftover "+filepath.Join(e.containersDir(), n)+": an interrupted create, rename or remove")
 			if repair {
 				os.RemoveAll(filepath.Join(e.containersDir(), n))
 			}
@@ -94,11 +138,24 @@ func (e *Engine) checkNames(known map[string]bool, repair bool) []string {
 	return out
 }
 
-// checkRuntime: mounts, cgroups, libcontainer state and shims.
+// checkRuntime: mounts, cgroups, libcontainer state and shims. A shim
+// that holds its run directory's lock is at work, also after its
+// container left the store: a --rm container's shim unmounts, ends the
+// network and removes the libcontainer state after `run --rm` has
+// removed the record (shimAtWork), and that is no leak.
 func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []string {
 	var out []string
+	atWork := map[string]bool{}
+	busy := func(id string) bool {
+		w, seen := atWork[id]
+		if !seen {
+			w = e.shimAtWork(id)
+			atWork[id] = w
+		}
+		return w
+	}
 	for _, mp := range mountsUnder(e.root, e.runRoot) {
-		if id := e.mountOwner(mp); id == "" || !running[id] {
+		if id := e.mountOwner(mp); id == "" || (!running[id] && !busy(id)) {
 			out = append(out, "leaked mount "+mp)
 			if repair {
 				unmount(mp)
@@ -115,7 +172,7 @@ func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []str
 	}
 	states, _ := os.ReadDir(e.stateRoot())
 	for _, ent := range states {
-		if !known[ent.Name()] || (!running[ent.Name()] && e.containerDown(ent.Name())) {
+		if id := ent.Name(); (!known[id] && !busy(id)) || (known[id] && !running[id] && e.containerDown(id)) {
 			out = append(out, fmt.Sprintf("stale libcontainer state of container %.12s", ent.Name()))
 			if repair {
 				destroyStale(e.stateRoot(), ent.Name())
@@ -124,7 +181,7 @@ func (e *Engine) checkRuntime(known, running map[string]bool, repair bool) []str
 		}
 	}
 	for pid, id := range e.shims() {
-		if !known[id] {
+		if !known[id] && !busy(id) {
 			out = append(out, fmt.Sprintf("shim %d of container %.12s, which does not exist", pid, id))
 			if repair {
 				syscallKill(pid)

@@ -126,16 +126,21 @@ func (e *Engine) CopyFromContainerTar(ref, src string, w io.Writer) error {
 		if strings.HasSuffix(src, "/.") {
 			base = "."
 		}
+		uids, gids, err := recordMaps(r)
+		if err != nil {
+			return err
+		}
 		tw := tar.NewWriter(w)
-		if err := tarTree(tw, rt, name, base); err != nil {
+		if err := tarTree(tw, rt, name, base, fromHostIDs(uids, gids)); err != nil {
 			return fmt.Errorf("container %s: %w", r.Name, err)
 		}
 		return tw.Close()
 	})
 }
 
-// tarTree writes name (in rt) and everything below it, as entry arc.
-func tarTree(tw *tar.Writer, rt *os.Root, name, arc string) error {
+// tarTree writes name (in rt) and everything below it, as entry arc,
+// with owners passed through shift (nil: as on disk).
+func tarTree(tw *tar.Writer, rt *os.Root, name, arc string, shift idShift) error {
 	fi, err := rt.Lstat(name)
 	if err != nil {
 		return err
@@ -159,6 +164,11 @@ func tarTree(tw *tar.Writer, rt *os.Root, name, arc string) error {
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = int(st.Uid), int(st.Gid), "", ""
+		if shift != nil {
+			if hdr.Uid, hdr.Gid, err = shift(hdr.Uid, hdr.Gid); err != nil {
+				return err
+			}
+		}
 	}
 	if arc != "." {
 		if err := tw.WriteHeader(hdr); err != nil {
@@ -189,7 +199,7 @@ func tarTree(tw *tar.Writer, rt *os.Root, name, arc string) error {
 			if arc != "." {
 				child = arc + "/" + child
 			}
-			if err := tarTree(tw, rt, filepath.Join(name, ent.Name()), child); err != nil {
+			if err := tarTree(tw, rt, filepath.Join(name, ent.Name()), child, shift); err != nil {
 				return err
 			}
 		}
@@ -219,7 +229,11 @@ func (e *Engine) CopyToContainerTar(ref string, r io.Reader, dst string) error {
 		if fi, err := d.Stat(); err != nil || !fi.IsDir() {
 			return fmt.Errorf("container %s: destination %q must be a directory: %w", rec.Name, dst, errdefs.ErrInvalid)
 		}
-		if err := layers.ExtractFiles(r, int(d.Fd())); err != nil {
+		uids, gids, err := recordMaps(rec)
+		if err != nil {
+			return err
+		}
+		if err := layers.ExtractFilesOwned(r, int(d.Fd()), toHostIDs(uids, gids)); err != nil {
 			return fmt.Errorf("container %s: extracting into %s: %w", rec.Name, dst, err)
 		}
 		return nil

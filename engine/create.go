@@ -107,6 +107,7 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 			ExposedPorts: exposed,
 			Volumes:      img.Config.Volumes,
 			Healthcheck:  health,
+			Attach:       opts.Attach,
 		},
 		StopSignal: stopSignal,
 		StopTime:   stopTime,
@@ -158,6 +159,7 @@ func (e *Engine) Create(opts CreateOptions) (string, error) {
 		return "", err
 	}
 	e.emit(containerEvent("create", r, nil))
+	e.warnLayerCopies(r)
 	return id, nil
 }
 

@@ -14,6 +14,9 @@
 //	  oci/                        OCI image layout (package layers)
 //	  ingest/                     partial blob writes (package layers)
 //	  snapshots/<chainID>/        unpacked read-only layers (package layers)
+//	  idmapped/<map>/<chainID>/   a snapshot chowned for one pair of user namespace
+//	                              maps, where idmapped mounts are unavailable
+//	                              (usernscopy.go); gone with the last container of <map>
 //	  containers/.names/<name>    symlink to the ID of the container with that
 //	                              name (nameindex.go); new in schema version 2
 //	  containers/<id>/
@@ -26,6 +29,7 @@
 //	    shim.log                  the shim's own stderr, for post-mortems
 //	    upper/ work/              the writable layer (overlay upper and work dirs)
 //	    init/                     the top lowerdir: mount points of the files below
+//	    init.shifted/             init/ chowned for the container's maps (usernscopy.go)
 //	    hosts hostname resolv.conf  bind-mounted at /etc; hosts rewritten in place
 //	                              as members of its networks come and go
 //	  volumes/<name>/             a volume: _data/ (mounted) and volume.json

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,10 @@ type Options struct {
 	// expand to past its first layers.RatioFloor bytes. The default is
 	// layers.DefaultMaxLayerRatio.
 	MaxLayerRatio int64
+	// Warnings receives one line for each fallback a user should know of
+	// (a container's layers copied for its ID map where the kernel cannot
+	// idmap them). The default is none: discarded.
+	Warnings io.Writer
 }
 
 // Engine is berth's one public API: the CLI and the TUI call nothing else.
@@ -58,6 +63,7 @@ type Engine struct {
 	prepared      chan *preparedShim // for the next start (Options.PrepareStart)
 	eventsMax     int64              // rotate events.jsonl at this size; 0 is eventLogMax
 	cgroups       func() []cgroupDir // the store's cgroups when set (host.cgroups), else berthCgroups
+	warnings      io.Writer          // Options.Warnings; nil: discarded
 }
 
 // Open opens (creating if needed) the store at opts.Root, and reconciles the
@@ -88,7 +94,7 @@ func open(opts Options, h host) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{root: root, runRoot: opts.RunRoot, lockTimeout: opts.LockTimeout, binary: opts.Binary, cgroups: h.cgroups}
+	e := &Engine{root: root, runRoot: opts.RunRoot, lockTimeout: opts.LockTimeout, binary: opts.Binary, cgroups: h.cgroups, warnings: opts.Warnings}
 	if e.runRoot == "" {
 		e.runRoot = RunRootFor(root)
 	}

@@ -24,7 +24,9 @@ func (e *Engine) Export(ref string, w io.Writer) error {
 		return err
 	}
 	return e.withRootfs(r, false, func(root string) error {
-		if err := layers.WriteDirTar(w, root); err != nil {
+		// A container with a user namespace has host IDs in its tree:
+		// the tarball has its own (usernstar.go).
+		if err := upperTar(w, r, root, layers.WriteDirTar); err != nil {
 			return fmt.Errorf("exporting container %s: %w", r.Name, err)
 		}
 		return nil
@@ -90,9 +92,17 @@ func (e *Engine) inPrivateMount(r *record, writable bool, fn func(root string) e
 	defer os.Remove(dir)
 	upper := filepath.Join(e.containerDir(r.ID), "upper")
 	if writable {
-		err = mountOverlay(r.LowerDirs, upper, filepath.Join(e.containerDir(r.ID), "work"), dir)
+		// As the container sees it: through its ID maps, if any.
+		err = e.mountRootfs(r, r.LowerDirs, upper, filepath.Join(e.containerDir(r.ID), "work"), dir)
 	} else {
-		opts := "lowerdir=" + strings.Join(append([]string{upper}, r.LowerDirs...), ":")
+		// Through the container's ID maps, if any, so that the layers
+		// and the writable layer (host IDs) agree.
+		lower, release, merr := e.mappedLowers(r, r.LowerDirs)
+		if merr != nil {
+			return merr
+		}
+		defer release()
+		opts := "lowerdir=" + strings.Join(append([]string{upper}, lower...), ":")
 		if err = unix.Mount("overlay", dir, "overlay", unix.MS_RDONLY, opts); err != nil {
 			err = fmt.Errorf("mounting container root filesystem: %w", err)
 		}

@@ -261,12 +261,24 @@ func (e *Engine) RemoveImage(ref string, force bool) (RemovedImage, error) {
 			rm, err = e.images.Remove(ref, force)
 			return err
 		}
-		if !force {
-			what := fmt.Sprintf("unable to delete %s (cannot be forced)", shortImageID(img.ID))
-			if byName {
-				what = fmt.Sprintf("unable to remove repository reference %q (must force)", ref)
+		// docker's conflicts (daemon/images/image_delete.go): a name is
+		// untagged by force only; an ID is refused while a container runs
+		// it, forced or not, and kept (untagged) by force otherwise.
+		if byName && !force {
+			return fmt.Errorf("conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s: %w",
+				ref, shortImageID(users[0]), shortImageID(img.ID), errdefs.ErrFailedPrecondition)
+		}
+		if !byName {
+			for _, id := range users {
+				if st, err := e.loadState(id); err == nil && st.running() {
+					return fmt.Errorf("conflict: unable to delete %s (cannot be forced) - image is being used by running container %s: %w",
+						shortImageID(img.ID), shortImageID(id), errdefs.ErrFailedPrecondition)
+				}
 			}
-			return fmt.Errorf("conflict: %s - image is being used by container %s: %w", what, shortImageID(users[0]), errdefs.ErrFailedPrecondition)
+			if !force {
+				return fmt.Errorf("conflict: unable to delete %s (must be forced) - image is being used by stopped container %s: %w",
+					shortImageID(img.ID), shortImageID(users[0]), errdefs.ErrFailedPrecondition)
+			}
 		}
 		for _, n := range img.Names {
 			r, err := e.images.Untag(n)

@@ -142,7 +142,8 @@ func (e *Engine) running(ref string) (*record, *state, error) {
 	return r, st, nil
 }
 
-// Kill sends a signal to the container's init process.
+// Kill sends a signal to the container's init process; a SIGKILL returns
+// once the container has stopped, as docker's does.
 func (e *Engine) Kill(ref string, sig unix.Signal) error {
 	r, st, err := e.running(ref)
 	if err != nil {
@@ -166,6 +167,14 @@ func (e *Engine) Kill(ref string, sig unix.Signal) error {
 		return fmt.Errorf("container %s: sending %s: %w", r.Name, unix.SignalName(sig), err)
 	}
 	e.emit(containerEvent("kill", r, map[string]string{"signal": strconv.Itoa(int(sig))}))
+	if sig == unix.SIGKILL {
+		// As docker's: a SIGKILL returns once the container is no longer
+		// running (up to 10 s), so `kill` then `ps` or `start` sees it
+		// exited. Other signals return as soon as they are sent.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.wait(ctx, r)
+	}
 	return nil
 }
 
@@ -405,7 +414,9 @@ func (e *Engine) unlinkContainer(r *record, auto bool) (purge func(), err error)
 			return err
 		}
 		e.unindexName(r.Name, r.ID)
+		purgeCopies := e.unlinkLayerCopies(r)
 		purge = func() {
+			purgeCopies()
 			destroyStale(e.stateRoot(), r.ID)
 			e.purgeRunDir(r.ID)
 			os.Remove(e.sockPath(r.ID))
@@ -484,6 +495,11 @@ func (e *Engine) Rename(ref, name string) error {
 		if err := e.checkName(name, r.ID); err != nil {
 			return err
 		}
+		// Kept on a failure too: the next reconcile prunes the entries.
+		marker := e.renameMarker(r.ID)
+		if err := os.WriteFile(marker, nil, 0o600); err != nil {
+			return err
+		}
 		if err := e.indexName(name, r.ID); err != nil {
 			return err
 		}
@@ -492,7 +508,7 @@ func (e *Engine) Rename(ref, name string) error {
 			return err
 		}
 		e.unindexName(old, r.ID)
-		return nil
+		return os.Remove(marker)
 	})
 	if err == nil {
 		e.emit(containerEvent("rename", r, map[string]string{"oldName": "/" + old}))

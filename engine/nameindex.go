@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // The name index, <root>/containers/.names/<name> -> <id> (a symlink per
@@ -54,14 +55,29 @@ func (e *Engine) unindexName(name, id string) {
 	}
 }
 
+// renameMarker is left in containers/ for the length of a rename: one
+// killed between its writes (the new name's entry, the record, the old
+// name's removal) leaves an entry of the name the container does not
+// have, and this marker, a .tmp- leftover that the next reconcile sweeps
+// and then prunes the index.
+func (e *Engine) renameMarker(id string) string {
+	return filepath.Join(e.containersDir(), ".tmp-rename-"+id)
+}
+
 // pruneNames removes the entries whose container is not among known (the
-// store's containers, read under the store lock the caller holds): what a
-// create or remove killed between its two writes leaves.
+// store's containers, read under the store lock the caller holds) or no
+// longer has that name, and indexName's temporary links: what a create,
+// rename or remove killed between its writes leaves.
 func (e *Engine) pruneNames(known map[string]bool) {
 	entries, _ := os.ReadDir(e.namesDir())
 	for _, ent := range entries {
 		p := filepath.Join(e.namesDir(), ent.Name())
-		if id, err := os.Readlink(p); err != nil || !known[id] {
+		id, err := os.Readlink(p)
+		if err != nil || !known[id] || strings.HasPrefix(ent.Name(), ".tmp-") {
+			os.Remove(p)
+			continue
+		}
+		if r, err := e.loadRecord(id); err == nil && r.Name != ent.Name() {
 			os.Remove(p)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,7 +53,31 @@ func (e *Engine) List(all bool) ([]ContainerSummary, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	e.imageOrID(out)
 	return out, nil
+}
+
+// imageOrID keeps each row's Image, the name it was created from, while
+// that name still means its image, and makes it the image ID otherwise (the
+// name untagged by `rmi -f`, or moved to another image), as docker's list
+// does.
+func (e *Engine) imageOrID(rows []ContainerSummary) {
+	means := map[string]string{}
+	for i, r := range rows {
+		if r.Image == r.ImageID || r.ImageID == "" {
+			continue
+		}
+		id, seen := means[r.Image]
+		if !seen {
+			if img, err := e.images.Resolve(r.Image); err == nil {
+				id = img.ID
+			}
+			means[r.Image] = id
+		}
+		if id != r.ImageID {
+			rows[i].Image = r.ImageID
+		}
+	}
 }
 
 func summary(r *record, st *state) ContainerSummary {
@@ -240,8 +265,9 @@ func (e *Engine) Inspect(ref string) (*ContainerInspect, error) {
 			"MergedDir": filepath.Join(e.runDir(r.ID), "merged"),
 		}},
 		Mounts: inspectMounts(r.Mounts),
-		Config: InspectConfig{recordConfig: cfg, Image: r.Image, AttachStdout: true, AttachStderr: true,
-			AttachStdin: cfg.OpenStdin, StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal, StopTimeout: stopTimeoutSeconds(r.StopTime)},
+		Config: InspectConfig{recordConfig: withoutAttach(cfg), Image: r.Image,
+			AttachStdin: attached(cfg, "stdin"), AttachStdout: attached(cfg, "stdout"), AttachStderr: attached(cfg, "stderr"),
+			StdinOnce: cfg.OpenStdin, StopSignal: r.StopSignal, StopTimeout: stopTimeoutSeconds(r.StopTime)},
 		NetworkSettings: e.networkSettings(r, st),
 	}, nil
 }
@@ -285,20 +311,20 @@ func (e *Engine) Top(ref string) ([]Process, error) {
 	return out, nil
 }
 
-// imageUsers names the containers created from imageID, so that an image in
-// use is not removed from under them.
+// imageUsers are the IDs of the containers created from imageID, so that
+// an image in use is not removed from under them.
 func (e *Engine) imageUsers(imageID string) ([]string, error) {
 	ids, err := e.containerIDs()
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	var users []string
 	for _, id := range ids {
 		if r, err := e.loadRecord(id); err == nil && r.ImageID == imageID {
-			names = append(names, r.Name)
+			users = append(users, r.ID)
 		}
 	}
-	return names, nil
+	return users, nil
 }
 
 // inspectMounts is the Mounts of inspect: docker's fields only.
@@ -309,4 +335,24 @@ func inspectMounts(mps []MountPoint) []MountPoint {
 		out = append(out, mp)
 	}
 	return out
+}
+
+// withoutAttach is cfg for inspect, which shows Attach as AttachStdin,
+// AttachStdout and AttachStderr only.
+func withoutAttach(cfg recordConfig) recordConfig {
+	cfg.Attach = nil
+	return cfg
+}
+
+// attached is inspect's AttachStdin/Stdout/Stderr: the streams -a named,
+// else docker's default, stdout and stderr; stdin also with -i (docker's
+// opts.parse).
+func attached(cfg recordConfig, stream string) bool {
+	if stream == "stdin" && cfg.OpenStdin {
+		return true
+	}
+	if len(cfg.Attach) == 0 {
+		return stream != "stdin"
+	}
+	return slices.Contains(cfg.Attach, stream)
 }

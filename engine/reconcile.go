@@ -92,11 +92,13 @@ func (e *Engine) reconcile(booted bool) error {
 		}
 		// Cgroups of shims killed during start (cgroupsweep.go).
 		e.sweepCgroups(known)
-		// Leftovers of interrupted creates and removes, and the name
-		// entries they may have left: a create indexes its name only
-		// once its .tmp-<id> is laid out, a remove unindexes it only
-		// after renaming the container to .rm-<id>, so a dangling entry
-		// never comes without a leftover (and costs nothing otherwise).
+		// Leftovers of interrupted creates, renames and removes, and the
+		// name entries they may have left: a create indexes its name only
+		// once its .tmp-<id> is laid out, a rename works between its
+		// .tmp-rename-<id> marker's creation and removal, a remove
+		// unindexes it only after renaming the container to .rm-<id>, so
+		// a stale entry never comes without a leftover (and costs nothing
+		// otherwise).
 		if entries, err := os.ReadDir(e.containersDir()); err == nil {
 			swept := false
 			for _, ent := range entries {

@@ -66,6 +66,10 @@ type recordConfig struct {
 	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
 	Volumes      map[string]struct{} `json:"Volumes"`
 	Healthcheck  *HealthConfig       `json:"Healthcheck,omitempty"`
+	// Attach are the streams create/run -a named (stdin, stdout, stderr);
+	// none is docker's default, stdout and stderr (and stdin with -i).
+	// Inspect shows them as AttachStdin/AttachStdout/AttachStderr.
+	Attach []string `json:"Attach,omitempty"`
 }
 
 // state is what happened since, in the engine's API types; on disk it is

@@ -44,7 +44,7 @@ func configToSchema(c recordConfig) container.Config {
 		Hostname: c.Hostname, User: c.User, Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint,
 		WorkingDir: c.WorkingDir, Tty: c.Tty, OpenStdin: c.OpenStdin, Labels: c.Labels,
 		ExposedPorts: c.ExposedPorts, Volumes: c.Volumes,
-		Healthcheck: (*container.HealthConfig)(c.Healthcheck),
+		Healthcheck: (*container.HealthConfig)(c.Healthcheck), Attach: c.Attach,
 	}
 }
 
@@ -53,7 +53,7 @@ func configFromSchema(c container.Config) recordConfig {
 		Hostname: c.Hostname, User: c.User, Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint,
 		WorkingDir: c.WorkingDir, Tty: c.Tty, OpenStdin: c.OpenStdin, Labels: c.Labels,
 		ExposedPorts: c.ExposedPorts, Volumes: c.Volumes,
-		Healthcheck: (*HealthConfig)(c.Healthcheck),
+		Healthcheck: (*HealthConfig)(c.Healthcheck), Attach: c.Attach,
 	}
 }
 

@@ -466,6 +466,9 @@ func (s *shim) start() (*libcontainer.Process, func(), error) {
 		detach = func() error { return nil }
 		return nil, nil, err
 	}
+	if err := e.mountVolumes(r); err != nil {
+		return nil, nil, err
+	}
 	if err := copyUpVolumes(r, merged); err != nil {
 		return nil, nil, err
 	}

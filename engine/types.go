@@ -19,8 +19,11 @@ type CreateOptions struct {
 	StopSignal string // replaces the image's STOPSIGNAL when set
 	Tty        bool
 	OpenStdin  bool
-	Labels     map[string]string
-	Host       HostConfig
+	// Attach are the streams -a names: "stdin", "stdout", "stderr"; none
+	// means docker's default (stdout, stderr, and stdin with OpenStdin).
+	Attach []string
+	Labels map[string]string
+	Host   HostConfig
 	// NetworkAliases are more names for the container on its user network.
 	NetworkAliases []string
 	// IPv4Address (--ip) is its fixed address on its user network;

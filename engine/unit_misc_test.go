@@ -36,7 +36,7 @@ func TestTarTreeConfined(t *testing.T) {
 	defer rt.Close()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	if err := tarTree(tw, rt, "d", "d"); err != nil {
+	if err := tarTree(tw, rt, "d", "d", nil); err != nil {
 		t.Fatalf("tarTree = %v", err)
 	}
 	tw.Close()

@@ -122,8 +122,10 @@ func TestRunDirSweepRemovesDeletedStore(t *testing.T) {
 }
 
 // TestUnitIntrospect: the views of a running container's init read
-// /proc/<pid>; here the test process stands in for the init.
+// /proc/<pid>; here the test process stands in for the init. Network
+// enters the init's network namespace (setns), which needs root.
 func TestUnitIntrospect(t *testing.T) {
+	testutil.RequiresRoot(t)
 	e := unitEngine(t)
 	testImage(t, e, "unit:1")
 	id := mustCreate(t, e, noNet("self"))

@@ -176,6 +176,12 @@ func (e *Engine) checkUserns(o *CreateOptions) (*usernsPlan, error) {
 			return nil, fmt.Errorf("conflicting options: %s host and --userns %s (the host's namespaces belong to the host's user namespace): %w", flag, p.mode, errdefs.ErrInvalid)
 		}
 	}
+	if ref, ok := modeContainer(h.PidMode); ok {
+		// Its /proc could not be mounted: procfs needs the user
+		// namespace that owns the pid namespace (runc fails at start with
+		// "mounting proc: operation not permitted").
+		return nil, fmt.Errorf("conflicting options: --pid container:%.12s and --userns %s (a pid namespace belongs to its container's user namespace: add --userns container:%.12s): %w", ref, p.mode, ref, errdefs.ErrInvalid)
+	}
 	return p, nil
 }
 

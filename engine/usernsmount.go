@@ -70,8 +70,9 @@ func specMaps(ms []idmap.Map) []specs.LinuxIDMapping {
 // mountRootfs mounts a container's overlay at merged. With a user
 // namespace, each lower layer (the image's snapshots, shared with every
 // other container) is an idmapped mount through the container's maps,
-// held only by the overlay, and the writable layer's root belongs to the
-// container's root; the writable layer holds host IDs.
+// held only by the overlay, or, where the kernel cannot idmap it, a copy
+// chowned for the maps (usernscopy.go); the writable layer's root belongs
+// to the container's root; the writable layer holds host IDs.
 func (e *Engine) mountRootfs(r *record, lower []string, upper, work, merged string) error {
 	uids, gids, err := recordMaps(r)
 	if err != nil {
@@ -80,24 +81,39 @@ func (e *Engine) mountRootfs(r *record, lower []string, upper, work, merged stri
 	if uids == nil {
 		return mountOverlay(lower, upper, work, merged)
 	}
-	ns, err := idmap.NewUserns(uids, gids)
-	if err != nil {
-		return fmt.Errorf("container %s: %w", r.Name, err)
-	}
-	defer ns.Close()
-	mapped := make([]string, len(lower))
-	for i, dir := range lower {
-		m, err := ns.IDMapped(dir)
-		if err != nil {
-			return fmt.Errorf("container %s: %w", r.Name, err)
-		}
-		defer m.Close()
-		mapped[i] = m.Path()
-	}
 	if err := chownRoot(upper, uids, gids); err != nil {
 		return fmt.Errorf("container %s: %w", r.Name, err)
 	}
+	mapped, release, err := e.mappedLowers(r, lower)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return mountOverlay(mapped, upper, work, merged)
+}
+
+// mappedLowers are a container's lower layers as it sees them: through
+// its ID maps (idmapped mounts, else chowned copies) when it has maps,
+// else as they are. release drops what an overlay made of them holds.
+func (e *Engine) mappedLowers(r *record, lower []string) (mapped []string, release func(), err error) {
+	uids, gids, err := recordMaps(r)
+	if err != nil || uids == nil {
+		return lower, func() {}, err
+	}
+	if !idmapDisabled() {
+		mapped, release, err := idmappedLowers(lower, uids, gids)
+		if err == nil {
+			return mapped, release, nil
+		}
+		if !idmap.Unsupported(err) {
+			return nil, nil, fmt.Errorf("container %s: %w", r.Name, err)
+		}
+	}
+	shifted, err := e.shiftedLowers(r, lower, uids, gids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("container %s: %w", r.Name, err)
+	}
+	return shifted, func() {}, nil
 }
 
 // chownRoot gives dir to the container's root (its host IDs), so that
@@ -111,11 +127,13 @@ func chownRoot(dir string, uids, gids []idmap.Map) error {
 	return os.Lchown(dir, int(u), int(g))
 }
 
-// usernsRunDirs opens the run directory's path to a container's root so
-// that its init, running as that root, can reach its root filesystem:
-// search permission only (0711), nothing listable or writable.
-func usernsRunDirs(runRoot, runDir string) error {
-	for d := runDir; ; d = filepath.Dir(d) {
+// usernsRunDirs opens the path to a container's root filesystem, mounted
+// at merged in its run directory, so that its init, running as that root,
+// can reach it: search permission only (0711), nothing listable or
+// writable. merged itself is left alone: it is the overlay's root, whose
+// mode is the container's / (a chmod there lands in the writable layer).
+func usernsRunDirs(runRoot, merged string) error {
+	for d := filepath.Dir(merged); ; d = filepath.Dir(d) {
 		if err := os.Chmod(d, 0o711); err != nil {
 			return err
 		}

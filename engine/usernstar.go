@@ -88,19 +88,29 @@ func shiftTar(w io.Writer, r io.Reader, uids, gids []idmap.Map) error {
 	}
 }
 
-// upperTar writes a container's writable layer as a layer tarball with
-// container-side owners.
-func upperTar(w io.Writer, r *record, upper string, write func(io.Writer, string) error) error {
+// upperTar writes the tree at dir (a container's writable layer, or its
+// root file system) as a tarball with container-side owners. write runs
+// on the calling goroutine, which may be the one thread that sees a
+// private mount (withRootfs); the shift runs beside it.
+func upperTar(w io.Writer, r *record, dir string, write func(io.Writer, string) error) error {
 	uids, gids, err := recordMaps(r)
 	if err != nil {
 		return err
 	}
 	if uids == nil {
-		return write(w, upper)
+		return write(w, dir)
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(write(pw, upper)) }()
-	err = shiftTar(w, pr, uids, gids)
-	pr.CloseWithError(io.ErrClosedPipe)
-	return err
+	done := make(chan error, 1)
+	go func() {
+		err := shiftTar(w, pr, uids, gids)
+		pr.CloseWithError(io.ErrClosedPipe) // a write still under way ends
+		done <- err
+	}()
+	werr := write(pw, dir)
+	pw.CloseWithError(werr)
+	if serr := <-done; werr == nil {
+		return serr
+	}
+	return werr
 }

@@ -33,6 +33,8 @@ type volumeMeta struct {
 	CreatedAt time.Time         `json:"createdAt"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	Anonymous bool              `json:"anonymous,omitempty"`
+	// Options are the local driver's -o type=, device=, o= (volumeopts.go).
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // VolumeCreateOptions is `berth volume create`.
@@ -40,6 +42,8 @@ type VolumeCreateOptions struct {
 	Name   string // a random 64-hex name when empty
 	Driver string // only "local"
 	Labels map[string]string
+	// Options are the local driver's: type, device, o (volumeopts.go).
+	Options map[string]string
 }
 
 // anonymousLabel is the label docker puts on anonymous volumes.
@@ -66,10 +70,13 @@ func (e *Engine) CreateVolume(o VolumeCreateOptions) (*Volume, error) {
 	if o.Driver != "" && o.Driver != "local" {
 		return nil, fmt.Errorf("volume driver %q: only the local driver exists: %w", o.Driver, errdefs.ErrNotFound)
 	}
+	if err := checkVolumeOptions(o.Name, o.Options); err != nil {
+		return nil, err
+	}
 	var v *Volume
 	err := e.withLock(func() error {
 		var err error
-		v, err = e.ensureVolume(o.Name, o.Labels, false)
+		v, err = e.makeVolume(o.Name, volumeMeta{Labels: o.Labels, Options: o.Options})
 		return err
 	})
 	if err == nil {
@@ -81,6 +88,11 @@ func (e *Engine) CreateVolume(o VolumeCreateOptions) (*Volume, error) {
 // ensureVolume creates a volume unless it exists; the store lock is held.
 // The directory is laid out under a temporary name and renamed into place.
 func (e *Engine) ensureVolume(name string, labels map[string]string, anonymous bool) (*Volume, error) {
+	return e.makeVolume(name, volumeMeta{Labels: labels, Anonymous: anonymous})
+}
+
+// makeVolume is ensureVolume with all of a volume's metadata.
+func (e *Engine) makeVolume(name string, meta volumeMeta) (*Volume, error) {
 	if name == "" {
 		b := make([]byte, 32)
 		rand.Read(b)
@@ -100,7 +112,7 @@ func (e *Engine) ensureVolume(name string, labels map[string]string, anonymous b
 	if err := os.MkdirAll(filepath.Join(tmp, "_data"), 0o755); err != nil {
 		return nil, err
 	}
-	meta := volumeMeta{CreatedAt: time.Now().UTC(), Labels: labels, Anonymous: anonymous}
+	meta.CreatedAt = time.Now().UTC()
 	if err := atomicfile.WriteJSON(filepath.Join(tmp, "volume.json"), meta, 0o600); err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
@@ -128,9 +140,13 @@ func (e *Engine) loadVolume(name string) (*Volume, error) {
 	if m.Anonymous {
 		labels[anonymousLabel] = "" // docker 23+ marks them so
 	}
+	opts := map[string]string{}
+	for k, v := range m.Options {
+		opts[k] = v
+	}
 	return &Volume{Name: name, Driver: "local", Mountpoint: filepath.Join(e.volumeDir(name), "_data"),
 		CreatedAt: m.CreatedAt.Format(time.RFC3339), Labels: labels, Scope: "local",
-		Options: map[string]string{}, Anonymous: m.Anonymous}, nil
+		Options: opts, Anonymous: m.Anonymous}, nil
 }
 
 // InspectVolume is `berth volume inspect`.
@@ -212,6 +228,9 @@ func (e *Engine) RemoveVolume(name string, force bool) error {
 // deleteVolume removes a volume's directory: renamed away first, so a crash
 // never leaves half a volume under its name. The store lock is held.
 func (e *Engine) deleteVolume(name string) error {
+	if err := unmountVolume(filepath.Join(e.volumeDir(name), "_data")); err != nil {
+		return fmt.Errorf("volume %s: %w", name, err)
+	}
 	gone := filepath.Join(e.volumesDir(), ".rm-"+name)
 	if err := os.Rename(e.volumeDir(name), gone); err != nil {
 		return err

@@ -98,7 +98,7 @@ func TestComposeApplication(t *testing.T) {
 	if got := okAt(t, store, "ps", "--filter", "label=com.docker.compose.service=worker", "--format", "{{.Names}}"); !strings.Contains(got, "app-worker-2") {
 		t.Errorf("docker's compose labels: %q", got)
 	}
-	eventually(t, 10*time.Second, "worker logs", func() bool { return strings.Contains(okc("logs", "worker"), "app-worker-1 | tick") })
+	eventually(t, 10*time.Second, "worker logs", func() bool { return strings.Contains(okc("logs", "worker"), "app-worker-1  | tick") })
 
 	// Unchanged: nothing recreated.
 	if r := c("up", "-d"); r.code != 0 || strings.Contains(r.stderr, "Created") {

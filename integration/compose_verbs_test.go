@@ -61,7 +61,7 @@ func TestComposeVerbs(t *testing.T) {
 		}
 	}
 	// app started only after init completed: it printed init's file.
-	eventually(t, 10*time.Second, "app's log", func() bool { return strings.Contains(okc("logs", "app"), "vb-app-1 | migrated") })
+	eventually(t, 10*time.Second, "app's log", func() bool { return strings.Contains(okc("logs", "app"), "vb-app-1  | migrated") })
 	if got := okc("ls"); !strings.Contains(got, "vb") || !strings.Contains(got, "running") {
 		t.Errorf("ls: %q", got)
 	}

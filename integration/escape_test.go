@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berthdev/berth/engine"
 )
@@ -62,29 +63,51 @@ func blocked(t *testing.T, how string, got map[string]int) {
 }
 
 func TestEscapeSuite(t *testing.T) {
+	escapeSuite(t, func(stdin string, args ...string) result { return berthIn(t, stdin, args...) }, nil)
+}
+
+// escapeSuite runs the probe from every way berth starts a process in a
+// container, through b (berth on some store), with userns added to each
+// new container's flags.
+func escapeSuite(t *testing.T, b func(stdin string, args ...string) result, userns []string) {
 	probe := buildProbe(t)
 	vol := probe + ":/probe:ro"
+	okb := func(stdin string, args ...string) string {
+		t.Helper()
+		r := b(stdin, args...)
+		if r.code != 0 {
+			t.Fatalf("berth %s: %v", strings.Join(args, " "), r)
+		}
+		return r.stdout
+	}
+	// run is `berth run` with the suite's --userns.
+	run := func(args ...string) []string { return append(append([]string{"run"}, userns...), args...) }
 	calls := func(how string, args ...string) map[string]int {
 		t.Helper()
-		return probeCalls(t, how, berth(t, args...).stdout)
+		return probeCalls(t, how, okb("", args...))
 	}
 
 	// Unconfined, the probe must see which calls reach the kernel: a probe
 	// that cannot tell a blocked call from a refused one proves nothing.
-	base := calls("unconfined", "run", "--rm", "--network", "none", "--security-opt", "seccomp=unconfined", "-v", vol, "busybox", "/probe", "calls")
+	base := calls("unconfined", run("--rm", "--network", "none", "--security-opt", "seccomp=unconfined", "-v", vol, "busybox", "/probe", "calls")...)
 	for _, c := range []string{"unshare_user", "keyctl", "add_key", "mount", "bpf", "perf_event_open", "open_by_handle_at"} {
 		if e := base[c]; e == 1 || e == 38 {
 			t.Errorf("unconfined, %s fails with errno %d: the probe cannot tell it from a blocked call", c, e)
 		}
 	}
 
-	blocked(t, "run", calls("run", "run", "--rm", "--network", "none", "-v", vol, "busybox", "/probe", "calls"))
+	blocked(t, "run", calls("run", run("--rm", "--network", "none", "-v", vol, "busybox", "/probe", "calls")...))
 	target := name(t, "target")
-	cleanup(t, target)
-	ok(t, "run", "-d", "--name", target, "--network", "none", "-v", vol, "busybox", "sleep", "300")
+	t.Cleanup(func() { b("", "rm", "-f", target) })
+	okb("", run("-d", "--name", target, "--network", "none", "-v", vol, "busybox", "sleep", "300")...)
 	blocked(t, "exec", calls("exec", "exec", target, "/probe", "calls"))
-	blocked(t, "--pid container:", calls("--pid container:", "run", "--rm", "--network", "none", "--pid", "container:"+target, "-v", vol, "busybox", "/probe", "calls"))
-	r := berthIn(t, "/proc/1/root/probe calls; exit 0\n", "debug", target)
+	pidArgs := []string{"run", "--rm", "--network", "none", "--pid", "container:" + target, "-v", vol, "busybox", "/probe", "calls"}
+	if userns != nil {
+		// A pid namespace is joined with its user namespace.
+		pidArgs = append([]string{"run", "--userns", "container:" + target}, pidArgs[1:]...)
+	}
+	blocked(t, "--pid container:", calls("--pid container:", pidArgs...))
+	r := b("/proc/1/root/probe calls; exit 0\n", "debug", target)
 	blocked(t, "debug", probeCalls(t, "debug", r.stdout))
 }
 
@@ -107,12 +130,24 @@ func TestEscapeSeccompFileAttack(t *testing.T) {
 		t.Fatalf("staged program of the attacker: %v", err)
 	}
 	running := func() bool { return inspectField(t, attacker, "{{.State.Running}}") == "true" }
-	// Each may find the attacker just ended (an exec is then killed).
+	// Each may find the attacker just ended: its pid namespace then kills
+	// an exec's init before it is ready ("procReady not received"), while
+	// the state may still say running until the shim records the exit. A
+	// failure counts only when the attacker's init outlives it.
+	initPid := atoi(inspectField(t, attacker, "{{.State.Pid}}"))
+	ended := func() bool {
+		for deadline := time.Now().Add(10 * time.Second); alive(initPid); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				return false
+			}
+		}
+		return true
+	}
 	beside := func(how, stdin string, args ...string) {
 		t.Helper()
 		if r := berthIn(t, stdin, args...); r.code == 0 {
 			blocked(t, how+" beside the attacker", probeCalls(t, how, r.stdout))
-		} else if running() {
+		} else if !ended() {
 			t.Fatalf("%s beside the attacker: %v", how, r)
 		}
 	}
@@ -127,7 +162,7 @@ func TestEscapeSeccompFileAttack(t *testing.T) {
 				{"debug", attacker},
 			} {
 				// (A debug of an attacker that just ended is a copy: fine.)
-				if r := berthIn(t, "exit 0\n", args...); (r.code == 0 || !strings.Contains(r.stderr, "holds CAP_SYS_PTRACE")) && running() {
+				if r := berthIn(t, "exit 0\n", args...); (r.code == 0 || !strings.Contains(r.stderr, "holds CAP_SYS_PTRACE")) && !ended() {
 					t.Fatalf("%s beside a CAP_SYS_PTRACE container: %v", args[0], r)
 				}
 			}

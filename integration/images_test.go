@@ -56,7 +56,7 @@ func TestRmiInUse(t *testing.T) {
 	// the last name of an image in use is not.
 	b("rmi", "mine:1")
 	r := berth(t, "--root", root, "rmi", "busybox")
-	if r.code == 0 || !strings.Contains(r.stderr, "user") {
+	if r.code != 1 || !strings.Contains(r.stderr, "(must force) - container ") || !strings.Contains(r.stderr, "is using its referenced image") {
 		t.Fatalf("rmi of an image in use: %v", r)
 	}
 	b("rmi", "-f", "busybox")

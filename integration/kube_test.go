@@ -17,6 +17,7 @@ import (
 	"github.com/berthdev/berth/engine"
 	"github.com/berthdev/berth/internal/testutil"
 	"github.com/berthdev/berth/kube"
+	"github.com/berthdev/berth/kube/kubetest"
 )
 
 // kubeReady is the precondition of the kube tests: root (berth kube is
@@ -36,7 +37,8 @@ func inspectAt(t *testing.T, store, ref string) engine.ContainerInspect {
 }
 
 // decodeStrict checks a generated document with the API machinery's strict
-// decoding, and that it plays without a warning but those expected.
+// decoding and against the API's OpenAPI schema (kubetest), and that it
+// plays without a warning but those expected.
 func decodeStrict(t *testing.T, path string, allowed ...string) {
 	t.Helper()
 	f, err := os.Open(path)
@@ -47,6 +49,11 @@ func decodeStrict(t *testing.T, path string, allowed ...string) {
 	m, err := kube.Decode(f)
 	if err != nil {
 		t.Fatalf("generated YAML does not decode strictly: %v", err)
+	}
+	if data, err := os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	} else if err := kubetest.Validate(data); err != nil {
+		t.Errorf("generated YAML does not validate against the OpenAPI schema of Kubernetes %s: %v", kubetest.SchemaFile, err)
 	}
 	for _, w := range m.Warnings {
 		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.Contains(w, a) }) {

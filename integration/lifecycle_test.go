@@ -53,6 +53,10 @@ func TestLifecycle(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "two starts logged", func() bool { return ok(t, "logs", n2) == "started\nstarted" })
 	ok(t, "kill", "-s", "KILL", n2)
+	// As docker's, a SIGKILL returns once the container has stopped.
+	if got := inspectField(t, n2, "{{.State.Status}} {{.State.Running}}"); got != "exited false" {
+		t.Fatalf("right after kill -s KILL: %q", got)
+	}
 	if got := ok(t, "wait", n2); got != "137" {
 		t.Fatalf("wait = %q, want 137", got)
 	}

@@ -40,6 +40,11 @@ func (u *unpacker) extractTar(r io.Reader) error {
 		if name == "" {
 			continue
 		}
+		if u.owner != nil {
+			if hdr.Uid, hdr.Gid, err = u.owner(hdr.Uid, hdr.Gid); err != nil {
+				return fmt.Errorf("tar entry %q: %w", hdr.Name, err)
+			}
+		}
 		if err := u.apply(hdr, name, tr); err != nil {
 			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
 		}

@@ -107,14 +107,15 @@ func shortID(id string) string {
 	return id
 }
 
-// gc deletes the blobs, snapshots and layer records that no image in
-// index.json reaches, and returns the deleted layer digests.
-func (s *Store) gc() ([]string, error) {
+// reachable is what index.json reaches: blob hexes, snapshot chain IDs
+// and diff IDs. An error means a partial view, on which nothing may be
+// deleted.
+func (s *Store) reachable() (blobs, chains, diffs map[string]bool, err error) {
 	im, err := s.readIndex()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	blobs, chains, diffs := map[string]bool{}, map[string]bool{emptySnapshot: true}, map[string]bool{}
+	blobs, chains, diffs = map[string]bool{}, map[string]bool{emptySnapshot: true}, map[string]bool{}
 	var walk func(h v1.Hash) error
 	walk = func(h v1.Hash) error {
 		if blobs[h.Hex] {
@@ -157,8 +158,41 @@ func (s *Store) gc() ([]string, error) {
 	}
 	for _, d := range im.Manifests {
 		if err := walk(d.Digest); err != nil {
-			return nil, err // never delete on a partial view
+			return nil, nil, nil, err // never delete on a partial view
 		}
+	}
+	return blobs, chains, diffs, nil
+}
+
+// SweepOrphanBlobs deletes the blobs no image in index.json reaches, and
+// returns their digests. Every writer commits its blobs before the index
+// entry that names them, under the store's lock (the engine's), and so
+// does rmi's gc; the caller holds that lock, so no writer is at work and
+// an unreachable blob is what one killed between the two left: garbage,
+// swept as a dead writer's temporaries are, never data.
+func (s *Store) SweepOrphanBlobs() []string {
+	blobs, _, _, err := s.reachable()
+	if err != nil {
+		return nil // never delete on a partial view: Check reports it
+	}
+	var deleted []string
+	dir := filepath.Join(s.oci, "blobs", "sha256")
+	for _, name := range readDirNames(dir) {
+		if !blobs[name] && isHex(name) && len(name) == 64 {
+			if os.Remove(filepath.Join(dir, name)) == nil {
+				deleted = append(deleted, "sha256:"+name)
+			}
+		}
+	}
+	return deleted
+}
+
+// gc deletes the blobs, snapshots and layer records that no image in
+// index.json reaches, and returns the deleted layer digests.
+func (s *Store) gc() ([]string, error) {
+	blobs, chains, diffs, err := s.reachable()
+	if err != nil {
+		return nil, err
 	}
 	var deleted []string
 	dir := filepath.Join(s.oci, "blobs", "sha256")

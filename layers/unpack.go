@@ -58,6 +58,9 @@ type unpacker struct {
 	root int // O_PATH-free directory descriptor of the root
 	mode unpackMode
 	dirs []dirTime // directory mtimes, set last (children move them)
+	// owner maps an entry's owner to the one written (ExtractFilesOwned);
+	// nil: the archive's.
+	owner func(uid, gid int) (int, int, error)
 }
 
 type dirTime struct {

@@ -44,6 +44,7 @@ func TestParsePublishPortBounds(t *testing.T) {
 		"0:80":            {"80/tcp": {{}}},
 		"65534-65535:1-2": {"1/tcp": {{HostPort: "65534"}}, "2/tcp": {{HostPort: "65535"}}},
 		"0:80-81":         {"80/tcp": {{}}, "81/tcp": {{}}},
+		"8080-8080:80-80": {"80/tcp": {{HostPort: "8080"}}}, // a range of one port, as docker takes it
 	} {
 		got := bindings{}
 		if err := ParsePublish(spec, got); err != nil || !reflect.DeepEqual(got, want) {

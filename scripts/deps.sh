@@ -4,6 +4,9 @@
 #
 #   scripts/deps.sh          build and test dependencies
 #   scripts/deps.sh bench    also the peers the benchmarks compare against
+#                            (podman, buildah, hyperfine from Debian; dive by
+#                            go install); a peer that cannot be installed is
+#                            one line, and the benches skip it
 #   scripts/deps.sh mutate   also gremlins, the mutation tester (make mutate)
 #
 # One line per action on stdout; on failure one line saying what failed on
@@ -24,10 +27,11 @@ packages=(
   containernetworking-plugins iptables iproute2
 )
 case "${1:-}" in
-  "" | mutate) ;;
-  bench) packages+=(podman hyperfine buildah) ;;
+  "" | mutate | bench) ;;
   *) echo "usage: $0 [bench|mutate]" >&2; exit 2 ;;
 esac
+bench_peers=(podman buildah hyperfine)  # each its own apt-get, so one missing skips only it
+dive_version=v0.13.2-0.20250516191726-d6c691947f8f  # github.com/wagoodman/dive, bench/layers' peer
 
 fail() { echo "deps: FAILED: $*" >&2; exit 1; }
 
@@ -77,10 +81,39 @@ if (( major < 1 || (major == 1 && minor < 26) )); then
 fi
 echo "deps: go $v ($go)"
 
+gobin=$("$go" env GOBIN); [[ -n "$gobin" ]] || gobin="$("$go" env GOPATH)/bin"
+
+# The benchmarks' peers: each one tried on its own; one that cannot be had
+# is said in one line and its bench skips it (make bench goes on).
+if [[ "${1:-}" == bench ]]; then
+  present=()
+  for p in "${bench_peers[@]}"; do
+    if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" == "install ok installed" ]]; then
+      present+=("$p"); continue
+    fi
+    if [[ $(id -u) -ne 0 ]]; then
+      echo "deps: bench peer $p not installed (needs root), skipped"; continue
+    fi
+    echo "deps: installing $p"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 &&
+       ! { apt-get update -qq >/dev/null 2>&1 &&
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1; }; then
+      echo "deps: bench peer $p could not be installed (apt-get install $p), skipped"
+    fi
+  done
+  (( ${#present[@]} )) && echo "deps: bench peers present: ${present[*]}"
+  if "$go" version -m "$gobin/dive" 2>/dev/null | grep -q "mod[[:space:]]*github.com/wagoodman/dive[[:space:]]*$dive_version"; then
+    echo "deps: dive $dive_version ($gobin/dive)"
+  else
+    echo "deps: go install github.com/wagoodman/dive/cmd/dive@$dive_version"
+    GOBIN="$gobin" "$go" install "github.com/wagoodman/dive/cmd/dive@$dive_version" >/dev/null 2>&1 ||
+      echo "deps: bench peer dive could not be installed (go install; is the Go module proxy reachable?), skipped"
+  fi
+fi
+
 # The mutation tester comes from the Go module proxy, pinned, into GOBIN.
 if [[ "${1:-}" == mutate ]]; then
   gremlins_version=v0.6.0
-  gobin=$("$go" env GOBIN); [[ -n "$gobin" ]] || gobin="$("$go" env GOPATH)/bin"
   if "$go" version -m "$gobin/gremlins" 2>/dev/null | grep -q "mod[[:space:]]*github.com/go-gremlins/gremlins[[:space:]]*$gremlins_version"; then
     echo "deps: gremlins $gremlins_version ($gobin/gremlins)"
   else

@@ -9,7 +9,15 @@
 #   scripts/mutate.sh --all      every file of the packages below
 #   scripts/mutate.sh PKG[:FILE,FILE...] ...   those packages (or files)
 #
-# Prints every surviving mutant (lived, or not covered by any test), the
+# gremlins runs only mutants on lines its coverage profile saw run. Code that
+# runs in a child process (the seccomp compile helper, a re-executed init)
+# and constant expressions are never in that profile, so gremlins reports
+# them NOT COVERED without testing them. Each of those is applied here
+# through `go test -overlay` (the source is never touched) and the
+# package's tests run: killed or lived like any other mutant.
+# MUTATE_UNCOVERED=report skips that and counts them as survivors.
+#
+# Prints every surviving mutant (lived, or not covered and lived), the
 # score per package and in total: killed / (killed + survived), where a
 # mutant listed in scripts/mutate-equivalent.txt (with the reason it cannot
 # be told apart from the original) counts as neither. Slow: a full run of
@@ -20,13 +28,14 @@ cd "$(dirname "$0")/.."
 # The data paths, file by file: blob verification and commit, the atomic
 # file and the lock, published ports, the build context.
 default_targets=(
-  layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go
+  layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go,entry.go
   internal/atomicfile
   internal/lockfile
+  internal/seccompcache
   network:ports.go
   build:context.go
 )
-all_targets=(layers internal/atomicfile internal/lockfile network build)
+all_targets=(layers internal/atomicfile internal/lockfile internal/seccompcache network build)
 
 case "${1:-}" in
   --all) targets=("${all_targets[@]}") ;;
@@ -44,6 +53,9 @@ workers=${MUTATE_WORKERS:-1}
 # counts as timed out. On a loaded machine a small factor turns slow runs
 # into "timed out": a timed-out mutant is reported apart from the killed.
 coefficient=${MUTATE_TIMEOUT_COEFFICIENT:-10}
+uncovered=${MUTATE_UNCOVERED:-rerun}
+# The bound on one rerun of a package's tests with an uncovered mutant.
+rerun_timeout=${MUTATE_RERUN_TIMEOUT:-900}
 
 out=$(mktemp -d /tmp/berth-mutate.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -58,6 +70,46 @@ equivalent() {
     /^#/ || NF < 4 { next }
     $1 == f && $2 == m && $3 == t { found = 1 }
     END { exit !found }' "$equiv"
+}
+
+# The operator gremlins' mutator puts in place of op (its own table,
+# internal/engine/mappings.go of gremlins v0.6.0).
+mutated_op() {
+  case "$1 $2" in
+    "ARITHMETIC_BASE +") echo - ;; "ARITHMETIC_BASE -") echo + ;;
+    "ARITHMETIC_BASE *") echo / ;; "ARITHMETIC_BASE /") echo '*' ;;
+    "ARITHMETIC_BASE %") echo '*' ;; "INVERT_NEGATIVES -") echo + ;;
+    "CONDITIONALS_BOUNDARY <") echo '<=' ;; "CONDITIONALS_BOUNDARY <=") echo '<' ;;
+    "CONDITIONALS_BOUNDARY >") echo '>=' ;; "CONDITIONALS_BOUNDARY >=") echo '>' ;;
+    "CONDITIONALS_NEGATION ==") echo '!=' ;; "CONDITIONALS_NEGATION !=") echo '==' ;;
+    "CONDITIONALS_NEGATION <") echo '>=' ;; "CONDITIONALS_NEGATION <=") echo '>' ;;
+    "CONDITIONALS_NEGATION >") echo '<=' ;; "CONDITIONALS_NEGATION >=") echo '<' ;;
+    "INCREMENT_DECREMENT ++") echo -- ;; "INCREMENT_DECREMENT --") echo ++ ;;
+    "INVERT_LOGICAL &&") echo '||' ;; "INVERT_LOGICAL ||") echo '&&' ;;
+    *) return 1 ;;
+  esac
+}
+
+# rerun PKG FILE LINE COL MUTATOR: applies one mutant through an overlay
+# and runs the package's tests; prints KILLED, TIMED, LIVED or VIABLE-NOT.
+rerun() {
+  local pkg=$1 file=$2 line=$3 col=$4 mutator=$5 src op two new
+  src=$(sed -n "${line}p" "$file")
+  two=${src:col-1:2}
+  case "$two" in '=='|'!='|'<='|'>='|'++'|'--'|'&&'|'||') op=$two ;; *) op=${src:col-1:1} ;; esac
+  if [[ "$op" == '<' || "$op" == '>' ]] && [[ "$two" == '<<' || "$two" == '>>' ]]; then echo NOT-VIABLE; return; fi
+  new=$(mutated_op "$mutator" "$op") || { echo NOT-VIABLE; return; }
+  mkdir -p "$out/overlay"
+  local mut="$out/overlay/$(basename "$file")"
+  awk -v l="$line" -v c="$col" -v n="${#op}" -v r="$new" \
+    'NR == l { $0 = substr($0, 1, c - 1) r substr($0, c + n) } { print }' "$file" >"$mut"
+  printf '{"Replace": {"%s": "%s"}}\n' "$PWD/$file" "$mut" >"$out/overlay.json"
+  local rc=0 log="$out/rerun.log"
+  timeout "$rerun_timeout" go test -tags seccomp -count=1 -overlay "$out/overlay.json" "./$pkg" </dev/null >"$log" 2>&1 || rc=$?
+  if (( rc == 0 )); then echo LIVED
+  elif (( rc == 124 )); then echo TIMED
+  elif grep -q '\[build failed\]\|^# ' "$log"; then echo NOT-VIABLE
+  else echo KILLED; fi
 }
 
 total_killed=0 total_survived=0 total_equiv=0
@@ -86,7 +138,7 @@ for target in "${targets[@]}"; do
     echo "mutate: gremlins failed on $pkg" >&2
     exit 1
   fi
-  killed=0 survived=0 eq=0 timedout=0
+  killed=0 survived=0 eq=0 timedout=0 rerun_killed=0
   while read -r status rest; do
     case "$status" in
       KILLED) killed=$((killed + 1)); continue ;;
@@ -104,13 +156,24 @@ for target in "${targets[@]}"; do
       eq=$((eq + 1))
       continue
     fi
+    if [[ "$status" == "NOT COVERED" && "$uncovered" == rerun ]]; then
+      col=${loc##*:}
+      case "$(rerun "$pkg" "$file" "$line" "$col" "$mutator")" in
+        KILLED) killed=$((killed + 1)) rerun_killed=$((rerun_killed + 1)); continue ;;
+        TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)) rerun_killed=$((rerun_killed + 1)); continue ;;
+        NOT-VIABLE)
+          printf '  %-11s %-24s %s:%s  %s\n' "NOT VIABLE" "$mutator" "$file" "${loc#*:}" "$text"
+          continue ;;
+        LIVED) status="LIVED" ;;
+      esac
+    fi
     survived=$((survived + 1))
     printf '  %-11s %-24s %s:%s  %s\n' "$status" "$mutator" "$file" "${loc#*:}" "$text"
   done < <(sed -n 's/^[[:space:]]*\(KILLED\|LIVED\|NOT COVERED\|TIMED OUT\) /\1 /p' "$log")
   n=$((killed + survived))
   score=n/a
   (( n > 0 )) && score=$(awk -v k=$killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')
-  summary+=("$(printf '%-44s killed %4d (%d timed out)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $survived $eq "$score")")
+  summary+=("$(printf '%-44s killed %4d (%d timed out, %d uncovered by gremlins)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $rerun_killed $survived $eq "$score")")
   total_killed=$((total_killed + killed)) total_survived=$((total_survived + survived)) total_equiv=$((total_equiv + eq))
 done
 

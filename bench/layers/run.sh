@@ -16,9 +16,13 @@
 #
 #   bench/layers/run.sh [-n N]        as root; BERTH=path/to/berth
 #
-# dive is installed with `go install` (Go module proxy) into
-# bench/layers/.bin the first time. Everything else lives in a temporary
-# directory removed on exit; /var/lib/berth is never touched.
+# The figure a user who hands both tools the same archive sees is berth's
+# load plus its first analysis against dive: it is printed too (issue #23).
+#
+# dive comes from `scripts/deps.sh bench` (go install, pinned) into Go's
+# bin directory; without it the script says so in one line and exits 0.
+# Everything else lives in a temporary directory removed on exit;
+# /var/lib/berth is never touched.
 set -euo pipefail
 
 N=5
@@ -33,17 +37,33 @@ repo=$(cd "$here/../.." && pwd)
 BERTH=${BERTH:-$repo/bin/berth}
 export PATH=/usr/local/go/bin:$PATH
 
-DIVE=$here/.bin/dive
+gobin=$(go env GOBIN); [[ -n "$gobin" ]] || gobin="$(go env GOPATH)/bin"
+DIVE=$(command -v dive || echo "$gobin/dive")
 if [[ ! -x $DIVE ]]; then
-  echo "installing dive (go install github.com/wagoodman/dive/cmd/dive@latest)" >&2
-  GOBIN=$here/.bin go install github.com/wagoodman/dive/cmd/dive@latest
+  echo "bench: dive not installed (scripts/deps.sh bench), skipped"
+  exit 0
 fi
 [[ -x /usr/bin/time ]] || { echo "needs GNU time (/usr/bin/time): apt-get install time" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/berth-bench-layers-XXXXXX)
-trap '[[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
-(cd "$repo" && go run ./bench/layers/gen -o "$work/image.tar")
 store=$work/store
+. "$repo/bench/lib.sh"
+cleanup() {
+  local rc=$?
+  set +e
+  [[ -n "${KEEP:-}" ]] && exit $rc
+  bench_unmount_under "$(bench_run_root "$store")"
+  rm -rf --one-file-system "$work" "$(bench_run_root "$store")"
+  left=$(bench_leftovers -d "$work" -s "$store")
+  if [[ -n "$left" ]]; then
+    echo "bench: left behind:" >&2; echo "$left" >&2
+    rc=1
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+(cd "$repo" && go run ./bench/layers/gen -o "$work/image.tar")
 /usr/bin/time -f "%e" -o "$work/load.time" "$BERTH" --root "$store" load -i "$work/image.tar" >/dev/null
 
 # measure LABEL CMD...: N runs, "seconds kilobytes" per line in $work/LABEL
@@ -64,7 +84,7 @@ measure berth-cold "$BERTH" --root "$store" layers --ci bench/layers:latest
 measure berth-warm "$BERTH" --root "$store" layers --ci bench/layers:latest
 
 files=$("$BERTH" --root "$store" layers --json bench/layers:latest | grep -o '"files": [0-9]*' | awk '{s+=$2} END {print s}')
-printf 'image: 5 layers, %s tar entries; berth load: %ss\n\n' "$files" "$(cat "$work/load.time")"
+printf 'image: 5 layers, %s tar entries; berth load: %ss; dive %s\n\n' "$files" "$(cat "$work/load.time")" "$(go version -m "$DIVE" | awk '$1 == "mod" {print $3; exit}')"
 printf '%-32s %10s %12s\n' "command (median of $N)" "time" "peak RSS"
 for l in dive berth-cold berth-warm; do
   printf '%-32s %9.2fs %9.1f MB\n' "$l" "$(cut -d' ' -f1 "$work/$l" | median)" "$(cut -d' ' -f2 "$work/$l" | median | awk '{print $1/1024}')"
@@ -74,6 +94,9 @@ for l in berth-cold berth-warm; do
   bt=$(cut -d' ' -f1 "$work/$l" | median); bm=$(cut -d' ' -f2 "$work/$l" | median)
   awk -v l="$l" -v bt="$bt" -v dt="$dt" -v bm="$bm" -v dm="$dm" 'BEGIN {printf "ratio %-10s / dive: time %.2fx  memory %.2fx\n", l, bt/dt, bm/dm}'
 done
+bt=$(cut -d' ' -f1 "$work/berth-cold" | median)
+awk -v lt="$(cat "$work/load.time")" -v bt="$bt" -v dt="$dt" \
+  'BEGIN {printf "ratio load + berth-cold / dive on the same archive: time %.2fx (%.2fs + %.2fs)\n", (lt+bt)/dt, lt, bt}'
 echo
 echo "dive:  $(grep -E 'efficiency|wastedBytes' "$work/dive.out" | tr -s ' ' | tr '\n' ' ')"
 echo "berth: $(grep -E '^Efficiency' "$work/berth-warm.out")"

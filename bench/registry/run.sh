@@ -39,13 +39,30 @@ command -v skopeo >/dev/null || die "skopeo not installed (scripts/deps.sh)"
 
 work=$(mktemp -d /tmp/berth-bench-registry.XXXXXX)
 pids=()
+. "$repo/bench/lib.sh"
 cleanup() {
+  local rc=$?
   set +e
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   "$BERTH" --root "$work/store" rm -f bench-a bench-b >/dev/null 2>&1
-  rm -rf "$work" "/run/berth-$(printf '%s' "$work/store" | sha256sum | cut -c1-12)"
+  bench_remove_cgroups "$(bench_cgroup_parent "$work/store")"
+  stores=("$work/store")
+  for i in $(seq "$N"); do stores+=("$work/pull-$i"); done
+  for s in "${stores[@]}"; do
+    bench_unmount_under "$(bench_run_root "$s")"
+    rm -rf --one-file-system "$(bench_run_root "$s")"
+  done
+  bench_unmount_under "$work"
+  rm -rf --one-file-system "$work"
+  left=$(for s in "${stores[@]}"; do bench_leftovers -s "$s"; done; bench_leftovers -d "$work")
+  if [[ -n "$left" ]]; then
+    echo "bench: left behind:" >&2; echo "$left" >&2
+    rc=1
+  fi
+  exit $rc
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # serve DIR VAR: starts a berth registry on a free loopback port and sets
 # VAR to its host:port. Not in $(...): the registry would hold the
@@ -73,9 +90,9 @@ store=$work/store
 B() { "$BERTH" --root "$store" "$@"; }
 half=$(( MB / 2 ))
 B bootstrap >/dev/null
-B run --name bench-a busybox sh -c "head -c ${half}m /dev/urandom > /a" >/dev/null
+B run --network none --name bench-a busybox sh -c "head -c ${half}m /dev/urandom > /a" >/dev/null
 B commit bench-a bench:one >/dev/null
-B run --name bench-b bench:one sh -c "head -c ${half}m /dev/urandom > /b" >/dev/null
+B run --network none --name bench-b bench:one sh -c "head -c ${half}m /dev/urandom > /b" >/dev/null
 B commit bench-b bench:big >/dev/null
 B rm bench-a bench-b >/dev/null
 src="oci:$store/oci:docker.io/library/bench:big"    # the same blobs for skopeo
@@ -94,13 +111,13 @@ for i in $(seq "$N"); do
   say "round $i: berth push ${bpush[-1]} ms, pull ${bpull[-1]} ms; skopeo push ${spush[-1]} ms, pull ${spull[-1]} ms"
   B rmi "$rb/bench/big:v1" >/dev/null
   stop_all
-  rm -rf "$work/reg-berth-$i" "$work/reg-skopeo-$i" "$work/pull-$i" "$work/skopeo-pull-$i"
+  rm -rf "$work/reg-berth-$i" "$work/reg-skopeo-$i" "$work/pull-$i" "$work/skopeo-pull-$i" "$(bench_run_root "$work/pull-$i")"
 done
 
 med() { printf '%s\n' "$@" | median; }
 bp=$(med "${bpush[@]}"); bl=$(med "${bpull[@]}"); sp=$(med "${spush[@]}"); sl=$(med "${spull[@]}")
 bt=$(( bp + bl )); st=$(( sp + sl ))
 printf '%-8s push %6d ms  pull %6d ms  total %6d ms   (median of %d)\n' berth "$bp" "$bl" "$bt" "$N"
-printf '%-8s push %6d ms  pull %6d ms  total %6d ms\n' skopeo "$sp" "$sl" "$st"
+printf '%-8s push %6d ms  pull %6d ms  total %6d ms   (skopeo %s)\n' skopeo "$sp" "$sl" "$st" "$(skopeo --version | awk '{print $3}')"
 awk -v b="$bt" -v s="$st" -v bp="$bp" -v sp="$sp" -v bl="$bl" -v sl="$sl" 'BEGIN {
   printf "ratio berth/skopeo = %.2fx (push %.2fx, pull %.2fx); target <= 1.0x\n", b/s, bp/sp, bl/sl }'

@@ -12,7 +12,8 @@
 # network namespace, docker's capabilities and seccomp profile, masked paths,
 # cgroup), so both do the same work. Without berth (-t runc,podman) the bundle
 # is `runc spec`'s default config on a rootfs made from the host's busybox.
-# podman gets a store of its own, runc as its runtime (like with like; the
+# podman gets a store of its own, a cgroup parent of the bench's own
+# (not podman's shared libpod_parent), runc as its runtime (like with like; the
 # crun Debian ships refuses this cgroup v1 hybrid host), and lower nofile/nproc limits than its
 # defaults: root on this host lacks CAP_SYS_RESOURCE, so raising a limit past
 # the hard one fails.
@@ -78,10 +79,12 @@ cleanup() {
   fi
   # runc nests its cgroup under ours; remove what is left (leaves first).
   find /sys/fs/cgroup -depth -type d \( -name "$name" -o -path "*/$name/*" \) -exec rmdir {} + 2>/dev/null
+  bench_remove_cgroups "$(bench_cgroup_parent "$store")"
+  bench_remove_cgroups "$name-podman"
   unmount_under "$berth_run_root"
   unmount_under "$work"
   rm -rf --one-file-system "$berth_run_root" "$work"
-  left=$(bench_leftovers -d "$work" -s "$store" -c "$name" -c "$name-cpu")
+  left=$(bench_leftovers -d "$work" -s "$store" -c "$name" -c "$name-cpu" -c "$name-podman")
   if [[ -n "$left" ]]; then
     echo "bench: left behind:" >&2; echo "$left" >&2
     rc=1
@@ -178,7 +181,7 @@ for round in $(seq 1 $ROUNDS); do
   fi
   if has podman && podman_ok; then
     timeit -key podman -label "podman run --rm ($(podman --version | awk '{print $3}'))" -- \
-      "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 busybox true
+      "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "/$name-podman" --cgroups no-conmon busybox true
   fi
   results=$work/exec.jsonl
   if has berth; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU of an idle workbench with 100 live containers: starts N busybox
 # containers in a store of its own, opens `berth` in tmux, lets it settle,
-# then reads the process's user+system time over a window.
+# then reads the process's user+system time over a window. Everything it
+# starts is removed on exit, and it fails if any of it is left.
 #
 #   bench/tui/idle.sh [-n 100] [-s 10]     (as root; BERTH=path/to/berth)
 set -euo pipefail
@@ -12,17 +13,29 @@ BERTH=${BERTH:-$PWD/bin/berth}
 work=$(mktemp -d /tmp/berth-bench-tui.XXXXXX)
 export BERTH_ROOT="$work/store"
 sock=berth-bench-tui-$$
+. bench/lib.sh
 cleanup() {
+  local rc=$?
   set +e
   tmux -L "$sock" kill-server 2>/dev/null
   "$BERTH" ps -aq 2>/dev/null | xargs -r "$BERTH" rm -f >/dev/null 2>&1
-  rm -rf "$work"
+  bench_remove_cgroups "$(bench_cgroup_parent "$BERTH_ROOT")"
+  bench_unmount_under "$(bench_run_root "$BERTH_ROOT")"
+  bench_unmount_under "$work"
+  rm -rf --one-file-system "$work" "$(bench_run_root "$BERTH_ROOT")"
+  left=$(bench_leftovers -d "$work" -s "$BERTH_ROOT")
+  if [[ -n "$left" ]]; then
+    echo "bench: left behind:" >&2; echo "$left" >&2
+    rc=1
+  fi
+  exit $rc
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 "$BERTH" bootstrap >/dev/null
 for i in $(seq "$N"); do
-  "$BERTH" run -d --name "idle-$i" busybox sleep 100000 >/dev/null
+  "$BERTH" run -d --network none --name "idle-$i" busybox sleep 100000 >/dev/null
 done
 tmux -L "$sock" new-session -d -s bench -x 160 -y 48 "TERM=xterm-256color exec $BERTH"
 pid=""

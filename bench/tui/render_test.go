@@ -41,9 +41,18 @@ func (m *manyContainers) List(bool) ([]engine.ContainerSummary, error) { return 
 func (m *manyContainers) Container(ref string) (engine.ContainerSummary, error) {
 	return engine.ContainerSummary{}, errNone
 }
-func (m *manyContainers) Inspect(string) (*engine.ContainerInspect, error) { return nil, errNone }
-func (m *manyContainers) Images() ([]engine.ImageSummary, error)           { return nil, nil }
-func (m *manyContainers) History(string) ([]engine.ImageHistory, error)    { return nil, errNone }
+func (m *manyContainers) Inspect(string) (*engine.ContainerInspect, error)  { return nil, errNone }
+func (m *manyContainers) Images() ([]engine.ImageSummary, error)            { return nil, nil }
+func (m *manyContainers) History(string) ([]engine.ImageHistory, error)     { return nil, errNone }
+func (m *manyContainers) ImageInspect(string) (*engine.ImageInspect, error) { return nil, errNone }
+func (m *manyContainers) RemoveImage(string, bool) (engine.RemovedImage, error) {
+	return engine.RemovedImage{}, errNone
+}
+func (m *manyContainers) PruneImages(bool) (*engine.PruneReport, error)         { return nil, errNone }
+func (m *manyContainers) InspectVolume(string) (*engine.Volume, error)          { return nil, errNone }
+func (m *manyContainers) PruneVolumes(bool) ([]string, int64, error)            { return nil, 0, errNone }
+func (m *manyContainers) InspectNetwork(string) (*engine.NetworkSummary, error) { return nil, errNone }
+func (m *manyContainers) PruneNetworks() ([]string, error)                      { return nil, errNone }
 func (m *manyContainers) Events(ctx context.Context, _ engine.EventFilter, _ func(engine.Event) error) error {
 	<-ctx.Done()
 	return nil

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -86,7 +85,7 @@ func newComposeCmd(c *cli) *cobra.Command {
 	pf.StringVar(&cc.load.WorkingDir, "project-directory", "", "Specify an alternate working directory (default: the path of the first compose file)")
 	pf.StringArrayVar(&cc.load.Profiles, "profile", nil, "Specify a profile to enable")
 	pf.StringArrayVar(&cc.load.EnvFiles, "env-file", nil, "Specify an alternate environment file")
-	cmd.AddCommand(composeUp(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
+	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeEvents(cc), composeCp(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
 	cmd.AddCommand(composeVerbs(cc)...)
 	return cmd
 }
@@ -96,58 +95,65 @@ func composeUp(cc *composeCLI) *cobra.Command {
 	var detach bool
 	var scale []string
 	var timeout int
+	var at upAttach
 	cmd := &cobra.Command{Use: "up [OPTIONS] [SERVICE...]", Short: "Create and start containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if (at.abort || at.codeFrom != "") && (detach || o.Wait) {
+				return fmt.Errorf("--abort-on-container-exit and --exit-code-from are incompatible with --detach and --wait")
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			r, err := cc.project(ctx)
 			if err != nil {
 				return err
 			}
-			o.Services, o.Scale = args, map[string]int{}
-			for _, s := range scale {
-				k, v, ok := strings.Cut(s, "=")
-				n, err := strconv.Atoi(v)
-				if !ok || err != nil || n < 0 {
-					return fmt.Errorf("--scale %q: want SERVICE=NUMBER", s)
+			o.Services = args
+			if o.Scale, err = parseScale(scale); err != nil {
+				return err
+			}
+			if at.codeFrom != "" {
+				if _, err := r.P.GetService(at.codeFrom); err != nil {
+					return fmt.Errorf("--exit-code-from: %w", err)
 				}
-				o.Scale[k] = n
 			}
 			o.Timeout = composeTimeout(cmd, timeout)
+			began := time.Now()
 			if err := r.Up(ctx, o); err != nil {
 				return err
 			}
-			if detach || o.Wait {
+			if detach || o.Wait || o.NoStart {
 				return nil
 			}
-			// Attached: follow the services' output until they all end or
-			// the user interrupts, then stop them, as docker compose does.
-			cs, err := cc.containers(r, args, false)
+			cs, err := at.containers(cc, r, args)
 			if err != nil {
 				return err
 			}
-			err = followLogs(ctx, r.E, cs, engine.LogOptions{Follow: true, Tail: 0}, false)
-			if ctx.Err() != nil {
-				fmt.Fprintln(os.Stderr, "Gracefully stopping... (press Ctrl+C again to force)")
-				stop()
-				for _, c := range cs {
-					r.E.Stop(context.Background(), c.ID, o.Timeout)
-				}
-				return nil
-			}
-			return err
+			at.abort, at.services = at.abort || at.codeFrom != "", args
+			return upAttached(ctx, stop, r, cs, began, at, o.Timeout)
 		}}
 	f := cmd.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "Detached mode: Run containers in the background")
 	f.BoolVar(&o.Build, "build", false, "Build images before starting containers")
 	f.BoolVar(&o.ForceRecreate, "force-recreate", false, "Recreate containers even if their configuration hasn't changed")
 	f.BoolVar(&o.NoDeps, "no-deps", false, "Don't start linked services")
+	f.BoolVar(&o.NoRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate")
+	f.BoolVar(&o.AlwaysDeps, "always-recreate-deps", false, "Recreate dependent containers. Incompatible with --no-recreate")
+	f.BoolVar(&o.NoStart, "no-start", false, "Don't start the services after creating them")
+	f.BoolVar(&o.NoBuild, "no-build", false, "Don't build an image, even if it's policy")
 	f.StringVar(&o.Pull, "pull", "", `Pull image before running ("always"|"missing"|"never"); the default is each service's pull_policy`)
 	f.StringArrayVar(&scale, "scale", nil, "Scale SERVICE to NUM instances")
 	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
 	f.BoolVar(&o.Wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
 	f.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "Maximum duration to wait for the project to be running|healthy")
 	f.IntVarP(&timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown")
+	f.BoolVar(&at.abort, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
+	f.StringVar(&at.codeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.StringArrayVar(&at.attach, "attach", nil, "Restrict attaching to the specified services. Incompatible with --attach-dependencies")
+	f.StringArrayVar(&at.noAttach, "no-attach", nil, "Do not attach (stream logs) to the specified services")
+	f.BoolVar(&at.deps, "attach-dependencies", false, "Automatically attach to log output of dependent services")
+	f.BoolVar(&at.lo.noPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&at.lo.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&at.timestamps, "timestamps", false, "Show timestamps")
 	return cmd
 }
 
@@ -176,107 +182,6 @@ func composeDown(cc *composeCLI) *cobra.Command {
 	f.StringVar(&o.RemoveImages, "rmi", "", `Remove images used by services. "local" remove only images that don't have a custom tag ("local"|"all")`)
 	f.BoolVar(&o.RemoveOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
 	f.IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
-	return cmd
-}
-
-// composePsFormat is docker compose ps's table.
-var composePsFormat = listFormat{
-	Table:   "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}",
-	Headers: map[string]string{"RunningFor": "CREATED"},
-}
-
-type composePsRow struct{ psRow }
-
-func (r composePsRow) Name() string    { return compose.Name(r.s) }
-func (r composePsRow) Service() string { return r.s.Labels[compose.LabelService] }
-func (r composePsRow) Project() string { return r.s.Labels[compose.LabelProject] }
-
-func composePs(cc *composeCLI) *cobra.Command {
-	var all, quiet, services bool
-	var format string
-	cmd := &cobra.Command{Use: "ps [OPTIONS] [SERVICE...]", Short: "List containers",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, cs, err := cc.projectContainers(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			var rows []any
-			seen := map[string]bool{}
-			for _, c := range cs {
-				if !all && c.State != "running" && c.State != "restarting" && c.State != "paused" {
-					continue
-				}
-				if services {
-					if svc := c.Labels[compose.LabelService]; !seen[svc] {
-						seen[svc] = true
-						fmt.Println(svc)
-					}
-					continue
-				}
-				rows = append(rows, composePsRow{psRow{s: c}})
-			}
-			if services {
-				return nil
-			}
-			if quiet {
-				format = "{{.ID}}"
-			}
-			return composePsFormat.write(os.Stdout, format, rows)
-		}}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Show all stopped containers")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
-	cmd.Flags().BoolVar(&services, "services", false, "Display services")
-	cmd.Flags().StringVar(&format, "format", "", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
-	return cmd
-}
-
-func composeConfig(cc *composeCLI) *cobra.Command {
-	var format string
-	var services, volumes, quiet bool
-	cmd := &cobra.Command{Use: "config [OPTIONS] [SERVICE...]", Short: "Parse, resolve and render compose file in canonical format",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := compose.Load(cmd.Context(), cc.load)
-			if err != nil {
-				return err
-			}
-			if len(args) > 0 {
-				if p, err = p.WithSelectedServices(args); err != nil {
-					return err
-				}
-			}
-			switch {
-			case quiet:
-				return nil
-			case services:
-				for _, s := range p.ServiceNames() {
-					fmt.Println(s)
-				}
-				return nil
-			case volumes:
-				for _, v := range p.VolumeNames() {
-					fmt.Println(v)
-				}
-				return nil
-			}
-			var b []byte
-			switch format {
-			case "", "yaml":
-				b, err = p.MarshalYAML()
-			case "json":
-				b, err = p.MarshalJSON()
-			default:
-				return fmt.Errorf("unsupported format %q (yaml, json)", format)
-			}
-			if err != nil {
-				return err
-			}
-			os.Stdout.Write(b)
-			return nil
-		}}
-	cmd.Flags().StringVar(&format, "format", "yaml", "Format the output. Values: [yaml | json]")
-	cmd.Flags().BoolVar(&services, "services", false, "Print the service names, one per line")
-	cmd.Flags().BoolVar(&volumes, "volumes", false, "Print the volume names, one per line")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
 	return cmd
 }
 

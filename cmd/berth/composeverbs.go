@@ -21,35 +21,58 @@ import (
 // name, padded as docker compose pads it.
 func composeLogs(cc *composeCLI) *cobra.Command {
 	var o engine.LogOptions
-	var tail string
-	var noPrefix bool
+	var tail, since, until string
+	var lo logsOutput
 	cmd := &cobra.Command{Use: "logs [OPTIONS] [SERVICE...]", Short: "View output from containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, cs, err := cc.projectContainers(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
-			o.Tail = -1
-			if tail != "all" {
-				if _, err := fmt.Sscan(tail, &o.Tail); err != nil {
-					return fmt.Errorf("--tail %q: a number or all", tail)
-				}
+			if o.Tail, err = parseTail(tail); err != nil {
+				return err
 			}
-			ctx, stop := context.WithCancel(cmd.Context())
-			defer stop()
-			return followLogs(ctx, r.E, cs, o, noPrefix)
+			if o.Since, err = parseSince(since); err != nil {
+				return err
+			}
+			if o.Until, err = parseSince(until); err != nil {
+				return err
+			}
+			lo.color = !lo.noColor && term.IsTerminal(int(os.Stdout.Fd()))
+			return followLogs(cmd.Context(), r.E, cs, o, lo)
 		}}
-	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "Follow log output")
-	cmd.Flags().BoolVarP(&o.Timestamps, "timestamps", "t", false, "Show timestamps")
-	cmd.Flags().StringVarP(&tail, "tail", "n", "all", "Number of lines to show from the end of the logs for each container")
-	cmd.Flags().BoolVar(&noPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f := cmd.Flags()
+	f.BoolVarP(&o.Follow, "follow", "f", false, "Follow log output")
+	f.BoolVarP(&o.Timestamps, "timestamps", "t", false, "Show timestamps")
+	f.StringVarP(&tail, "tail", "n", "all", "Number of lines to show from the end of the logs for each container")
+	f.StringVar(&since, "since", "", "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
+	f.StringVar(&until, "until", "", "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
+	f.BoolVar(&lo.noPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&lo.noColor, "no-color", false, "Produce monochrome output")
 	return cmd
 }
 
-// followLogs prints the logs of cs, each line as "name  | text", the
+// logsOutput is how followLogs prints: docker compose prefixes each line
+// with the container's name, coloured on a terminal.
+type logsOutput struct {
+	noPrefix, noColor bool
+	color             bool // set when printing to a terminal without --no-color
+	// ended, when set, is called (while no line is printed) with the
+	// index of a container whose log ended because it stopped.
+	ended func(i int)
+}
+
+// logColors are docker compose's prefix colours, in its order.
+var logColors = []string{"36", "33", "32", "35", "34", "36;1", "33;1", "32;1", "35;1", "34;1"}
+
+// rfc3339NanoFixed is docker's log timestamp: always nine fraction digits.
+const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
+
+// followLogs prints the logs of cs, each line as "name  | text" (the
+// names padded to the longest plus one, as docker compose does), the
 // containers read side by side until each log ends (with Follow, until
 // its container stops) or ctx ends.
-func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSummary, o engine.LogOptions, noPrefix bool) error {
+func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSummary, o engine.LogOptions, lo logsOutput) error {
 	width := 0
 	for _, c := range cs {
 		width = max(width, len(compose.Name(c)))
@@ -62,15 +85,18 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 		go func() {
 			defer wg.Done()
 			prefix := ""
-			if !noPrefix {
-				prefix = fmt.Sprintf("%-*s | ", width, compose.Name(c))
+			if !lo.noPrefix {
+				prefix = fmt.Sprintf("%-*s | ", width+1, compose.Name(c))
+				if lo.color {
+					prefix = "\x1b[" + logColors[i%len(logColors)] + "m" + prefix + "\x1b[0m"
+				}
 			}
 			errs[i] = e.Logs(ctx, c.ID, o, func(le engine.LogEntry) error {
 				mu.Lock()
 				defer mu.Unlock()
 				ts := ""
 				if o.Timestamps {
-					ts = le.Time.Format(time.RFC3339Nano) + " "
+					ts = le.Time.UTC().Format(rfc3339NanoFixed) + " "
 				}
 				w := os.Stdout
 				if le.Stream == "stderr" {
@@ -79,9 +105,17 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 				fmt.Fprintf(w, "%s%s%s\n", prefix, ts, strings.TrimSuffix(le.Log, "\n"))
 				return nil
 			})
+			if errs[i] == nil && ctx.Err() == nil && lo.ended != nil {
+				mu.Lock()
+				lo.ended(i)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		return nil // interrupted (ctrl-c): docker compose ends quietly
+	}
 	return errors.Join(errs...)
 }
 
@@ -157,19 +191,7 @@ func composeVerbs(cc *composeCLI) []*cobra.Command {
 
 // composeMore are build, pull, push, exec, run, top, images and port.
 func composeMore(cc *composeCLI) []*cobra.Command {
-	images := func(use, short string, fn func(r *compose.Runner, ctx context.Context, services []string) error) *cobra.Command {
-		return &cobra.Command{Use: use, Short: short, RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return fn(r, cmd.Context(), args)
-		}}
-	}
-	build := images("build [SERVICE...]", "Build or rebuild services", (*compose.Runner).Build)
-	pull := images("pull [SERVICE...]", "Pull service images", (*compose.Runner).Pull)
-	push := images("push [SERVICE...]", "Push service images", (*compose.Runner).Push)
-	return []*cobra.Command{build, pull, push, composeExec(cc), composeRun(cc), composeTop(cc), composeImages(cc), composePort(cc)}
+	return []*cobra.Command{composeBuild(cc), composePull(cc), composePush(cc), composeExec(cc), composeRun(cc), composeTop(cc), composeImages(cc), composePort(cc)}
 }
 
 // pick is replica index (1-based) of a service's containers.
@@ -267,6 +289,11 @@ func composeRun(cc *composeCLI) *cobra.Command {
 	f.StringVar(&entrypoint, "entrypoint", "", "Override the entrypoint of the image")
 	f.BoolVarP(&noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation (default: auto-detected)")
 	f.BoolVarP(&interactive, "interactive", "i", true, "Keep STDIN open even if not attached")
+	f.BoolVar(&o.ServicePorts, "service-ports", false, "Run command with all service's ports enabled and mapped to the host")
+	f.StringArrayVarP(&o.Publish, "publish", "p", nil, "Publish a container's port(s) to the host")
+	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "Bind mount a volume")
+	f.StringToStringVarP(&o.Labels, "label", "l", nil, "Add or override a label")
+	f.BoolVar(&o.Build, "build", false, "Build image before starting container")
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 func init() { commands = append(commands, newHistoryCmd) }
 
 var historyFormat = listFormat{
+	Row:     historyRow{},
 	Table:   "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
 	Headers: map[string]string{"ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "CreatedBy": "CREATED BY"},
 }

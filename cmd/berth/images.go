@@ -14,8 +14,10 @@ import (
 func init() { commands = append(commands, newImagesCmd) }
 
 var imagesFormat = listFormat{
-	Table:   "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-	Headers: map[string]string{"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT"},
+	Row:   imageRow{},
+	Table: "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+	Headers: map[string]string{"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT",
+		"SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE"},
 }
 
 func newImagesCmd(c *cli) *cobra.Command {

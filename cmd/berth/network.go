@@ -14,8 +14,9 @@ import (
 func init() { commands = append(commands, newNetworkCmd) }
 
 var networksFormat = listFormat{
+	Row:     networkRow{},
 	Table:   "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
-	Headers: map[string]string{"ID": "NETWORK ID"},
+	Headers: map[string]string{"ID": "NETWORK ID", "CreatedAt": "CREATED AT"},
 }
 
 // networkRow is what `network ls` templates see.
@@ -30,15 +31,23 @@ func (r networkRow) ID() string {
 	}
 	return r.n.ID[:12]
 }
-func (r networkRow) Name() string      { return r.n.Name }
-func (r networkRow) Driver() string    { return r.n.Driver }
-func (r networkRow) Scope() string     { return r.n.Scope }
-func (r networkRow) Subnet() string    { return r.n.Subnet() }
-func (r networkRow) Gateway() string   { return r.n.Gateway() }
-func (r networkRow) Bridge() string    { return r.n.Bridge() }
-func (r networkRow) Internal() bool    { return r.n.Internal }
-func (r networkRow) CreatedAt() string { return timestamp(r.n.Created) }
-func (r networkRow) Containers() int   { return len(r.n.Containers) }
+func (r networkRow) Name() string    { return r.n.Name }
+func (r networkRow) Driver() string  { return r.n.Driver }
+func (r networkRow) Scope() string   { return r.n.Scope }
+func (r networkRow) Subnet() string  { return r.n.Subnet() }
+func (r networkRow) Gateway() string { return r.n.Gateway() }
+func (r networkRow) Bridge() string  { return r.n.Bridge() }
+func (r networkRow) Internal() bool  { return r.n.Internal }
+
+// IPv4 and IPv6 are docker 28's columns: berth's networks are IPv4 only.
+func (r networkRow) IPv4() string { return "true" }
+func (r networkRow) IPv6() string { return "false" }
+
+// Labels are k=v pairs, sorted; Label is one label's value (docker's).
+func (r networkRow) Labels() string           { return joinLabels(r.n.Labels) }
+func (r networkRow) Label(name string) string { return r.n.Labels[name] }
+func (r networkRow) CreatedAt() string        { return timestamp(r.n.Created) }
+func (r networkRow) Containers() int          { return len(r.n.Containers) }
 
 // builtinNetwork says whether name is one of docker's three predefined
 // networks: bridge, host, none.

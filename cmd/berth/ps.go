@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	units "github.com/docker/go-units"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/engine"
@@ -18,9 +19,11 @@ func init() { commands = append(commands, newPsCmd) }
 
 // psFormat is ps's default table and docker's column titles.
 var psFormat = listFormat{
+	Row:   psRow{},
 	Table: "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
 	Headers: map[string]string{
 		"ID": "CONTAINER ID", "RunningFor": "CREATED", "CreatedAt": "CREATED AT",
+		"LocalVolumes": "LOCAL VOLUMES", "HealthStatus": "HEALTH STATUS",
 	},
 }
 
@@ -106,7 +109,15 @@ func (r psRow) ID() string {
 	}
 	return r.s.ID[:12]
 }
-func (r psRow) Image() string { return r.s.Image }
+
+// Image is the name the container was created from, or its image's ID
+// when the name is gone (12 digits unless --no-trunc), as docker's.
+func (r psRow) Image() string {
+	if strings.HasPrefix(r.s.Image, "sha256:") && !r.noTrunc {
+		return shortID(r.s.Image)
+	}
+	return r.s.Image
+}
 func (r psRow) Command() string {
 	if r.noTrunc {
 		return strconv.Quote(r.s.Command)
@@ -158,16 +169,27 @@ func (r psRow) Size() string {
 }
 func (r psRow) HealthStatus() string { return r.s.Health }
 
-// Platform is docker's (from the image's manifest descriptor); berth runs
+// Platform is docker's (from the image's manifest descriptor): "linux/amd64"
+// in a template, {"architecture":"amd64","os":"linux"} in JSON. berth runs
 // images of the host's platform only.
-func (r psRow) Platform() string { return "linux/" + runtime.GOARCH }
-func (r psRow) Labels() string {
-	var kv []string
-	for k, v := range r.s.Labels {
-		kv = append(kv, k+"="+v)
-	}
-	return strings.Join(kv, ",")
+func (r psRow) Platform() *platform {
+	return &platform{ocispec.Platform{OS: "linux", Architecture: runtime.GOARCH}}
 }
+
+// platform is docker/cli's formatter.Platform: an OCI platform that
+// prints as os/arch[/variant].
+type platform struct{ ocispec.Platform }
+
+func (p platform) String() string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+// Labels are k=v pairs, sorted (docker sorts them).
+func (r psRow) Labels() string           { return joinLabels(r.s.Labels) }
 func (r psRow) Label(name string) string { return r.s.Labels[name] }
 
 // psFilter compiles docker's --filter conditions; the same key given twice

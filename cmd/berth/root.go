@@ -26,6 +26,9 @@ type cli struct {
 	eng                         *engine.Engine
 	// prepareStart opens the engine with a shim started ahead (run).
 	prepareStart bool
+	// workbench opens the engine for the TUI, whose screen engine
+	// warnings on stderr would garble.
+	workbench bool
 }
 
 func newCLI() *cli {
@@ -61,6 +64,9 @@ func (c *cli) engine() (*engine.Engine, error) {
 		root = os.Getenv("BERTH_ROOT")
 	}
 	opts := engine.Options{Root: root, PrepareStart: c.prepareStart}
+	if !c.workbench {
+		opts.Warnings = os.Stderr
+	}
 	if err := c.layerLimits(&opts); err != nil {
 		return nil, err
 	}
@@ -81,6 +87,7 @@ func (c *cli) engine() (*engine.Engine, error) {
 // are terminals; otherwise (scripts, CI) the container list, as `berth ps -a`.
 func (c *cli) runDefault(cmd *cobra.Command) error {
 	if term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())) {
+		c.workbench = true
 		e, err := c.engine()
 		if err != nil {
 			return err

@@ -15,7 +15,6 @@ func newRunCmd(c *cli) *cobra.Command {
 	var pf pullFlags
 	var detach bool
 	var detachKeys string
-	var attach []string
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
 		Short: "Create and run a new container from an image",
@@ -25,7 +24,7 @@ func newRunCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return exitError{code: 125, msg: oneLine(err)}
 			}
-			if detach && len(attach) > 0 {
+			if detach && len(opts.Attach) > 0 {
 				return exitError{code: 125, msg: "conflicting options: cannot specify both --attach and --detach"}
 			}
 			if !detach {
@@ -61,10 +60,7 @@ func newRunCmd(c *cli) *cobra.Command {
 				return nil
 			}
 			streams, restore := terminalStreams(f.interactive, f.tty)
-			if err := attachOnly(&streams, attach); err != nil {
-				restore()
-				return exitError{code: 125, msg: err.Error()}
-			}
+			attachOnly(&streams, opts.Attach)
 			streams.DetachKeys, err = parseDetachKeys(detachKeys)
 			if err != nil {
 				return exitError{code: 125, msg: oneLine(err)}
@@ -82,6 +78,5 @@ func newRunCmd(c *cli) *cobra.Command {
 	pf.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "Run container in background and print container ID")
 	cmd.Flags().StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
-	cmd.Flags().StringArrayVarP(&attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 	return cmd
 }

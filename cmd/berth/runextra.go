@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	units "github.com/docker/go-units"
@@ -29,6 +30,7 @@ type extraFlags struct {
 	logDriver                          string
 	logOpts                            []string
 	ip, macAddress                     string
+	attach                             []string
 }
 
 func (x *extraFlags) register(fs *pflag.FlagSet) {
@@ -51,9 +53,14 @@ func (x *extraFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&x.logOpts, "log-opt", nil, "Log driver options (max-size, max-file, compress)")
 	fs.StringVar(&x.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
 	fs.StringVar(&x.macAddress, "mac-address", "", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
+	fs.StringArrayVarP(&x.attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 }
 
 func (x *extraFlags) apply(fs *pflag.FlagSet, o *engine.CreateOptions) error {
+	var err error
+	if o.Attach, err = attachStreams(x.attach); err != nil {
+		return err
+	}
 	o.ExposedPorts = x.expose
 	o.IPv4Address, o.MacAddress = x.ip, x.macAddress
 	if fs.Changed("stop-timeout") {
@@ -137,29 +144,34 @@ func writeCidfile(f *os.File, id string, createErr error) error {
 	return nil
 }
 
-// attachOnly keeps the streams -a names (docker's run -a STDIN|STDOUT|
-// STDERR, any case); without -a all of them stay.
-func attachOnly(s *engine.Streams, attach []string) error {
-	if len(attach) == 0 {
-		return nil
-	}
-	keep := map[string]bool{}
+// attachStreams checks -a values (docker's ValidateAttach: STDIN, STDOUT,
+// STDERR, any case) and returns them in lower case.
+func attachStreams(attach []string) ([]string, error) {
+	var out []string
 	for _, a := range attach {
 		switch v := strings.ToLower(a); v {
 		case "stdin", "stdout", "stderr":
-			keep[v] = true
+			out = append(out, v)
 		default:
-			return fmt.Errorf("invalid argument %q for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", a)
+			return nil, fmt.Errorf("invalid argument %q for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", a)
 		}
 	}
-	if !keep["stdin"] {
+	return out, nil
+}
+
+// attachOnly keeps the streams -a named (already checked); without -a all
+// of them stay.
+func attachOnly(s *engine.Streams, attach []string) {
+	if len(attach) == 0 {
+		return
+	}
+	if !slices.Contains(attach, "stdin") {
 		s.Stdin = nil
 	}
-	if !keep["stdout"] {
+	if !slices.Contains(attach, "stdout") {
 		s.Stdout = nil
 	}
-	if !keep["stderr"] {
+	if !slices.Contains(attach, "stderr") {
 		s.Stderr = nil
 	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 // statsFormat is `berth stats`: docker's columns.
 var statsFormat = listFormat{
+	Row:   statsRow{},
 	Table: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
 	Headers: map[string]string{"ID": "CONTAINER ID", "Container": "CONTAINER", "CPUPerc": "CPU %",
 		"HostCPUPerc": "HOST CPU %", "MemUsage": "MEM USAGE / LIMIT", "MemPerc": "MEM %",

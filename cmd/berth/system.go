@@ -76,6 +76,7 @@ func newSystemCmd(c *cli) *cobra.Command {
 
 // dfFormat is `system df`'s table, with docker's placeholders.
 var dfFormat = listFormat{
+	Row:     dfRow{},
 	Table:   "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
 	Headers: map[string]string{"TotalCount": "TOTAL"},
 }

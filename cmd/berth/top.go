@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/docker/cli/cli/command/formatter/tabwriter"
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +28,8 @@ func newTopCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(os.Stdout, 4, 1, 4, ' ', 0)
+			// docker/cli's top: its tabwriter, columns at least 20 wide
+			tw := tabwriter.NewWriter(os.Stdout, 20, 1, 3, ' ', 0)
 			fmt.Fprintln(tw, strings.Join(t.Titles, "\t"))
 			for _, p := range t.Processes {
 				fmt.Fprintln(tw, strings.Join(p, "\t"))

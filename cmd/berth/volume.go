@@ -13,6 +13,7 @@ import (
 func init() { commands = append(commands, newVolumeCmd) }
 
 var volumesFormat = listFormat{
+	Row:     volumeRow{},
 	Table:   "table {{.Driver}}\t{{.Name}}",
 	Headers: map[string]string{"Name": "VOLUME NAME"},
 }
@@ -20,19 +21,17 @@ var volumesFormat = listFormat{
 // volumeRow is what `volume ls` templates see.
 type volumeRow struct{ v engine.VolumeSummary }
 
-func (r volumeRow) Name() string       { return r.v.Name }
-func (r volumeRow) Driver() string     { return r.v.Driver }
-func (r volumeRow) Mountpoint() string { return r.v.Mountpoint }
-func (r volumeRow) Scope() string      { return r.v.Scope }
-func (r volumeRow) CreatedAt() string  { return r.v.CreatedAt }
-func (r volumeRow) Links() int         { return len(r.v.UsedBy) }
-func (r volumeRow) Labels() string {
-	var kv []string
-	for k, v := range r.v.Labels {
-		kv = append(kv, k+"="+v)
-	}
-	return strings.Join(kv, ",")
-}
+func (r volumeRow) Name() string             { return r.v.Name }
+func (r volumeRow) Driver() string           { return r.v.Driver }
+func (r volumeRow) Mountpoint() string       { return r.v.Mountpoint }
+func (r volumeRow) Scope() string            { return r.v.Scope }
+func (r volumeRow) CreatedAt() string        { return r.v.CreatedAt }
+func (r volumeRow) Links() int               { return len(r.v.UsedBy) }
+func (r volumeRow) Labels() string           { return joinLabels(r.v.Labels) }
+func (r volumeRow) Label(name string) string { return r.v.Labels[name] }
+
+// Size is docker's: "N/A" unless the daemon measured it (`system df -v`).
+func (r volumeRow) Size() string { return "N/A" }
 
 func newVolumeCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "volume", Short: "Manage volumes", Args: cobra.NoArgs,
@@ -43,7 +42,7 @@ func newVolumeCmd(c *cli) *cobra.Command {
 
 func newVolumeCreateCmd(c *cli) *cobra.Command {
 	var o engine.VolumeCreateOptions
-	var labels []string
+	var labels, opts []string
 	cmd := &cobra.Command{
 		Use: "create [OPTIONS] [VOLUME]", Short: "Create a volume", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,6 +54,7 @@ func newVolumeCreateCmd(c *cli) *cobra.Command {
 				o.Name = args[0]
 			}
 			o.Labels = keyValues(labels)
+			o.Options = volumeOptions(opts)
 			v, err := e.CreateVolume(o)
 			if err != nil {
 				return err
@@ -65,7 +65,22 @@ func newVolumeCreateCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&o.Driver, "driver", "d", "local", "Specify volume driver name")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "Set metadata for a volume")
+	cmd.Flags().StringArrayVarP(&opts, "opt", "o", nil, "Set driver specific options (type=, device=, o=)")
 	return cmd
+}
+
+// volumeOptions are -o KEY=VALUE pairs (docker's opts.MapOpts: a KEY
+// alone is an empty value).
+func volumeOptions(opts []string) map[string]string {
+	if len(opts) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		m[k] = v
+	}
+	return m
 }
 
 func newVolumeLsCmd(c *cli) *cobra.Command {

@@ -64,3 +64,28 @@ func TestSweepBeside(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A Commit that cannot replace what is at path (a directory with entries)
+// fails, leaves it as it was and leaves no temporary file beside it.
+func TestBesideCommitOverADirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out")
+	if err := os.MkdirAll(filepath.Join(path, "kept"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := CreateBeside(path, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("data")
+	if err := b.Commit(); err == nil {
+		t.Fatal("Commit over a directory with entries succeeded")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "out" || !entries[0].IsDir() {
+		t.Fatalf("after a failed Commit the directory holds %v, want only the directory out", entries)
+	}
+	if _, err := os.Stat(filepath.Join(path, "kept")); err != nil {
+		t.Fatalf("the directory's entry: %v", err)
+	}
+}

@@ -47,3 +47,27 @@ func TestHolderFromProcLocks(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A holder's command line is shown whole up to 120 characters and cut,
+// with "...", beyond.
+func TestHolderCommandLineCut(t *testing.T) {
+	testutil.RequiresCommand(t, "sleep")
+	for _, tt := range []struct {
+		args []string // sleep sums its arguments: "0" and "00" add nothing
+		want string
+	}{
+		{append([]string{"10"}, strings.Fields(strings.Repeat("0 ", 56))...), "sleep 10" + strings.Repeat(" 0", 56)},
+		{append([]string{"10", "00"}, strings.Fields(strings.Repeat("0 ", 55))...), ("sleep 10 00" + strings.Repeat(" 0", 55))[:120] + "..."},
+	} {
+		cmd := exec.Command("sleep", tt.args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		got := cmdline(cmd.Process.Pid)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if got != tt.want {
+			t.Errorf("cmdline of a %d-character command line = %q (%d), want %q", len(strings.Join(append([]string{"sleep"}, tt.args...), " ")), got, len(got), tt.want)
+		}
+	}
+}

@@ -9,6 +9,10 @@ import (
 	// re-executed as "init" by libcontainer. Container start fails without it.
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
 
+	// The collector stays off while the process starts (its package
+	// comment has the measurement); imported here so that every berth
+	// process has it, the container init included.
+	_ "github.com/berthdev/berth/internal/reexec/startgc"
 	"github.com/berthdev/berth/internal/seccompcache"
 )
 

@@ -16,45 +16,56 @@ import (
 // attributes, plain and conditional rules.
 func filter(t *testing.T, mkdirErrno int16) *libseccomp.ScmpFilter {
 	t.Helper()
-	f, err := libseccomp.NewFilter(libseccomp.ActErrno.SetReturnCode(1))
+	f, err := buildFilter(mkdirErrno)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Release)
+	return f
+}
+
+// buildFilter is filter for a process that has no *testing.T (the init
+// child of init_test.go).
+func buildFilter(mkdirErrno int16) (*libseccomp.ScmpFilter, error) {
+	f, err := libseccomp.NewFilter(libseccomp.ActErrno.SetReturnCode(1))
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*libseccomp.ScmpFilter, error) { f.Release(); return nil, err }
 	for _, a := range []string{"amd64", "x86"} {
 		arch, err := libseccomp.GetArchFromString(a)
 		if err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
 		if err := f.AddArch(arch); err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
 	}
 	if err := f.SetNoNewPrivsBit(false); err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	for _, name := range []string{"read", "write", "exit_group", "openat"} {
 		sc, err := libseccomp.GetSyscallFromName(name)
 		if err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
 		if err := f.AddRule(sc, libseccomp.ActAllow); err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
 	}
 	sc, _ := libseccomp.GetSyscallFromName("mkdir")
 	if err := f.AddRule(sc, libseccomp.ActErrno.SetReturnCode(mkdirErrno)); err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	sc, _ = libseccomp.GetSyscallFromName("personality")
 	cond, err := libseccomp.MakeCondition(0, libseccomp.CompareEqual, 8)
 	if err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	if err := f.AddRuleConditional(sc, libseccomp.ActAllow, []libseccomp.ScmpCondition{cond}); err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
-	return f
+	return f, nil
 }
 
 // export is what libcontainer's patchbpf does: ExportBPF into a pipe.

@@ -20,6 +20,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == CompileCommand {
 		CompileMain()
 	}
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		initMain()
+	}
 	os.Exit(m.Run())
 }
 

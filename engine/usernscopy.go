@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berthdev/berth/internal/idmap"
+)
+
+// Layers without idmapped mounts.
+//
+// Where the kernel or the store's filesystem cannot idmap a mount (before
+// Linux 5.12, a filesystem without FS_ALLOW_IDMAP), or BERTH_NO_IDMAP=1
+// says not to, a container with a user namespace gets its image's layers
+// through copies chowned once for its ID maps: <root>/idmapped/<map>/
+// <chain ID>, one per layer and pair of maps, shared by every container
+// with the same maps (a store-wide allocation, --userns container:NAME,
+// debug sidecars) and made at the first start that needs them, in a
+// temporary directory renamed into place, as snapshots are. The init
+// layer, the container's own, is copied into its directory at each start.
+// The copies go with the last container of their maps (unlinkLayerCopies).
+// Create says so in one line (Options.Warnings).
+
+// idmapDisabled is BERTH_NO_IDMAP=1: chowned copies even where idmapped
+// mounts work. The shim inherits it from the berth that starts it.
+func idmapDisabled() bool { return os.Getenv("BERTH_NO_IDMAP") == "1" }
+
+func (e *Engine) layerCopiesDir() string { return filepath.Join(e.root, "idmapped") }
+
+// mapKey names the copies of one pair of maps.
+func mapKey(uids, gids []idmap.Map) string {
+	h := sha256.Sum256([]byte(idmap.Format(uids) + " " + idmap.Format(gids)))
+	return hex.EncodeToString(h[:8])
+}
+
+// idmappedLowers makes an idmapped mount of each lower through the maps;
+// release drops them once the overlay holds them.
+func idmappedLowers(lower []string, uids, gids []idmap.Map) (mapped []string, release func(), err error) {
+	ns, err := idmap.NewUserns(uids, gids)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ns.Close()
+	var mounts []*idmap.Mount
+	release = func() {
+		for _, m := range mounts {
+			m.Close()
+		}
+	}
+	for _, dir := range lower {
+		m, err := ns.IDMapped(dir)
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		mounts = append(mounts, m)
+		mapped = append(mapped, m.Path())
+	}
+	return mapped, release, nil
+}
+
+// idmapUnavailable says why a container with these maps cannot have
+// idmapped layers (probing the first lower); "" when it can.
+func idmapUnavailable(lower []string, uids, gids []idmap.Map) string {
+	if idmapDisabled() {
+		return "BERTH_NO_IDMAP=1"
+	}
+	if len(lower) == 0 {
+		return ""
+	}
+	_, release, err := idmappedLowers(lower[:1], uids, gids)
+	if err == nil {
+		release()
+		return ""
+	}
+	if idmap.Unsupported(err) {
+		return err.Error()
+	}
+	return "" // another failure: the start reports it
+}
+
+// warnLayerCopies says in one line that a new container's layers will be
+// chowned copies.
+func (e *Engine) warnLayerCopies(r *record) {
+	uids, gids, err := recordMaps(r)
+	if err != nil || uids == nil || e.warnings == nil {
+		return
+	}
+	if why := idmapUnavailable(r.LowerDirs, uids, gids); why != "" {
+		fmt.Fprintf(e.warnings, "WARNING: container %q: no idmapped mounts (%s): its image's layers are used through a copy chowned for its ID map, made once per map under %s\n",
+			r.Name, oneLineErr(errors.New(why)), e.layerCopiesDir())
+	}
+}
+
+// shiftedLowers are chowned copies of lower for the maps, made where
+// missing: the container's own init layer (under its directory) afresh,
+// the image's layers once per map.
+func (e *Engine) shiftedLowers(r *record, lower []string, uids, gids []idmap.Map) ([]string, error) {
+	own := e.containerDir(r.ID) + string(filepath.Separator)
+	shared := filepath.Join(e.layerCopiesDir(), mapKey(uids, gids))
+	out := make([]string, len(lower))
+	for i, l := range lower {
+		if strings.HasPrefix(l, own) {
+			dst := l + ".shifted"
+			if err := os.RemoveAll(dst); err != nil {
+				return nil, err
+			}
+			if err := idmap.CopyShifted(l, dst, uids, gids); err != nil {
+				return nil, err
+			}
+			out[i] = dst
+			continue
+		}
+		dst, err := copyOnce(l, shared, uids, gids)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = dst
+	}
+	return out, nil
+}
+
+// copyOnce is the copy of layer src in dir, made if missing: in a
+// temporary directory, flushed, then renamed into place unless another
+// start got there first (its identical copy wins).
+func copyOnce(src, dir string, uids, gids []idmap.Map) (string, error) {
+	dst := filepath.Join(dir, filepath.Base(src))
+	if _, err := os.Lstat(dst); err == nil {
+		return dst, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	t := filepath.Join(tmp, "layer")
+	if err := idmap.CopyShifted(src, t, uids, gids); err != nil {
+		return "", err
+	}
+	f, err := os.Open(t)
+	if err != nil {
+		return "", err
+	}
+	err = unix.Syncfs(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		return "", err
+	}
+	err = unix.Renameat2(unix.AT_FDCWD, t, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
+	if err != nil && !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.ENOTEMPTY) {
+		return "", fmt.Errorf("layer copy %s: %w", dst, err)
+	}
+	return dst, nil
+}
+
+// unlinkLayerCopies runs under the store lock once r is unlinked: when no
+// other container has r's maps, their copies are renamed away (never
+// deleted in place, so a half-deleted copy never keeps its name) and
+// purge deletes them. A container being created holds its record before
+// its first start makes copies, so none in use is taken.
+func (e *Engine) unlinkLayerCopies(r *record) (purge func()) {
+	purge = func() {}
+	uids, gids, err := recordMaps(r)
+	if err != nil || uids == nil {
+		return purge
+	}
+	key := mapKey(uids, gids)
+	dir := filepath.Join(e.layerCopiesDir(), key)
+	if _, err := os.Lstat(dir); err != nil {
+		return purge
+	}
+	ids, err := e.containerIDs()
+	if err != nil {
+		return purge
+	}
+	for _, id := range ids {
+		o, err := e.loadRecord(id)
+		if err != nil {
+			continue
+		}
+		if u, g, err := recordMaps(o); err == nil && u != nil && mapKey(u, g) == key {
+			return purge
+		}
+	}
+	gone := filepath.Join(e.layerCopiesDir(), ".rm-"+key)
+	os.RemoveAll(gone) // a crash's leftover
+	if os.Rename(dir, gone) != nil {
+		return purge
+	}
+	return func() { os.RemoveAll(gone) }
+}
