@@ -90,16 +90,7 @@ func (m *manyContainers) RemoveNetwork(string) error                 { return er
 func (m *manyContainers) CreateNetwork(engine.NetworkCreateOptions) (*engine.Network, error) {
 	return nil, errNone
 }
-func (m *manyContainers) Series(string) ([]engine.ContainerStats, error)    { return nil, errNone }
-func (m *manyContainers) ImageInspect(string) (*engine.ImageInspect, error) { return nil, errNone }
-func (m *manyContainers) RemoveImage(string, bool) (engine.RemovedImage, error) {
-	return engine.RemovedImage{}, errNone
-}
-func (m *manyContainers) PruneImages(bool) (*engine.PruneReport, error)         { return nil, errNone }
-func (m *manyContainers) InspectVolume(string) (*engine.Volume, error)          { return nil, errNone }
-func (m *manyContainers) PruneVolumes(bool) ([]string, int64, error)            { return nil, 0, errNone }
-func (m *manyContainers) InspectNetwork(string) (*engine.NetworkSummary, error) { return nil, errNone }
-func (m *manyContainers) PruneNetworks() ([]string, error)                      { return nil, errNone }
+func (m *manyContainers) Series(string) ([]engine.ContainerStats, error) { return nil, errNone }
 func (m *manyContainers) CrashReport(context.Context, string, int) (*engine.CrashReport, error) {
 	return nil, errNone
 }
