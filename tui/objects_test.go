@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/berthdev/berth/engine"
@@ -100,6 +101,12 @@ func TestFlowVolumeNetworkInspectPrune(t *testing.T) {
 	h.waitCall("network prune")
 	h.waitFor("✓ pruned 1 networks", "bridge")
 	h.waitGone("10.89.1.0/24")
+
+	h.press(h.km.Inspect)
+	h.waitFor("network bridge · esc back")
+	h.tm.Send(tea.MouseClickMsg{X: 8, Y: 0, Button: tea.MouseLeft}) // "1 Containers"
+	h.waitFor("batch-with")
+	h.waitGone("esc back")
 }
 
 // TestViewsObjects renders an image's inspect page and the prune question.
