@@ -273,6 +273,8 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 		return err
 	}
 	deadline := time.Now().Add(30 * time.Second)
+	ctx, cancel := context.WithDeadline(ctx, deadline.Add(time.Second))
+	defer cancel()
 	for {
 		st, err := e.loadState(r.ID)
 		if isNotExist(err) && r.Host.AutoRemove {

@@ -154,6 +154,9 @@ func (c codedError) Unwrap() error { return c.err }
 func (s *shim) run(o ShimOptions) error {
 	e := s.e
 	go warmCgroupAttach()
+	strays := make(chan struct{})
+	defer close(strays)
+	go reapStrays(strays)
 	r, err := e.loadRecord(o.ID)
 	if err != nil {
 		return err
