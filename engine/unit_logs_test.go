@@ -212,7 +212,7 @@ func TestUnitCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(lines, "\n")
-	if !strings.Contains(joined, `name "orphan"`) || !strings.Contains(joined, "interrupted create or remove") {
+	if !strings.Contains(joined, `name "orphan"`) || !strings.Contains(joined, "interrupted create, rename or remove") {
 		t.Errorf("Check = %q, want the orphan name and the leftover", lines)
 	}
 	if _, err := os.Stat(tmp); err != nil {
