@@ -143,3 +143,65 @@ func tarFile(t *testing.T, path, name string) string {
 		}
 	}
 }
+
+// TestComposeBuildPullFlags: build --with-dependencies builds what the
+// service depends on, --push sends the images built to a registry on
+// 127.0.0.1, -q prints no progress; pull --include-deps fetches the
+// dependencies too, --policy missing skips present images while always
+// pulls them, a bad policy is refused, -q is silent.
+func TestComposeBuildPullFlags(t *testing.T) {
+	t.Parallel()
+	addr, _ := berthRegistry(t, t.TempDir())
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	writeFile(t, file, strings.ReplaceAll(`services:
+  base:
+    image: ADDR/c4/base:1
+    build: ./base
+  app:
+    image: ADDR/c4/app:1
+    build: ./app
+    depends_on: [base]
+`, "ADDR", addr))
+	for _, s := range []string{"base", "app"} {
+		os.MkdirAll(filepath.Join(dir, s), 0o755)
+		writeFile(t, filepath.Join(dir, s, "Dockerfile"), "FROM busybox\nRUN echo "+s+" > /which\n")
+	}
+	c, okc := composeOn(t, store, file, "bf")
+	images := func(store string) string { return okAt(t, store, "images", "--format", "{{.Repository}}:{{.Tag}}") }
+	okc("build", "app")
+	if got := images(store); !strings.Contains(got, addr+"/c4/app:1") || strings.Contains(got, addr+"/c4/base:1") {
+		t.Fatalf("build app (no dependencies): images %q", got)
+	}
+	if r := c("build", "-q", "--with-dependencies", "--push", "app"); r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("build -q --with-dependencies --push app: %v", r)
+	}
+	if got := images(store); !strings.Contains(got, addr+"/c4/base:1") {
+		t.Errorf("build --with-dependencies app: base not built, images %q", got)
+	}
+
+	other := tempStore(t)
+	pfile := filepath.Join(t.TempDir(), "compose.yaml")
+	writeFile(t, pfile, strings.ReplaceAll("services:\n  one:\n    image: ADDR/c4/base:1\n  two:\n    image: ADDR/c4/app:1\n    depends_on: [one]\n", "ADDR", addr))
+	pc, _ := composeOn(t, other, pfile, "pf")
+	if r := pc("pull", "-q", "two"); r.code != 0 || r.stderr != "" || r.stdout != "" {
+		t.Fatalf("pull -q two: %v", r)
+	}
+	if got := images(other); !strings.Contains(got, addr+"/c4/app:1") || strings.Contains(got, addr+"/c4/base:1") {
+		t.Fatalf("pull two (pushed by build --push): images %q", got)
+	}
+	if r := pc("pull", "--include-deps", "two"); r.code != 0 || !strings.Contains(r.stderr, "Image "+addr+"/c4/base:1  Pulled") {
+		t.Errorf("pull --include-deps two: %v", r)
+	}
+	if r := pc("pull", "--policy", "missing"); r.code != 0 || strings.Contains(r.stderr, "Pulling") || strings.Count(r.stderr, "Skipped - Image is already present locally") != 2 {
+		t.Errorf("pull --policy missing with both present: %v", r)
+	}
+	if r := pc("pull", "--policy", "always", "one"); r.code != 0 || !strings.Contains(r.stderr, "Image "+addr+"/c4/base:1  Pulled") {
+		t.Errorf("pull --policy always one: %v", r)
+	}
+	if r := pc("pull", "--policy", "sometimes"); r.code == 0 || !strings.Contains(r.stderr, "--policy") {
+		t.Errorf("pull --policy sometimes: %v", r)
+	}
+}
