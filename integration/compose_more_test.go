@@ -15,7 +15,8 @@ import (
 
 // TestComposeLogsFollowsNewContainers: compose logs -f picks up a
 // replica added by `up --scale` and a `compose run` container started
-// while it follows, and ends once every followed container has stopped;
+// while it follows, and a replica restarted meanwhile (its new lines
+// only), and ends once every followed container has stopped;
 // `berth logs -t` prints docker's nine-digit UTC stamps, the same as
 // `compose logs -t`.
 func TestComposeLogsFollowsNewContainers(t *testing.T) {
@@ -42,6 +43,14 @@ func TestComposeLogsFollowsNewContainers(t *testing.T) {
 		s := out.String()
 		return regexp.MustCompile(`(?m)^lf-a-2 +\| up-`).MatchString(s) && regexp.MustCompile(`(?m)^lf-a-run-\S+ +\| from-run$`).MatchString(s)
 	})
+	// A replica restarted while others keep the command going: its new
+	// lines are followed, its old ones not printed again.
+	a2 := regexp.MustCompile(`(?m)^lf-a-2 +\| up-`)
+	okAt(t, store, "restart", "-t", "0", "lf-a-2")
+	eventually(t, 20*time.Second, "the restarted replica's second start line", func() bool { return len(a2.FindAllString(out.String(), -1)) == 2 })
+	if n := strings.Count(out.String(), "lf-a-1  | up-"); n != 1 {
+		t.Errorf("lf-a-1's line printed %d times:\n%s", n, out.String())
+	}
 	okc("stop", "-t", "0")
 	if err := waitTimeout(cmd, 20*time.Second); err != nil {
 		t.Errorf("logs -f after every container stopped: %v\n%s", err, out.String())

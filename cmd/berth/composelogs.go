@@ -103,16 +103,26 @@ var logColors = []string{"36", "33", "32", "35", "34", "36;1", "33;1", "32;1", "
 // names padded to the longest plus one, as docker compose does), the
 // containers read side by side until each log ends (with Follow, until
 // its container stops) or ctx ends. With lo.watch, containers that start
-// meanwhile are followed too, and it returns when no followed log is left.
+// meanwhile are followed too (a container started again after its log
+// ended, from its new start), and it returns when no followed log is left.
 func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSummary, o engine.LogOptions, lo logsOutput) error {
 	var mu sync.Mutex // guards everything below, and the output
 	width, active, finished := 0, 0, false
-	followed := map[string]bool{}
+	// Each container followed: its colour index, when its log was last
+	// opened, and whether it is being read now.
+	index := map[string]int{}
+	opened := map[string]time.Time{}
+	reading := map[string]bool{}
 	var errs []error
 	done := make(chan struct{})
-	// follow starts reading c's log; called with mu held.
-	follow := func(i int, c engine.ContainerSummary) {
-		followed[c.ID] = true
+	// follow starts reading c's log with o; called with mu held.
+	follow := func(c engine.ContainerSummary, o engine.LogOptions) {
+		i, ok := index[c.ID]
+		if !ok {
+			i = len(index)
+			index[c.ID] = i
+		}
+		opened[c.ID], reading[c.ID] = time.Now(), true
 		width = max(width, len(compose.Name(c)))
 		active++
 		go func() {
@@ -139,6 +149,7 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 			})
 			mu.Lock()
 			defer mu.Unlock()
+			reading[c.ID] = false
 			if err != nil {
 				errs = append(errs, err)
 			} else if ctx.Err() == nil && lo.ended != nil {
@@ -151,8 +162,8 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 		}()
 	}
 	mu.Lock()
-	for i, c := range cs {
-		follow(i, c)
+	for _, c := range cs {
+		follow(c, o)
 	}
 	if active == 0 {
 		finished = true
@@ -167,11 +178,21 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 			watched <- e.Events(wctx, f, func(ev engine.Event) error {
 				mu.Lock()
 				defer mu.Unlock()
-				if finished || followed[ev.Actor.ID] {
+				id := ev.Actor.ID
+				if finished || reading[id] {
 					return nil
 				}
-				if c, ok := w.lookup(ev.Actor.ID); ok {
-					follow(len(followed), c)
+				ro := o
+				if t, ok := opened[id]; ok {
+					// Started again (restart) after its log ended: only
+					// the new lines, as docker compose re-attaches.
+					if !ev.When().After(t) {
+						return nil // a start its reading already covered
+					}
+					ro.Since, ro.Tail = ev.When(), -1
+				}
+				if c, ok := w.lookup(id); ok {
+					follow(c, ro)
 				}
 				return nil
 			})
