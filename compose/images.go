@@ -43,6 +43,12 @@ type BuildOptions struct {
 	NoCache bool              // --no-cache, besides each build's no_cache
 	Pull    bool              // --pull: always fetch the FROM images, besides each build's pull
 	Args    map[string]string // --build-arg, over each build's args
+	// WithDeps builds the services' dependencies too (transitively), as
+	// --with-dependencies does. The default is the services named only.
+	WithDeps bool
+	// Push pushes the images built (image: and the build's tags) after
+	// the builds, as --push does. The default is not to push.
+	Push bool
 }
 
 // build builds a service's image with the engine's builder, tagged with
@@ -95,10 +101,15 @@ func (r *Runner) build(ctx context.Context, s types.ServiceConfig, bo BuildOptio
 // Build builds the images of the services named (all with a build
 // section when none).
 func (r *Runner) Build(ctx context.Context, services []string, o BuildOptions) error {
-	list, err := r.order(services, types.IgnoreDependencies)
+	deps := types.IgnoreDependencies
+	if o.WithDeps {
+		deps = types.IncludeDependencies
+	}
+	list, err := r.order(services, deps)
 	if err != nil {
 		return err
 	}
+	var built []string
 	for _, s := range list {
 		if s.Build == nil {
 			continue
@@ -106,6 +117,10 @@ func (r *Runner) Build(ctx context.Context, services []string, o BuildOptions) e
 		if err := r.build(ctx, s, o); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}
+		built = append(built, s.Name)
+	}
+	if o.Push && len(built) > 0 {
+		return r.Push(ctx, built, false)
 	}
 	return nil
 }
@@ -114,6 +129,12 @@ func (r *Runner) Build(ctx context.Context, services []string, o BuildOptions) e
 type PullOptions struct {
 	IgnoreBuildable bool // --ignore-buildable: skip services that have a build section
 	IgnoreFailures  bool // --ignore-pull-failures: warn and go on
+	// Policy, when set ("missing" or "always"), replaces each service's
+	// pull_policy, as --policy does. The default is each service's own.
+	Policy string
+	// IncludeDeps pulls the services' dependencies too, as --include-deps
+	// does. The default is the services named only.
+	IncludeDeps bool
 }
 
 // Pull pulls the images of the services named (all when none), as
@@ -122,13 +143,25 @@ type PullOptions struct {
 // image is present; a failure of a service that can be built is a
 // warning, not an error.
 func (r *Runner) Pull(ctx context.Context, services []string, o PullOptions) error {
-	list, err := r.order(services, types.IgnoreDependencies)
+	switch o.Policy {
+	case "", types.PullPolicyMissing, types.PullPolicyIfNotPresent, types.PullPolicyAlways:
+	default:
+		return fmt.Errorf("invalid --policy %q: missing or always: %w", o.Policy, errdefs.ErrInvalid)
+	}
+	deps := types.IgnoreDependencies
+	if o.IncludeDeps {
+		deps = types.IncludeDependencies
+	}
+	list, err := r.order(services, deps)
 	if err != nil {
 		return err
 	}
 	done := map[string]bool{}
 	var errs []error
 	for _, s := range list {
+		if o.Policy != "" {
+			s.PullPolicy = o.Policy
+		}
 		skip := ""
 		switch {
 		case s.Image == "":

@@ -39,10 +39,16 @@ type Runner struct {
 	E   *engine.Engine
 	P   *types.Project
 	Out io.Writer
-	mu  sync.Mutex
+	// Quiet leaves out the progress lines (" Image x  Pulled"); warnings
+	// and errors still go to Out. The default is to print them.
+	Quiet bool
+	mu    sync.Mutex
 }
 
 func (r *Runner) say(kind, name, what string) {
+	if r.Quiet {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fmt.Fprintf(r.Out, " %s %s  %s\n", kind, name, what)

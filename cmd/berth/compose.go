@@ -87,6 +87,7 @@ func newComposeCmd(c *cli) *cobra.Command {
 	pf.StringArrayVar(&cc.load.EnvFiles, "env-file", nil, "Specify an alternate environment file")
 	cmd.AddCommand(composeUp(cc), composeCreate(cc), composeScale(cc), composeWait(cc), composeEvents(cc), composeCp(cc), composeStats(cc), composeDown(cc), composePs(cc), composeLogs(cc), composeConfig(cc), composeLs(cc))
 	cmd.AddCommand(composeVerbs(cc)...)
+	cmd.AddCommand(composeExtra(cc)...)
 	return cmd
 }
 

@@ -19,6 +19,7 @@ import (
 func composeBuild(cc *composeCLI) *cobra.Command {
 	var o compose.BuildOptions
 	var args []string
+	var quiet bool
 	cmd := &cobra.Command{Use: "build [OPTIONS] [SERVICE...]", Short: "Build or rebuild services",
 		RunE: func(cmd *cobra.Command, services []string) error {
 			r, err := cc.project(cmd.Context())
@@ -33,9 +34,13 @@ func composeBuild(cc *composeCLI) *cobra.Command {
 				}
 				o.Args[k] = v
 			}
+			r.Quiet = quiet
 			return r.Build(cmd.Context(), services, o)
 		}}
 	f := cmd.Flags()
+	f.BoolVar(&o.Push, "push", false, "Push service images")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Don't print anything to STDOUT")
+	f.BoolVar(&o.WithDeps, "with-dependencies", false, "Also build dependencies (transitively)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "Do not use cache when building the image")
 	f.BoolVar(&o.Pull, "pull", false, "Always attempt to pull a newer version of the image")
 	f.StringArrayVar(&args, "build-arg", nil, "Set build-time variables for services")
@@ -44,14 +49,19 @@ func composeBuild(cc *composeCLI) *cobra.Command {
 
 func composePull(cc *composeCLI) *cobra.Command {
 	var o compose.PullOptions
+	var quiet bool
 	cmd := &cobra.Command{Use: "pull [OPTIONS] [SERVICE...]", Short: "Pull service images",
 		RunE: func(cmd *cobra.Command, services []string) error {
 			r, err := cc.project(cmd.Context())
 			if err != nil {
 				return err
 			}
+			r.Quiet = quiet
 			return r.Pull(cmd.Context(), services, o)
 		}}
+	cmd.Flags().StringVar(&o.Policy, "policy", "", `Apply pull policy ("missing"|"always")`)
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Pull without printing progress information")
+	cmd.Flags().BoolVar(&o.IncludeDeps, "include-deps", false, "Also pull services declared as dependencies")
 	cmd.Flags().BoolVar(&o.IgnoreBuildable, "ignore-buildable", false, "Ignore images that can be built")
 	cmd.Flags().BoolVar(&o.IgnoreFailures, "ignore-pull-failures", false, "Pull what it can and ignores images with pull failures")
 	return cmd

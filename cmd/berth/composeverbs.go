@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -16,108 +15,6 @@ import (
 	"github.com/berthdev/berth/compose"
 	"github.com/berthdev/berth/engine"
 )
-
-// composeLogs is `compose logs`: each line prefixed by its container's
-// name, padded as docker compose pads it.
-func composeLogs(cc *composeCLI) *cobra.Command {
-	var o engine.LogOptions
-	var tail, since, until string
-	var lo logsOutput
-	cmd := &cobra.Command{Use: "logs [OPTIONS] [SERVICE...]", Short: "View output from containers",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, cs, err := cc.projectContainers(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			if o.Tail, err = parseTail(tail); err != nil {
-				return err
-			}
-			if o.Since, err = parseSince(since); err != nil {
-				return err
-			}
-			if o.Until, err = parseSince(until); err != nil {
-				return err
-			}
-			lo.color = !lo.noColor && term.IsTerminal(int(os.Stdout.Fd()))
-			return followLogs(cmd.Context(), r.E, cs, o, lo)
-		}}
-	f := cmd.Flags()
-	f.BoolVarP(&o.Follow, "follow", "f", false, "Follow log output")
-	f.BoolVarP(&o.Timestamps, "timestamps", "t", false, "Show timestamps")
-	f.StringVarP(&tail, "tail", "n", "all", "Number of lines to show from the end of the logs for each container")
-	f.StringVar(&since, "since", "", "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
-	f.StringVar(&until, "until", "", "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
-	f.BoolVar(&lo.noPrefix, "no-log-prefix", false, "Don't print prefix in logs")
-	f.BoolVar(&lo.noColor, "no-color", false, "Produce monochrome output")
-	return cmd
-}
-
-// logsOutput is how followLogs prints: docker compose prefixes each line
-// with the container's name, coloured on a terminal.
-type logsOutput struct {
-	noPrefix, noColor bool
-	color             bool // set when printing to a terminal without --no-color
-	// ended, when set, is called (while no line is printed) with the
-	// index of a container whose log ended because it stopped.
-	ended func(i int)
-}
-
-// logColors are docker compose's prefix colours, in its order.
-var logColors = []string{"36", "33", "32", "35", "34", "36;1", "33;1", "32;1", "35;1", "34;1"}
-
-// rfc3339NanoFixed is docker's log timestamp: always nine fraction digits.
-const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
-
-// followLogs prints the logs of cs, each line as "name  | text" (the
-// names padded to the longest plus one, as docker compose does), the
-// containers read side by side until each log ends (with Follow, until
-// its container stops) or ctx ends.
-func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSummary, o engine.LogOptions, lo logsOutput) error {
-	width := 0
-	for _, c := range cs {
-		width = max(width, len(compose.Name(c)))
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := make([]error, len(cs))
-	for i, c := range cs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			prefix := ""
-			if !lo.noPrefix {
-				prefix = fmt.Sprintf("%-*s | ", width+1, compose.Name(c))
-				if lo.color {
-					prefix = "\x1b[" + logColors[i%len(logColors)] + "m" + prefix + "\x1b[0m"
-				}
-			}
-			errs[i] = e.Logs(ctx, c.ID, o, func(le engine.LogEntry) error {
-				mu.Lock()
-				defer mu.Unlock()
-				ts := ""
-				if o.Timestamps {
-					ts = le.Time.UTC().Format(rfc3339NanoFixed) + " "
-				}
-				w := os.Stdout
-				if le.Stream == "stderr" {
-					w = os.Stderr
-				}
-				fmt.Fprintf(w, "%s%s%s\n", prefix, ts, strings.TrimSuffix(le.Log, "\n"))
-				return nil
-			})
-			if errs[i] == nil && ctx.Err() == nil && lo.ended != nil {
-				mu.Lock()
-				lo.ended(i)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return nil // interrupted (ctrl-c): docker compose ends quietly
-	}
-	return errors.Join(errs...)
-}
 
 // composeVerbs are the verbs that act on each container of the services
 // named (all when none).

@@ -43,7 +43,7 @@ func newLogsCmd(c *cli) *cobra.Command {
 					w = os.Stderr
 				}
 				if o.Timestamps {
-					fmt.Fprint(w, le.Time.Format(time.RFC3339Nano)+" ")
+					fmt.Fprint(w, le.Time.UTC().Format(rfc3339NanoFixed)+" ")
 				}
 				_, err := io.WriteString(w, le.Log)
 				return err
@@ -58,6 +58,12 @@ func newLogsCmd(c *cli) *cobra.Command {
 	fs.StringVar(&until, "until", "", "Show logs before a timestamp or relative time")
 	return cmd
 }
+
+// rfc3339NanoFixed is docker's log timestamp layout, always nine fraction
+// digits (jsonmessage.RFC3339NanoFixed in github.com/docker/docker, a module
+// berth does not otherwise need), printed in UTC as the daemon does; both
+// `logs -t` and `compose logs -t` use it.
+const rfc3339NanoFixed = "2006-01-02T15:04:05.000000000Z07:00"
 
 func parseTail(s string) (int, error) {
 	if s == "all" || s == "" {
