@@ -1,0 +1,94 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestParity6RmiForceIDDeletesImageOfStoppedContainer: rmi -f IMAGE_ID of
+// an image only a stopped container uses deletes it, as docker's does
+// (untagged, deleted, gone from images), and the container still starts
+// and commits: its layers stay until it is removed.
+func TestParity6RmiForceIDDeletesImageOfStoppedContainer(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	imgID := okAt(t, store, "images", "-q", "--no-trunc", "busybox")
+	ctr := okAt(t, store, "create", "busybox", "cat", "/etc/hostname")
+
+	r := at(t, store, "", "", "rmi", imgID)
+	if r.code == 0 || !strings.Contains(r.stderr, "(must be forced) - image is being used by stopped container "+ctr[:12]) {
+		t.Fatalf("rmi ID of a stopped container's image: %v", r)
+	}
+	out := okAt(t, store, "rmi", "-f", imgID)
+	if want := "Untagged: busybox:latest\nDeleted: " + imgID; out != want {
+		t.Fatalf("rmi -f ID = %q, want %q", out, want)
+	}
+	if got := okAt(t, store, "images", "-a", "-q"); got != "" {
+		t.Errorf("images -aq after rmi -f = %q, want nothing", got)
+	}
+	if r := at(t, store, "", "", "image", "inspect", imgID); r.code == 0 {
+		t.Errorf("image inspect of the deleted image succeeded: %v", r)
+	}
+	if got := okAt(t, store, "start", "-a", ctr); got != ctr[:12] {
+		t.Errorf("start -a of the container after rmi -f = %q, want its hostname %s", got, ctr[:12])
+	}
+	if got := okAt(t, store, "ps", "-a", "--format", "{{.Image}}"); got != strings.TrimPrefix(imgID, "sha256:")[:12] {
+		t.Errorf("ps IMAGE of the container = %q, want the short image ID", got)
+	}
+	okAt(t, store, "commit", ctr, "kept:1")
+	okAt(t, store, "rmi", "kept:1")
+
+	snaps := func() int {
+		ents, err := os.ReadDir(filepath.Join(store, "snapshots"))
+		if err != nil {
+			t.Fatalf("ReadDir(snapshots) = %v", err)
+		}
+		return len(ents)
+	}
+	if snaps() == 0 {
+		t.Fatal("the stopped container's snapshots were collected with its image")
+	}
+	okAt(t, store, "rm", ctr)
+	if n := snaps(); n != 0 {
+		t.Errorf("%d snapshots left after the held image's last container was removed", n)
+	}
+}
+
+// TestParity6RmiForceNameRules: rmi -f NAME of an image a stopped
+// container uses deletes it too; of one a running container uses, it only
+// untags (docker's quiet conflict); rmi -f ID of a running one's image is
+// refused whatever the force.
+func TestParity6RmiForceNameRules(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	imgID := okAt(t, store, "images", "-q", "--no-trunc", "busybox")
+	okAt(t, store, "tag", "busybox", "other:1")
+	running := okAt(t, store, "run", "-d", "other:1", "sleep", "60")
+	t.Cleanup(func() { at(t, store, "", "", "rm", "-f", running) })
+
+	r := at(t, store, "", "", "rmi", "-f", imgID)
+	if r.code == 0 || !strings.Contains(r.stderr, "(cannot be forced) - image is being used by running container "+running[:12]) {
+		t.Fatalf("rmi -f ID of a running container's image: %v", r)
+	}
+	if out := okAt(t, store, "rmi", "-f", "busybox"); out != "Untagged: busybox:latest" {
+		t.Errorf("rmi -f NAME, one of two names = %q", out)
+	}
+	if out := okAt(t, store, "rmi", "-f", "other:1"); out != "Untagged: other:1" {
+		t.Errorf("rmi -f NAME of a running container's image = %q, want only the untag", out)
+	}
+	if got := okAt(t, store, "images", "-q", "--no-trunc"); got != imgID {
+		t.Errorf("images after untagging a running container's image = %q, want it kept as <none>", got)
+	}
+	okAt(t, store, "rm", "-f", running)
+
+	okAt(t, store, "tag", imgID, "again:1")
+	stopped := okAt(t, store, "create", "again:1", "true")
+	if out := okAt(t, store, "rmi", "-f", "again:1"); out != "Untagged: again:1\nDeleted: "+imgID {
+		t.Errorf("rmi -f NAME of a stopped container's image = %q", out)
+	}
+	if got := okAt(t, store, "start", "-a", stopped); got != "" {
+		t.Errorf("start -a after rmi -f NAME = %q", got)
+	}
+}
