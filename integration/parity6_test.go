@@ -1,10 +1,13 @@
 package integration
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestParity6RmiForceIDDeletesImageOfStoppedContainer: rmi -f IMAGE_ID of
@@ -90,5 +93,49 @@ func TestParity6RmiForceNameRules(t *testing.T) {
 	}
 	if got := okAt(t, store, "start", "-a", stopped); got != "" {
 		t.Errorf("start -a after rmi -f NAME = %q", got)
+	}
+}
+
+// TestParity6ReconcileUnmountsOptionVolume: a volume with options is
+// unmounted by the reconcile that finds its only user's shim killed -9,
+// as the shim would have at the container's end.
+func TestParity6ReconcileUnmountsOptionVolume(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	okAt(t, store, "volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m", "p6vol")
+	data := okAt(t, store, "volume", "inspect", "-f", "{{.Mountpoint}}", "p6vol")
+	mounted := func() bool {
+		info, err := os.ReadFile("/proc/self/mountinfo")
+		if err != nil {
+			t.Fatalf("ReadFile(mountinfo) = %v", err)
+		}
+		for _, line := range strings.Split(string(info), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && f[4] == data {
+				return true
+			}
+		}
+		return false
+	}
+	id := okAt(t, store, "run", "-d", "-v", "p6vol:/data", "busybox", "sleep", "300")
+	t.Cleanup(func() { at(t, store, "", "", "rm", "-f", id) })
+	if !mounted() {
+		t.Fatalf("%s is not mounted while its user runs", data)
+	}
+	var st struct {
+		ShimPid int `json:"shimPid"`
+	}
+	raw, err := os.ReadFile(filepath.Join(store, "containers", id, "state.json"))
+	if err != nil || json.Unmarshal(raw, &st) != nil || st.ShimPid <= 1 {
+		t.Fatalf("state.json: %v %s", err, raw)
+	}
+	if err := syscall.Kill(st.ShimPid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %d: %v", st.ShimPid, err)
+	}
+	eventually(t, 10*time.Second, "the shim gone", func() bool { return syscall.Kill(st.ShimPid, 0) != nil })
+	if got := okAt(t, store, "inspect", "-f", "{{.State.Status}}", id); got != "exited" {
+		t.Fatalf("status after the shim was killed = %q", got)
+	}
+	if mounted() {
+		t.Errorf("%s still mounted after reconcile found its only user's shim dead", data)
 	}
 }
