@@ -139,3 +139,32 @@ func TestParity6ReconcileUnmountsOptionVolume(t *testing.T) {
 		t.Errorf("%s still mounted after reconcile found its only user's shim dead", data)
 	}
 }
+
+// TestParity6ExecAsContainerExits: exec racing the container's end fails
+// with docker's "container X is not running" (exit 1), never with runc's
+// raw nsexec error (a namespace path gone, "procReady not received") or
+// its exit code; an exec the container's end kills exits 137. Several
+// rounds, each execing until the container has been seen exited, so that
+// the race is hit.
+func TestParity6ExecAsContainerExits(t *testing.T) {
+	store := tempStore(t)
+	okAt(t, store, "bootstrap")
+	for round := range 4 {
+		id := okAt(t, store, "run", "-d", "busybox", "sleep", "0.4")
+		deadline := time.Now().Add(20 * time.Second)
+		for notRunning := 0; notRunning < 3; {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: container still running after 20s", round)
+			}
+			r := at(t, store, "", "", "exec", id, "true")
+			switch {
+			case r.code == 0, r.code == 137:
+			case r.code == 1 && strings.TrimSpace(r.stderr) == "berth: container "+okAt(t, store, "inspect", "-f", "{{.Name}}", id)[1:]+" is not running":
+				notRunning++
+			default:
+				t.Fatalf("round %d: exec as the container exits: %v", round, r)
+			}
+		}
+		okAt(t, store, "rm", id)
+	}
+}
