@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/berthdev/berth/internal/errdefs"
 )
@@ -39,6 +40,15 @@ func TestParity6HeldImage(t *testing.T) {
 	}
 	if img, err := s.HeldImage(b.ID); err != nil || img.Digest != b.Digest {
 		t.Fatalf("HeldImage = %+v, %v", img, err)
+	}
+	defer func(c func() time.Time) { clock = c }(clock)
+	clock = func() time.Time { return time.Now().Add(24 * time.Hour) } // past leftoverAge
+	lowerInUse := map[string]bool{}
+	for _, d := range lower {
+		lowerInUse[d] = true
+	}
+	if probs := s.Check(lowerInUse); len(probs) != 0 {
+		t.Errorf("Check with a held image = %+v, want no orphan", probs)
 	}
 	delete(used, b.ID)
 	if _, err := s.Collect(); err != nil {
