@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/berthdev/berth/container"
+	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/layers"
 )
 
@@ -31,6 +33,9 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (strin
 		return "", err
 	}
 	base, err := e.images.Resolve(r.ImageID)
+	if errors.Is(err, errdefs.ErrNotFound) {
+		base, err = e.images.HeldImage(r.ImageID) // deleted by rmi -f, kept for r
+	}
 	if err != nil {
 		return "", fmt.Errorf("container %s: its image: %w", r.Name, err)
 	}

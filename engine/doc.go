@@ -14,6 +14,9 @@
 //	  oci/                        OCI image layout (package layers)
 //	  ingest/                     partial blob writes (package layers)
 //	  snapshots/<chainID>/        unpacked read-only layers (package layers)
+//	  held.json                   images deleted by rmi -f whose layers stopped
+//	                              containers still use: manifest digest -> image ID
+//	                              (layers/held.go); absent when none
 //	  idmapped/<map>/<chainID>/   a snapshot chowned for one pair of user namespace
 //	                              maps, where idmapped mounts are unavailable
 //	                              (usernscopy.go); gone with the last container of <map>

@@ -132,7 +132,7 @@ func open(opts Options, h host) (*Engine, error) {
 		return nil, err
 	}
 	limits := layers.WithLimits(layers.Limits{MaxSize: opts.MaxLayerSize, MaxRatio: opts.MaxLayerRatio})
-	if e.images, err = layers.Open(root, limits); err != nil {
+	if e.images, err = layers.Open(root, limits, layers.WithInUse(e.imagesInUse)); err != nil {
 		return nil, err
 	}
 	if err := e.reconcile(booted); err != nil {

@@ -63,6 +63,12 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions, s Streams)
 
 func (e *Engine) runExec(c *libcontainer.Container, r *record, proc *libcontainer.Process) error {
 	if err := c.Run(proc); err != nil {
+		if !e.stillRunning(c, r) {
+			// The container ended while runc joined it: its namespaces
+			// went away under nsexec ("procReady not received", "lstat
+			// /proc/PID/ns/ipc"). Docker's line for it, not runc's.
+			return fmt.Errorf("container %s is not running: %w", r.Name, errdefs.ErrFailedPrecondition)
+		}
 		return &StartError{Container: r.Name, Code: startExitCode(err), Msg: startError(err)}
 	}
 	e.emit(containerEvent("exec_start: "+joinArgs(proc.Args), r, nil))
@@ -201,4 +207,25 @@ func joinArgs(a []string) string {
 		s += x
 	}
 	return s
+}
+
+// stillRunning says, after an exec failed to start, whether r still runs:
+// its init has its namespaces (an exiting init loses them before it is a
+// zombie, which is when nsexec fails to join them) and its state is
+// running.
+func (e *Engine) stillRunning(c *libcontainer.Container, r *record) bool {
+	cs, err := c.State()
+	if err != nil || cs.InitProcessPid <= 0 {
+		return false
+	}
+	for _, ns := range []string{"mnt", "ipc", "pid"} {
+		if _, err := os.Lstat(fmt.Sprintf("/proc/%d/ns/%s", cs.InitProcessPid, ns)); err != nil {
+			return false
+		}
+	}
+	if st, err := c.Status(); err != nil || st == libcontainer.Stopped {
+		return false
+	}
+	_, _, err = e.running(r.ID)
+	return err == nil
 }

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -242,8 +244,14 @@ func (e *Engine) Tag(src, dst string) error {
 	return err
 }
 
-// RemoveImage removes an image reference with docker rmi's rules. An image
-// a container uses is refused, unless force, which then only untags it.
+// RemoveImage removes an image reference with docker rmi's rules
+// (daemon/images/image_delete.go). A name that is one of several only
+// untags. The last name is refused while a container uses the image,
+// unless force; forced, it untags and deletes the image unless a
+// container runs it (then the image stays, untagged). By ID: refused
+// while a container runs it, forced or not; an image with several names
+// or used by a stopped container needs force, and is then deleted, its
+// layers kept for the stopped containers (layers.DeleteHeld).
 func (e *Engine) RemoveImage(ref string, force bool) (RemovedImage, error) {
 	var rm RemovedImage
 	err := e.withLock(func() error {
@@ -261,33 +269,39 @@ func (e *Engine) RemoveImage(ref string, force bool) (RemovedImage, error) {
 			rm, err = e.images.Remove(ref, force)
 			return err
 		}
-		// docker's conflicts (daemon/images/image_delete.go): a name is
-		// untagged by force only; an ID is refused while a container runs
-		// it, forced or not, and kept (untagged) by force otherwise.
-		if byName && !force {
-			return fmt.Errorf("conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s: %w",
-				ref, shortImageID(users[0]), shortImageID(img.ID), errdefs.ErrFailedPrecondition)
-		}
-		if !byName {
-			for _, id := range users {
-				if st, err := e.loadState(id); err == nil && st.running() {
-					return fmt.Errorf("conflict: unable to delete %s (cannot be forced) - image is being used by running container %s: %w",
-						shortImageID(img.ID), shortImageID(id), errdefs.ErrFailedPrecondition)
-				}
+		running := ""
+		for _, id := range users {
+			if st, err := e.loadState(id); err == nil && st.running() {
+				running = id
+				break
 			}
+		}
+		if byName {
 			if !force {
-				return fmt.Errorf("conflict: unable to delete %s (must be forced) - image is being used by stopped container %s: %w",
-					shortImageID(img.ID), shortImageID(users[0]), errdefs.ErrFailedPrecondition)
+				return fmt.Errorf("conflict: unable to remove repository reference %q (must force) - container %s is using its referenced image %s: %w",
+					ref, shortImageID(users[0]), shortImageID(img.ID), errdefs.ErrFailedPrecondition)
 			}
-		}
-		for _, n := range img.Names {
-			r, err := e.images.Untag(n)
-			if err != nil {
+			if running != "" { // docker's quiet conflict: the image stays, untagged
+				rm, err = e.images.Untag(ref)
 				return err
 			}
-			rm.Untagged = append(rm.Untagged, r.Untagged...)
+			rm, err = e.images.DeleteHeld(img)
+			return err
 		}
-		return nil
+		if running != "" {
+			return fmt.Errorf("conflict: unable to delete %s (cannot be forced) - image is being used by running container %s: %w",
+				shortImageID(img.ID), shortImageID(running), errdefs.ErrFailedPrecondition)
+		}
+		if !force && len(img.Names) > 1 {
+			return fmt.Errorf("conflict: unable to delete %s (must be forced) - image is referenced in multiple repositories: %w",
+				shortImageID(img.ID), errdefs.ErrFailedPrecondition)
+		}
+		if !force {
+			return fmt.Errorf("conflict: unable to delete %s (must be forced) - image is being used by stopped container %s: %w",
+				shortImageID(img.ID), shortImageID(users[0]), errdefs.ErrFailedPrecondition)
+		}
+		rm, err = e.images.DeleteHeld(img)
+		return err
 	})
 	for _, n := range rm.Untagged {
 		e.emit(imageEvent("untag", n, n))
@@ -323,4 +337,37 @@ func shortImageID(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// imagesInUse is the set of image IDs containers use: what keeps a held
+// image's layers (layers.WithInUse). The caller holds the store lock.
+func (e *Engine) imagesInUse() (map[string]bool, error) {
+	ids, err := e.containerIDs()
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, id := range ids {
+		r, err := e.loadRecord(id)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errdefs.ErrNotFound) {
+			continue // removed meanwhile: its image is nobody's
+		}
+		if err != nil {
+			return nil, err // never collect on a partial view
+		}
+		used[r.ImageID] = true
+	}
+	return used, nil
+}
+
+// releaseImage collects what a deleted image (layers.DeleteHeld) kept for
+// its containers, once the last of them is gone.
+func (e *Engine) releaseImage(id string) {
+	if !e.images.IsHeld(id) {
+		return
+	}
+	e.withLock(func() error {
+		_, err := e.images.Collect()
+		return err
+	})
 }

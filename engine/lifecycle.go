@@ -302,6 +302,7 @@ func (e *Engine) RemoveWithVolumes(ctx context.Context, ref string, force, volum
 	if volumes {
 		e.removeAnonymousVolumes(r.Mounts)
 	}
+	e.releaseImage(r.ImageID)
 	return nil
 }
 

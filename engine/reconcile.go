@@ -207,6 +207,9 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 			}
 		}
 		e.unmountRunDir(id)
+		if err == nil {
+			e.releaseVolumes(r)
+		}
 		// Recorded running (or paused) without a shim: nothing watches
 		// or runs it, and `stop` would wait for ever for its exit.
 		if st.running() {
@@ -250,6 +253,9 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 	} else if err != nil {
 		return false, fmt.Errorf("container %s: recording the exit of a container whose shim died: %w", id[:12], err)
 	}
+	// What the shim would have done at the end: its volumes with options
+	// that no running container uses any more are unmounted.
+	e.releaseVolumes(r)
 	e.unmarkLive(id)
 	e.emit(containerEvent("die", r, map[string]string{"exitCode": strconv.Itoa(code)}))
 	if r.Host.AutoRemove {

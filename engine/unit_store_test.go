@@ -354,9 +354,11 @@ func TestUnitImages(t *testing.T) {
 	if rm, err := e.RemoveImage("other:2", false); err != nil || len(rm.Deleted) != 0 {
 		t.Errorf("RemoveImage(other:2) = %+v, %v; want an untag", rm, err)
 	}
+	setState(t, e, c, running)
 	if rm, err := e.RemoveImage("unit:1", true); err != nil || len(rm.Deleted) != 0 {
-		t.Errorf("RemoveImage(unit:1, force) of an image in use = %+v, %v; want only the name removed", rm, err)
+		t.Errorf("RemoveImage(unit:1, force) of an image a running container uses = %+v, %v; want only the name removed", rm, err)
 	}
+	setState(t, e, c, exited(0))
 	if rep, err := e.PruneImages(true); err != nil || len(rep.Images) != 0 {
 		t.Errorf("PruneImages(all) with a container using the image = %+v, %v", rep, err)
 	}

@@ -105,6 +105,12 @@ func (s *Store) Check(inUse map[string]bool) []Problem {
 			}
 		}
 	}
+	// What a held image a container uses reaches (held.go) is no orphan.
+	if reach, _, _, err := s.reachable(); err == nil {
+		for hexd := range reach {
+			referenced[hexd] = true
+		}
+	}
 	for hexd := range blobs {
 		if !referenced[hexd] {
 			p := filepath.Join(blobDir, hexd)

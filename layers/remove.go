@@ -107,7 +107,8 @@ func shortID(id string) string {
 	return id
 }
 
-// reachable is what index.json reaches: blob hexes, snapshot chain IDs
+// reachable is what index.json and the held images a container uses
+// (held.go) reach: blob hexes, snapshot chain IDs
 // and diff IDs. An error means a partial view, on which nothing may be
 // deleted.
 func (s *Store) reachable() (blobs, chains, diffs map[string]bool, err error) {
@@ -161,6 +162,15 @@ func (s *Store) reachable() (blobs, chains, diffs map[string]bool, err error) {
 			return nil, nil, nil, err // never delete on a partial view
 		}
 	}
+	roots, _, err := s.heldRoots()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, h := range roots {
+		if err := walk(h); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	return blobs, chains, diffs, nil
 }
 
@@ -190,6 +200,9 @@ func (s *Store) SweepOrphanBlobs() []string {
 // gc deletes the blobs, snapshots and layer records that no image in
 // index.json reaches, and returns the deleted layer digests.
 func (s *Store) gc() ([]string, error) {
+	if err := s.forgetUnheld(); err != nil {
+		return nil, err
+	}
 	blobs, chains, diffs, err := s.reachable()
 	if err != nil {
 		return nil, err

@@ -30,11 +30,12 @@ const (
 // LowerDirs and the readers need no lock.
 type Store struct {
 	root      string
-	oci       string // OCI image layout
-	ingest    string // partial writes
-	snapshots string // unpacked layers, by chain ID
-	layerInfo string // uncompressed layer sizes, by diff ID
-	limits    Limits // what one layer may expand to (limits.go)
+	oci       string                          // OCI image layout
+	ingest    string                          // partial writes
+	snapshots string                          // unpacked layers, by chain ID
+	layerInfo string                          // uncompressed layer sizes, by diff ID
+	limits    Limits                          // what one layer may expand to (limits.go)
+	inUse     func() (map[string]bool, error) // image IDs containers use (held.go)
 }
 
 // Open opens (creating if needed) the image store under root, and removes

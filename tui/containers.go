@@ -194,7 +194,7 @@ func (p *containersPanel) rebuild() {
 		if p.hideOff && c.State != engine.StatusRunning && c.State != engine.StatusPaused {
 			continue
 		}
-		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), c.Image, c.State, c.ID[:min(12, len(c.ID))], c.Command, c.Labels[labelProject], c.Labels[labelPod]}, " ")), f) {
+		if f != "" && !strings.Contains(strings.ToLower(strings.Join([]string{name(c), imageText(c), c.State, c.ID[:min(12, len(c.ID))], c.Command, c.Labels[labelProject], c.Labels[labelPod]}, " ")), f) {
 			continue
 		}
 		p.rows = append(p.rows, c)
@@ -207,7 +207,7 @@ func (p *containersPanel) rebuild() {
 		case "name":
 			r = strings.Compare(name(a), name(b))
 		case "image":
-			r = strings.Compare(a.Image, b.Image)
+			r = strings.Compare(imageText(a), imageText(b))
 		case "state":
 			r = strings.Compare(a.State, b.State)
 		case "status":
@@ -307,7 +307,7 @@ func (p *containersPanel) View() string {
 		}
 		st, ok := p.usage[r.ID]
 		ok = ok && r.State == engine.StatusRunning
-		cells := []string{mark, nm, r.Image, r.State, statusText(r, now), cpuText(st, ok), memText(st, ok), ioText(st.NetRx, st.NetTx, ok), ioText(st.BlockRead, st.BlockWrite, ok),
+		cells := []string{mark, nm, imageText(r), r.State, statusText(r, now), cpuText(st, ok), memText(st, ok), ioText(st.NetRx, st.NetTx, ok), ioText(st.BlockRead, st.BlockWrite, ok),
 			portsText(r.Ports), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
 		line := joinCells(cells, widths)
 		switch {
@@ -380,3 +380,13 @@ func ago(t, now time.Time) string {
 }
 
 func quoteCmd(s string) string { return `"` + s + `"` }
+
+// imageText is a container's IMAGE as docker ps prints it: the name it
+// was created from, or, once that name is gone or means another image,
+// the short ID the engine's full "sha256:…" Image stands for.
+func imageText(c engine.ContainerSummary) string {
+	if strings.HasPrefix(c.Image, "sha256:") {
+		return shortID(c.Image)
+	}
+	return c.Image
+}

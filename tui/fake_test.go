@@ -71,7 +71,7 @@ func world() *fakeEngine {
 	add(2, "db", "busybox:latest", "running", 0, "sh -c 'while true; do date; sleep 1; done'")
 	add(3, "worker", "registry.local:5000/team/worker:v2", "paused", 0, "worker --queue jobs")
 	add(4, "crashed", "busybox:latest", "exited", 137, "sh -c 'exit 137'")
-	add(5, "fresh", "busybox:latest", "created", 0, "true")
+	add(5, "fresh", "sha256:"+strings.Repeat("ab", 32), "created", 0, "true") // its name untagged
 	add(6, "batch-with-a-rather-long-name", "busybox:latest", "exited", 0, "echo done")
 	f.images = []engine.ImageSummary{
 		{ID: "sha256:" + strings.Repeat("ab", 32), RepoTags: []string{"busybox:latest"},
