@@ -70,7 +70,10 @@ func (a *App) shortHelp() []key.Binding {
 	case focusMessages:
 		return []key.Binding{km.Up, km.Down, km.Back}
 	case focusEvents:
-		return []key.Binding{km.EventType, km.Up, km.Down, km.Bottom, km.Back}
+		if a.evlog.text.active {
+			return a.evlog.text.ShortHelp(km)
+		}
+		return []key.Binding{km.EventType, km.Filter, km.Up, km.Down, km.Bottom, km.Back}
 	case focusObject:
 		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
 	case focusDetail:

@@ -11,6 +11,10 @@ func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 		if a.cmdline.typing {
 			a.cmdline.in.paste(p)
 		}
+	case focusEvents:
+		if a.evlog.text.active {
+			a.evlog.text.paste(p)
+		}
 	case focusDetail:
 		if a.detail.capturing() {
 			a.detail.logs.search.paste(p)
