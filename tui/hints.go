@@ -32,7 +32,7 @@ func (p *imagesPanel) ShortHelp() []key.Binding {
 	if p.history != nil {
 		return []key.Binding{km.Help, km.Up, km.Down, km.Back, km.Quit}
 	}
-	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Inspect, km.Remove, km.Pull, km.Build, km.Prune, km.Command, km.Quit}
+	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Inspect, km.Remove, km.Pull, km.Push, km.Tag, km.Build, km.Prune, km.Command, km.Quit}
 }
 
 // ShortHelp is the volume or network list's hint.
@@ -84,6 +84,8 @@ func (a *App) shortHelp() []key.Binding {
 	case focusLayers:
 		return km.LayersHelp()
 	case focusRunForm:
+		return formShortHelp(km)
+	case focusTag:
 		return formShortHelp(km)
 	case focusPull, focusBuild:
 		if a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil {

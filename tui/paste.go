@@ -40,6 +40,8 @@ func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 		if a.pull.job == nil {
 			a.pull.form.paste(p)
 		}
+	case focusTag:
+		a.tag.form.paste(p)
 	case focusBuild:
 		if a.build.job == nil {
 			a.build.form.paste(p)
