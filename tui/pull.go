@@ -227,13 +227,7 @@ func (a *App) pullKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	running := v.failed == nil
 	switch {
 	case running && key.Matches(k, km.Abort):
-		if v.job.cancelled { // asked before: leave it to end on its own
-			a.pull = nil
-			a.setStatus(v.verb+" of "+v.ref+" cancelled", false)
-			return nil, true
-		}
-		v.job.stop()
-		a.status, a.statusKind = "cancelling the "+v.verb+" of "+v.ref+"…", statusBusy
+		a.abortJob(v.job.cancelled, v.job.stop, v.verb+" of "+v.ref, func() { a.pull = nil })
 		return nil, true
 	case !running && key.Matches(k, km.Back):
 		v.job, v.failed = nil, nil
@@ -281,10 +275,11 @@ func (a *App) startPull(v *pullView) tea.Cmd {
 // pulled applies a batch of the pull's progress, and its end.
 func (a *App) pulled(m pullMsg) tea.Cmd {
 	v := a.pull
-	if v == nil || v.job != m.j {
+	if v == nil {
 		return nil // a pull the user left: nothing shows it
 	}
-	if more := m.apply(v.apply); more != nil {
+	more, ended := m.follow(v.job, v.apply)
+	if !ended {
 		return more
 	}
 	j := m.j
@@ -296,12 +291,10 @@ func (a *App) pulled(m pullMsg) tea.Cmd {
 		return listImages(a.eng)
 	case j.stopped():
 		a.pull = nil
-		a.setStatus(v.verb+" of "+v.ref+" cancelled", false)
-		a.cmdlog.fail(v.line, "cancelled")
+		a.jobEnded(j.err, v.verb+" of "+v.ref, v.line, true)
 	default:
 		v.failed = j.err
-		a.setStatus(oneLine(j.err), true)
-		a.cmdlog.fail(v.line, "failed")
+		a.jobEnded(j.err, v.verb+" of "+v.ref, v.line, false)
 	}
 	return nil
 }
