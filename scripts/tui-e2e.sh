@@ -9,7 +9,9 @@
 #   pane says (enter for the Logs tab, P, then e, hostname and exit), a berth
 #   command pasted into `:` shows its output, and 100 marked containers are
 #   removed with one prompt, a compose project's group row stops and
-#   removes both its containers, and the Events view shows their events.
+#   removes both its containers, a pod played by `berth kube play` shows
+#   as one row that stops the pod and goes with `kube play --down`, and
+#   the Events view shows their events.
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -30,7 +32,7 @@ cleanup() {
   rm -rf "$cfg"
   "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" first >/dev/null 2>&1 || true
   "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
-  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-\|e2e-grp-$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
+  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-\|e2e-grp-$$-\|e2epod$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -255,11 +257,54 @@ left=$("$BERTH" ps -a --format '{{.Names}}' | grep -c -- "e2e-grp-$$-" || true)
 [[ $left == 0 ]] || { echo "tui-e2e: $left of the group's containers are left" >&2; exit 1; }
 t send-keys -t e2e Escape; sleep 0.5
 
-step "the Events view shows the group's die and destroy events live"
+step "a kube play pod's row: 3/3 running (its infra container too), x stops it, kube play --down removes it"
+pod=e2epod$$
+manifest=$cfg/pod.yaml
+cat >"$manifest" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+spec:
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+  - name: side
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+EOF
+"$BERTH" kube play --pull never "$manifest" >/dev/null
+t send-keys -t e2e / ; t send-keys -t e2e -l "$pod-"; t send-keys -t e2e Enter
+wait_for "filter: $pod-"
+t send-keys -t e2e g   # the first row: the pod's
+wait_re "$pod .*kube pod"
+wait_for "3/3 running"
+wait_for "x stop group"
+t send-keys -t e2e x
+wait_for "0/3 running"
+for m in web side infra; do
+  st=$("$BERTH" inspect -f '{{.State.Status}}' "$pod-$m")
+  [[ $st == exited ]] || { echo "tui-e2e: $pod-$m is $st after the pod's stop" >&2; exit 1; }
+done
+"$BERTH" kube play --down "$manifest" >/dev/null
+wait_for "no container matches"
+t send-keys -t e2e Escape; sleep 0.5
+
+step "the Events view shows the group's die and destroy events live, found with / text"
 t send-keys -t e2e E
 wait_for "events · all types"
+t send-keys -t e2e / ; t send-keys -t e2e -l "e2e-grp-$$-"; t send-keys -t e2e Enter
+wait_for "/e2e-grp-$$-"
 wait_re "container die .*e2e-grp-"
 wait_re "container destroy .*e2e-grp-"
+wait_for "berth events | grep -iF"
+t send-keys -t e2e Escape; sleep 0.5   # clears the text; alone, or the terminal reads alt+t
+step "the Events view's volume type shows the volume's create and destroy"
+t send-keys -t e2e t t t
+wait_for "type=volume"
+wait_re "volume +create .*$vol"
+wait_re "volume +destroy .*$vol"
 t send-keys -t e2e Escape; sleep 0.3
 
 step "quit"

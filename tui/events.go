@@ -169,6 +169,9 @@ func (l *eventLog) view(c *Common) string {
 			}
 		}
 		nm := ev.Actor.Attributes["name"]
+		if nm == "" && ev.Type == "volume" {
+			nm = ev.Actor.ID // a volume's ID is its name
+		}
 		line := joinCells([]string{ev.When().UTC().Format("15:04:05"), ev.Type, ev.Action, nm,
 			shortID(ev.Actor.ID), strings.Join(attrs, ", ")}, widths)
 		if i == l.win.Cursor && !l.follow {

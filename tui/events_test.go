@@ -95,7 +95,7 @@ func TestFlowEventsTextAndObjects(t *testing.T) {
 	f.events <- engine.Event{Type: "volume", Action: "create", Actor: engine.EventActor{ID: "cache", Attributes: map[string]string{"driver": "local"}}, TimeNano: epoch.UnixNano()}
 	f.events <- engine.Event{Type: "network", Action: "connect", Actor: engine.EventActor{ID: "n1", Attributes: map[string]string{"name": "backend", "type": "bridge"}}, TimeNano: epoch.UnixNano()}
 	f.events <- engine.Event{Type: "volume", Action: "destroy", Actor: engine.EventActor{ID: "scratch", Attributes: map[string]string{"driver": "local"}}, TimeNano: epoch.UnixNano()}
-	h.waitFor("volume    create", "network   connect", "backend", "volume    destroy")
+	h.waitFor("volume    create", "network   connect", "backend", "volume    destroy", "scratch")
 	h.press(h.km.EventType, h.km.EventType, h.km.EventType)
 	h.waitFor("type=volume", "$ berth events --filter type=volume", "volume    create", "volume    destroy")
 	h.waitGone("network   connect")
