@@ -3,6 +3,8 @@ package tui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/berthdev/berth/engine"
 )
 
 // tagForm is `berth tag SRC DST` on the Images tab: one field, the new
@@ -71,6 +73,17 @@ func (a *App) tagged(m taggedMsg) tea.Cmd {
 	return listImages(a.eng)
 }
 
+// pushRef is the name the push form starts with: the image's first tag
+// that names a registry (one made with T for the push), else its first.
+func pushRef(im engine.ImageSummary) string {
+	for _, t := range im.RepoTags {
+		if registryHost(t) != "docker.io" {
+			return t
+		}
+	}
+	return imageRef(im)
+}
+
 // imageJobKey opens the pull, push, tag and build forms (p, P, T, B on
 // the images list) and hands keys to the one in front; it reports
 // whether it took the key.
@@ -93,7 +106,7 @@ func (a *App) imageJobKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(k, km.Push):
 		if im, ok := a.images.selected(); ok {
-			a.pull = newPushView(imageRef(im))
+			a.pull = newPushView(pushRef(im))
 		}
 		return nil, true
 	case key.Matches(k, km.Tag):

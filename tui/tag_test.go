@@ -30,6 +30,21 @@ func TestFlowTag(t *testing.T) {
 	h.waitFor("image     tag", "127.0.0.1:5000/busybox:v1")
 }
 
+// TestFlowTagThenPush: the push form starts with the tag just made, the
+// one that names a registry.
+func TestFlowTagThenPush(t *testing.T) {
+	h := start(t, world(), 120, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Images)
+	h.waitFor("48.3MB")
+	h.press(h.km.Tag)
+	h.typeText("127.0.0.1:5000/busybox:v1")
+	h.tm.Send(keyMsg("enter"))
+	h.waitFor("✓ tagged busybox:latest as 127.0.0.1:5000/busybox:v1")
+	h.press(h.km.Push)
+	h.waitFor("push an image", "$ berth push 127.0.0.1:5000/busybox:v1")
+}
+
 // TestFlowTagEmpty: enter with no name says so and tags nothing; esc
 // closes the form.
 func TestFlowTagEmpty(t *testing.T) {
