@@ -4,7 +4,8 @@
 #   opened in it and `hostname` typed, the workbench comes back after `exit`,
 #   the container is stopped from the list, and a crashed container is
 #   debugged with one key (a shell in a copy of it, removed afterwards),
-#   busybox's Layers view lists bin/busybox, and the lessons pane's first
+#   busybox's Layers view lists bin/busybox, busybox is tagged (T) and
+#   pushed (P) to a `berth registry serve` on loopback, and the lessons pane's first
 #   step passes once its command has run, steps 2 to 4 pass the way the
 #   pane says (enter for the Logs tab, P, then e, hostname and exit), a berth
 #   command pasted into `:` shows its output, and 100 marked containers are
@@ -27,8 +28,11 @@ name=e2e-web-$$
 sock=berth-e2e-$$         # a tmux server of our own
 cfg=$(mktemp -d)          # XDG_CONFIG_HOME: keys and lesson progress
 t() { tmux -L "$sock" "$@"; }
+regpid=
 cleanup() {
   t kill-server 2>/dev/null || true
+  if [[ -n $regpid ]]; then kill "$regpid" 2>/dev/null || true; fi
+  if [[ -n ${pushed:-} ]]; then "$BERTH" rmi "$pushed" >/dev/null 2>&1 || true; fi
   rm -rf "$cfg"
   "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" first >/dev/null 2>&1 || true
   "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
@@ -145,6 +149,32 @@ wait_for "busybox:latest · layers · changed in layer 0"
 wait_re "[0-9.]+[kM]B +busybox *$"
 wait_for "berth layers --layer 0 busybox:latest"
 t send-keys -t e2e Escape; sleep 0.5
+wait_for "REPOSITORY"
+
+step "tag busybox with T and push it with P to a registry on loopback"
+"$BERTH" registry serve --dir "$cfg/registry" --addr 127.0.0.1:0 2>"$cfg/registry.log" &
+regpid=$!
+for _ in $(seq 50); do grep -q "listening on" "$cfg/registry.log" && break; sleep 0.1; done
+reg=$(sed -n 's/^registry listening on \([^,]*\),.*/\1/p' "$cfg/registry.log")
+[[ -n $reg ]] || { echo "tui-e2e: the registry did not start" >&2; cat "$cfg/registry.log" >&2; exit 1; }
+pushed=$reg/e2e/busybox:v$$
+t send-keys -t e2e g
+row=$("$BERTH" images --format '{{.Repository}}:{{.Tag}}' | grep -nx 'busybox:latest' | cut -d: -f1)
+for _ in $(seq 2 "$row"); do t send-keys -t e2e j; done
+t send-keys -t e2e T
+wait_for "tag busybox:latest"
+t send-keys -t e2e -l "$pushed"; t send-keys -t e2e Enter
+wait_for "tagged busybox:latest as $pushed"
+wait_for "berth tag busybox:latest $pushed"
+t send-keys -t e2e P   # the same row: busybox's, now with the registry's name too
+wait_for "push an image"
+wait_for "berth push $pushed"
+t send-keys -t e2e Enter
+wait_for "pushed $pushed: digest: sha256:"
+"$BERTH" rmi "$pushed" >/dev/null
+"$BERTH" pull "$pushed" >/dev/null || { echo "tui-e2e: $pushed is not in the registry after the push" >&2; exit 1; }
+"$BERTH" rmi "$pushed" >/dev/null
+kill "$regpid"; wait "$regpid" 2>/dev/null || true; regpid=
 wait_for "REPOSITORY"
 
 step "create and remove a volume from the Volumes tab"
