@@ -166,7 +166,7 @@ wait_for "tag busybox:latest"
 t send-keys -t e2e -l "$pushed"; t send-keys -t e2e Enter
 wait_for "tagged busybox:latest as $pushed"
 wait_for "berth tag busybox:latest $pushed"
-t send-keys -t e2e P   # the same row: busybox's, now with the registry's name too
+t send-keys -t e2e P   # on the new tag's row: the list selects it after the tag
 wait_for "push an image"
 wait_for "berth push $pushed"
 t send-keys -t e2e Enter

@@ -10,7 +10,8 @@
 //	               virtualised, only visible rows are rendered; CPU % and
 //	               MEM of the visible running rows (usage.go: the engine's
 //	               Sampler watches exactly those), PORTS
-//	imagesPanel    images, and an image's history (its layers) on enter;
+//	imagesPanel    images, a row per tag as docker's, and an image's
+//	               history (its layers) on enter;
 //	               R opens runForm (`berth run` with the common flags)
 //	pullView       p: a pull form, P: a push form (the selected image),
 //	               then each layer's progress (pull.go)

@@ -299,10 +299,11 @@ func (a *App) pulled(m pullMsg) tea.Cmd {
 	return nil
 }
 
-// pick selects the image with ID id, when the list has it.
+// pick selects the image with ID id (its first row), or the row of the
+// tag id, when the list has it.
 func (p *imagesPanel) pick(id string) bool {
 	for i, im := range p.list {
-		if im.ID == id {
+		if im.ID == id || len(im.RepoTags) > 0 && im.RepoTags[0] == id {
 			p.win.Cursor = i
 			p.win.clamp(len(p.list))
 			return true

@@ -1,10 +1,10 @@
 package tui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/berthdev/berth/engine"
 )
 
 // tagForm is `berth tag SRC DST` on the Images tab: one field, the new
@@ -70,18 +70,11 @@ func (a *App) tagged(m taggedMsg) tea.Cmd {
 		return nil
 	}
 	a.setStatus("tagged "+m.src+" as "+m.dst, false)
-	return listImages(a.eng)
-}
-
-// pushRef is the name the push form starts with: the image's first tag
-// that names a registry (one made with T for the push), else its first.
-func pushRef(im engine.ImageSummary) string {
-	for _, t := range im.RepoTags {
-		if registryHost(t) != "docker.io" {
-			return t
-		}
+	a.pickImage = m.dst // the new row, for P to push
+	if i := strings.LastIndex(m.dst, ":"); i < 0 || strings.Contains(m.dst[i:], "/") {
+		a.pickImage += ":latest"
 	}
-	return imageRef(im)
+	return listImages(a.eng)
 }
 
 // imageJobKey opens the pull, push, tag and build forms (p, P, T, B on
@@ -106,7 +99,7 @@ func (a *App) imageJobKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(k, km.Push):
 		if im, ok := a.images.selected(); ok {
-			a.pull = newPushView(pushRef(im))
+			a.pull = newPushView(imageRef(im))
 		}
 		return nil, true
 	case key.Matches(k, km.Tag):

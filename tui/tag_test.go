@@ -3,10 +3,13 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/berthdev/berth/engine"
 )
 
 const workerRef = "registry.local:5000/team/worker:v2"
@@ -30,8 +33,8 @@ func TestFlowTag(t *testing.T) {
 	h.waitFor("image     tag", "127.0.0.1:5000/busybox:v1")
 }
 
-// TestFlowTagThenPush: the push form starts with the tag just made, the
-// one that names a registry.
+// TestFlowTagThenPush: the new tag is a row of its own, as in docker
+// images, selected after the tag, so the push form starts with it.
 func TestFlowTagThenPush(t *testing.T) {
 	h := start(t, world(), 120, 30)
 	h.waitFor("batch-with")
@@ -40,7 +43,7 @@ func TestFlowTagThenPush(t *testing.T) {
 	h.press(h.km.Tag)
 	h.typeText("127.0.0.1:5000/busybox:v1")
 	h.tm.Send(keyMsg("enter"))
-	h.waitFor("✓ tagged busybox:latest as 127.0.0.1:5000/busybox:v1")
+	h.waitFor("✓ tagged busybox:latest as 127.0.0.1:5000/busybox:v1", "127.0.0.1:5000/busybox   ", "busybox   ")
 	h.press(h.km.Push)
 	h.waitFor("push an image", "$ berth push 127.0.0.1:5000/busybox:v1")
 }
@@ -123,5 +126,22 @@ func TestViewsPush(t *testing.T) {
 			h.waitFor("a3ed95caeb02  pushing")
 			golden.RequireEqualEscape(t, []byte(h.frame()), true)
 		})
+	}
+}
+
+// TestPerTag: an image with two tags is two rows, each naming its tag
+// first; an untagged image stays one row.
+func TestPerTag(t *testing.T) {
+	in := []engine.ImageSummary{
+		{ID: "sha256:a", RepoTags: []string{"busybox:latest", "127.0.0.1:5000/busybox:v1"}},
+		{ID: "sha256:b"},
+	}
+	var got []string
+	for _, r := range perTag(in) {
+		got = append(got, r.ID+" "+strings.Join(r.RepoTags, ","))
+	}
+	want := []string{"sha256:a busybox:latest,127.0.0.1:5000/busybox:v1", "sha256:a 127.0.0.1:5000/busybox:v1,busybox:latest", "sha256:b "}
+	if !slices.Equal(got, want) {
+		t.Errorf("perTag = %q, want %q", got, want)
 	}
 }
