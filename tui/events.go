@@ -29,8 +29,8 @@ type eventLog struct {
 const maxEvents = 1000
 
 // eventKinds are the types the filter cycles through: docker's, as the
-// engine emits them (a volume's and a network's create and destroy, a
-// network's connect and disconnect).
+// engine emits them (a volume's and a network's create, destroy and
+// prune, a network's connect and disconnect).
 var eventKinds = []string{"", "container", "image", "volume", "network"}
 
 func (l *eventLog) add(ev engine.Event) {
@@ -62,8 +62,8 @@ func (l *eventLog) shownEvents() []engine.Event {
 	return out
 }
 
-// eventText is an event as `berth events` prints it, which the text
-// filter searches: time type action id (attributes).
+// eventText is an event as `berth events` prints it after the time, which
+// the text filter searches: type action id (attributes).
 func eventText(ev engine.Event) string {
 	var attrs []string
 	for _, k := range slices.Sorted(maps.Keys(ev.Actor.Attributes)) {
