@@ -310,9 +310,7 @@ func (a *App) startBuild(v *buildView) tea.Cmd {
 		return eng.Build(ctx, o, report)
 	})
 	v.job = j
-	a.pickImage = ""
-	a.status, a.statusKind = "building "+v.name+"…", statusBusy
-	return cmd
+	return a.jobStarted(cmd, "building "+v.name+"…")
 }
 
 // builtMsg applies a batch of the build's events, and its end.

@@ -132,6 +132,15 @@ func (j *job[T, R]) stopped() bool {
 	return j.cancelled || errors.Is(j.err, context.Canceled)
 }
 
+// jobStarted shows a job that start returned as started (status says
+// what it does) and returns start; the list selects what the job makes
+// once it ends, not what an earlier one made.
+func (a *App) jobStarted(start tea.Cmd, status string) tea.Cmd {
+	a.pickImage = ""
+	a.status, a.statusKind = status, statusBusy
+	return start
+}
+
 // abortJob is esc or ctrl+c on a running job's view (what: "pull of
 // busybox"): the first press cancels the job, a second one closes the
 // view and leaves the job to end on its own.

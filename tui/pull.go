@@ -267,9 +267,7 @@ func (a *App) startPull(v *pullView) tea.Cmd {
 		return transferDone{status: "pulled " + r.Ref, imageID: r.ID}, nil
 	})
 	v.job = j
-	a.pickImage = ""
-	a.status, a.statusKind = v.verb+"ing "+ref+"…", statusBusy
-	return cmd
+	return a.jobStarted(cmd, v.verb+"ing "+ref+"…")
 }
 
 // pulled applies a batch of the pull's progress, and its end.
