@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
 // Event is one entry of the events log, with docker's JSON field names.
 type Event struct {
-	Type     string     `json:"Type"`   // "container" or "image"
+	Type     string     `json:"Type"`   // "container", "image", "volume" or "network"
 	Action   string     `json:"Action"` // create, start, die, kill, stop, pause, unpause, rename, destroy, ...
 	Actor    EventActor `json:"Actor"`
 	Time     int64      `json:"time"`
@@ -42,6 +43,13 @@ func containerEvent(action string, r *record, attrs map[string]string) Event {
 		a[k] = v
 	}
 	return Event{Type: "container", Action: action, Actor: EventActor{ID: r.ID, Attributes: a}}
+}
+
+// pruneEvent records a prune of volumes or networks (kind), as docker's
+// `volume prune` and `network prune` do after their destroy events: no
+// actor ID, the bytes reclaimed ("0" for networks).
+func pruneEvent(kind string, reclaimed int64) Event {
+	return Event{Type: kind, Action: "prune", Actor: EventActor{Attributes: map[string]string{"reclaimed": strconv.FormatInt(reclaimed, 10)}}}
 }
 
 // ImageEvent records something that happened to an image (pull, tag, untag,

@@ -203,6 +203,9 @@ func (e *Engine) PruneNetworks() ([]string, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		e.emit(pruneEvent("network", 0))
+	}
 	return gone, err
 }
 

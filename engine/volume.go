@@ -265,6 +265,9 @@ func (e *Engine) PruneVolumes(all bool) ([]string, int64, error) {
 	for _, n := range names {
 		e.emitVolume("destroy", n)
 	}
+	if err == nil {
+		e.emit(pruneEvent("volume", freed))
+	}
 	return names, freed, err
 }
 

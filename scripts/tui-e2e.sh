@@ -4,12 +4,15 @@
 #   opened in it and `hostname` typed, the workbench comes back after `exit`,
 #   the container is stopped from the list, and a crashed container is
 #   debugged with one key (a shell in a copy of it, removed afterwards),
-#   busybox's Layers view lists bin/busybox, and the lessons pane's first
+#   busybox's Layers view lists bin/busybox, busybox is tagged (T) and
+#   pushed (P) to a `berth registry serve` on loopback, and the lessons pane's first
 #   step passes once its command has run, steps 2 to 4 pass the way the
 #   pane says (enter for the Logs tab, P, then e, hostname and exit), a berth
 #   command pasted into `:` shows its output, and 100 marked containers are
 #   removed with one prompt, a compose project's group row stops and
-#   removes both its containers, and the Events view shows their events.
+#   removes both its containers, a pod played by `berth kube play` shows
+#   as one row that stops the pod and goes with `kube play --down`, and
+#   the Events view shows their events.
 #
 #   BERTH=bin/berth BERTH_ROOT=/tmp/store scripts/tui-e2e.sh
 #
@@ -25,12 +28,15 @@ name=e2e-web-$$
 sock=berth-e2e-$$         # a tmux server of our own
 cfg=$(mktemp -d)          # XDG_CONFIG_HOME: keys and lesson progress
 t() { tmux -L "$sock" "$@"; }
+regpid=
 cleanup() {
   t kill-server 2>/dev/null || true
+  if [[ -n $regpid ]]; then kill "$regpid" 2>/dev/null || true; fi
+  if [[ -n ${pushed:-} ]]; then "$BERTH" rmi "$pushed" >/dev/null 2>&1 || true; fi
   rm -rf "$cfg"
   "$BERTH" rm -f "$name" "e2e-crash-$$" "e2e-run-$$" first >/dev/null 2>&1 || true
   "$BERTH" volume rm "e2e-vol-$$" >/dev/null 2>&1 || true
-  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-\|e2e-grp-$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
+  "$BERTH" ps -a --format '{{.Names}}' 2>/dev/null | grep -- "e2e-bulk-$$-\|e2e-grp-$$-\|e2epod$$-" | xargs -r "$BERTH" rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -145,6 +151,32 @@ wait_for "berth layers --layer 0 busybox:latest"
 t send-keys -t e2e Escape; sleep 0.5
 wait_for "REPOSITORY"
 
+step "tag busybox with T and push it with P to a registry on loopback"
+"$BERTH" registry serve --dir "$cfg/registry" --addr 127.0.0.1:0 2>"$cfg/registry.log" &
+regpid=$!
+for _ in $(seq 50); do grep -q "listening on" "$cfg/registry.log" && break; sleep 0.1; done
+reg=$(sed -n 's/^registry listening on \([^,]*\),.*/\1/p' "$cfg/registry.log")
+[[ -n $reg ]] || { echo "tui-e2e: the registry did not start" >&2; cat "$cfg/registry.log" >&2; exit 1; }
+pushed=$reg/e2e/busybox:v$$
+t send-keys -t e2e g
+row=$("$BERTH" images --format '{{.Repository}}:{{.Tag}}' | grep -nx 'busybox:latest' | cut -d: -f1)
+for _ in $(seq 2 "$row"); do t send-keys -t e2e j; done
+t send-keys -t e2e T
+wait_for "tag busybox:latest"
+t send-keys -t e2e -l "$pushed"; t send-keys -t e2e Enter
+wait_for "tagged busybox:latest as $pushed"
+wait_for "berth tag busybox:latest $pushed"
+t send-keys -t e2e P   # on the new tag's row: the list selects it after the tag
+wait_for "push an image"
+wait_for "berth push $pushed"
+t send-keys -t e2e Enter
+wait_for "pushed $pushed: digest: sha256:"
+"$BERTH" rmi "$pushed" >/dev/null
+"$BERTH" pull "$pushed" >/dev/null || { echo "tui-e2e: $pushed is not in the registry after the push" >&2; exit 1; }
+"$BERTH" rmi "$pushed" >/dev/null
+kill "$regpid"; wait "$regpid" 2>/dev/null || true; regpid=
+wait_for "REPOSITORY"
+
 step "create and remove a volume from the Volumes tab"
 vol=e2e-vol-$$
 t send-keys -t e2e 3
@@ -255,11 +287,54 @@ left=$("$BERTH" ps -a --format '{{.Names}}' | grep -c -- "e2e-grp-$$-" || true)
 [[ $left == 0 ]] || { echo "tui-e2e: $left of the group's containers are left" >&2; exit 1; }
 t send-keys -t e2e Escape; sleep 0.5
 
-step "the Events view shows the group's die and destroy events live"
+step "a kube play pod's row: 3/3 running (its infra container too), x stops it, kube play --down removes it"
+pod=e2epod$$
+manifest=$cfg/pod.yaml
+cat >"$manifest" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+spec:
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+  - name: side
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+EOF
+"$BERTH" kube play --pull never "$manifest" >/dev/null
+t send-keys -t e2e / ; t send-keys -t e2e -l "$pod-"; t send-keys -t e2e Enter
+wait_for "filter: $pod-"
+t send-keys -t e2e g   # the first row: the pod's
+wait_re "$pod .*kube pod"
+wait_for "3/3 running"
+wait_for "x stop group"
+t send-keys -t e2e x
+wait_for "0/3 running"
+for m in web side infra; do
+  st=$("$BERTH" inspect -f '{{.State.Status}}' "$pod-$m")
+  [[ $st == exited ]] || { echo "tui-e2e: $pod-$m is $st after the pod's stop" >&2; exit 1; }
+done
+"$BERTH" kube play --down "$manifest" >/dev/null
+wait_for "no container matches"
+t send-keys -t e2e Escape; sleep 0.5
+
+step "the Events view shows the group's die and destroy events live, found with / text"
 t send-keys -t e2e E
 wait_for "events · all types"
+t send-keys -t e2e / ; t send-keys -t e2e -l "e2e-grp-$$-"; t send-keys -t e2e Enter
+wait_for "/e2e-grp-$$-"
 wait_re "container die .*e2e-grp-"
 wait_re "container destroy .*e2e-grp-"
+wait_for "berth events | grep -iF"
+t send-keys -t e2e Escape; sleep 0.5   # clears the text; alone, or the terminal reads alt+t
+step "the Events view's volume type shows the volume's create and destroy"
+t send-keys -t e2e t t t
+wait_for "type=volume"
+wait_re "volume +create .*$vol"
+wait_re "volume +destroy .*$vol"
 t send-keys -t e2e Escape; sleep 0.3
 
 step "quit"

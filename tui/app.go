@@ -33,6 +33,7 @@ type App struct {
 	volumes    *resourcePanel
 	runForm    *runForm   // open over the images tab
 	pull       *pullView  // open over the images tab
+	tag        *tagForm   // open over the images tab
 	build      *buildView // open over the images tab
 	pickImage  string     // the image ID the list selects when it has it
 	networks   *resourcePanel
@@ -223,6 +224,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.ran(msg)
 	case pullMsg:
 		return a, a.pulled(msg)
+	case taggedMsg:
+		return a, a.tagged(msg)
 	case buildMsg:
 		return a, a.builtMsg(msg)
 	case resourcesMsg:
@@ -354,6 +357,8 @@ func (a *App) panelView() string {
 		return a.runForm.view(a.pc, a.bodyHeight())
 	case a.tab == tabImages && a.pull != nil:
 		return a.pull.view(a.pc, a.bodyHeight())
+	case a.tab == tabImages && a.tag != nil:
+		return a.tag.view(a.pc, a.bodyHeight())
 	case a.tab == tabImages && a.build != nil:
 		return a.build.view(a.pc, a.bodyHeight())
 	case a.tab == tabImages:

@@ -34,8 +34,7 @@ type buildView struct {
 	built   bool // "Successfully built" is in the pane
 	id      string
 	failed  error
-	offset  int  // the first line shown, when not following
-	follow  bool // the pane shows its end
+	pane    scroller // over all() lines
 }
 
 type (
@@ -129,7 +128,7 @@ func (v *buildView) add(kind int, text string) {
 	v.lines = append(v.lines, buildLine{text: text, kind: kind})
 	if n := len(v.lines) - maxBuildLines; n > 0 {
 		v.lines = v.lines[n:]
-		v.offset = max(v.offset-n, 0)
+		v.pane.offset = max(v.pane.offset-n, 0)
 	}
 }
 
@@ -208,30 +207,14 @@ func (v *buildView) all() int {
 	return len(v.lines)
 }
 
-// scroll applies a list key to the pane of h lines.
+// scroll applies a scrolling key to the pane of h lines (scroll.go).
 func (v *buildView) scroll(km *KeyMap, k tea.KeyPressMsg, h int) bool {
 	n := v.all()
-	if v.follow {
-		v.offset = max(n-h, 0)
-	}
-	switch {
-	case key.Matches(k, km.Up):
-		v.offset--
-	case key.Matches(k, km.Down):
-		v.offset++
-	case key.Matches(k, km.PageUp):
-		v.offset -= max(h-1, 1)
-	case key.Matches(k, km.PageDown):
-		v.offset += max(h-1, 1)
-	case key.Matches(k, km.Top):
-		v.offset = 0
-	case key.Matches(k, km.Bottom):
-		v.offset = n
-	default:
+	v.pane.clamp(n, h) // from where it shows now
+	if !v.pane.key(km, k, h) {
 		return false
 	}
-	v.offset = min(max(v.offset, 0), max(n-h, 0))
-	v.follow = v.offset == max(n-h, 0)
+	v.pane.clamp(n, h)
 	return true
 }
 
@@ -249,17 +232,15 @@ func (v *buildView) view(c *Common, height int) string {
 	case v.job.cancelled:
 		title = s.Title.Render("build "+v.name) + s.Dim.Render(" · cancelling…")
 	}
-	if !v.follow {
+	if !v.pane.follow {
 		title += s.Dim.Render(" · G follows")
 	}
 	lines := []string{cell(title, c.Width)}
 	h := max(height-1, 1)
 	n := v.all()
-	from := v.offset
-	if v.follow {
-		from = max(n-h, 0)
-	}
-	for i := from; i < min(from+h, n); i++ {
+	v.pane.clamp(n, h)
+	from, to := v.pane.visible(n, h)
+	for i := from; i < to; i++ {
 		l := buildLine{text: v.partial}
 		if i < len(v.lines) {
 			l = v.lines[i]
@@ -300,13 +281,7 @@ func (a *App) buildKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	running := v.failed == nil && v.id == ""
 	switch {
 	case running && key.Matches(k, km.Abort):
-		if v.job.cancelled { // asked before: leave it to end on its own
-			a.build = nil
-			a.setStatus("build of "+v.name+" cancelled", false)
-			return nil, true
-		}
-		v.job.stop()
-		a.status, a.statusKind = "cancelling the build of "+v.name+"…", statusBusy
+		a.abortJob(v.job.cancelled, v.job.stop, "build of "+v.name, func() { a.build = nil })
 		return nil, true
 	case v.failed != nil && key.Matches(k, km.Back):
 		v.job, v.failed = nil, nil
@@ -329,24 +304,23 @@ func (a *App) startBuild(v *buildView) tea.Cmd {
 	if v.tag != "" {
 		v.name = v.tag
 	}
-	v.lines, v.partial, v.step, v.total, v.built, v.id, v.failed, v.offset, v.follow = nil, "", 0, 0, false, "", nil, 0, true
+	v.lines, v.partial, v.step, v.total, v.built, v.id, v.failed, v.pane = nil, "", 0, 0, false, "", nil, scroller{follow: true}
 	eng := a.eng
 	j, cmd := startJob(a.ctx, func(ctx context.Context, report func(engine.BuildEvent)) (string, error) {
 		return eng.Build(ctx, o, report)
 	})
 	v.job = j
-	a.pickImage = ""
-	a.status, a.statusKind = "building "+v.name+"…", statusBusy
-	return cmd
+	return a.jobStarted(cmd, "building "+v.name+"…")
 }
 
 // builtMsg applies a batch of the build's events, and its end.
 func (a *App) builtMsg(m buildMsg) tea.Cmd {
 	v := a.build
-	if v == nil || v.job != m.j {
+	if v == nil {
 		return nil // a build the user left: nothing shows it
 	}
-	if more := m.apply(v.apply); more != nil {
+	more, ended := m.follow(v.job, v.apply)
+	if !ended {
 		return more
 	}
 	j := m.j
@@ -364,13 +338,11 @@ func (a *App) builtMsg(m buildMsg) tea.Cmd {
 		return listImages(a.eng)
 	case j.stopped():
 		a.build = nil
-		a.setStatus("build of "+v.name+" cancelled", false)
-		a.cmdlog.fail(v.line, "cancelled")
+		a.jobEnded(j.err, "build of "+v.name, v.line, true)
 	default:
 		v.failed = j.err
 		v.add(blError, "✗ "+oneLine(j.err))
-		a.setStatus(oneLine(j.err), true)
-		a.cmdlog.fail(v.line, "failed")
+		a.jobEnded(j.err, "build of "+v.name, v.line, false)
 	}
 	return nil
 }

@@ -10,9 +10,12 @@
 //	               virtualised, only visible rows are rendered; CPU % and
 //	               MEM of the visible running rows (usage.go: the engine's
 //	               Sampler watches exactly those), PORTS
-//	imagesPanel    images, and an image's history (its layers) on enter;
+//	imagesPanel    images, a row per tag as docker's, and an image's
+//	               history (its layers) on enter;
 //	               R opens runForm (`berth run` with the common flags)
-//	pullView       p: a pull form, then each layer's progress (pull.go)
+//	pullView       p: a pull form, P: a push form (the selected image),
+//	               then each layer's progress (pull.go)
+//	tagForm        T: the selected image's new name, `berth tag` (tag.go)
 //	buildView      B: a build form, then its steps and RUN output in a
 //	               virtualised pane (buildview.go); both run as a job
 //	               (job.go): the engine call in a goroutine, its progress

@@ -70,6 +70,11 @@ type Engine interface {
 	// pull form); Build builds one, telling progress about each step (the
 	// build form). Both stop when ctx is cancelled.
 	Pull(ctx context.Context, ref string, opts engine.RegistryOptions) (*engine.PullResult, error)
+	// Push uploads an image to the registry its name says, telling
+	// opts.Progress about each layer (the push form); Tag names an image
+	// anew (the tag form).
+	Push(ctx context.Context, ref string, opts engine.RegistryOptions) (*engine.PushResult, error)
+	Tag(src, dst string) error
 	Build(ctx context.Context, o engine.BuildOptions, progress func(engine.BuildEvent)) (string, error)
 
 	// The Layers view (layers*.go): an image's layer table and efficiency,

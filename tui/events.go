@@ -13,11 +13,14 @@ import (
 
 // eventLog is the Events view (`berth events`, live): every engine event
 // since the workbench started, newest last, following the end until
-// scrolled up; the type filter cycles through all, container and image.
+// scrolled up; the type filter cycles through all, container, image,
+// volume and network, and a text filter (`/`) on top of it keeps the
+// events whose line holds the text.
 type eventLog struct {
 	entries []engine.Event
 	shown   bool
 	kind    string // "" for every type
+	text    lineInput
 	win     window
 	follow  bool
 }
@@ -25,9 +28,10 @@ type eventLog struct {
 // maxEvents bounds the view's history.
 const maxEvents = 1000
 
-// eventKinds are the types the filter cycles through; the engine emits
-// container and image events.
-var eventKinds = []string{"", "container", "image"}
+// eventKinds are the types the filter cycles through: docker's, as the
+// engine emits them (a volume's and a network's create, destroy and
+// prune, a network's connect and disconnect).
+var eventKinds = []string{"", "container", "image", "volume", "network"}
 
 func (l *eventLog) add(ev engine.Event) {
 	l.entries = append(l.entries, ev)
@@ -36,37 +40,71 @@ func (l *eventLog) add(ev engine.Event) {
 	}
 }
 
-func (l *eventLog) open() { l.shown, l.follow = true, true }
+func (l *eventLog) open() {
+	l.shown, l.follow = true, true
+	if l.text.prompt == "" {
+		l.text = newLineInput("/")
+	}
+}
 
-// shownEvents are the entries the filter lets through.
+// shownEvents are the entries the filters let through.
 func (l *eventLog) shownEvents() []engine.Event {
-	if l.kind == "" {
+	text := strings.ToLower(l.text.Value())
+	if l.kind == "" && text == "" {
 		return l.entries
 	}
 	var out []engine.Event
 	for _, ev := range l.entries {
-		if ev.Type == l.kind {
+		if (l.kind == "" || ev.Type == l.kind) && (text == "" || strings.Contains(strings.ToLower(eventText(ev)), text)) {
 			out = append(out, ev)
 		}
 	}
 	return out
 }
 
+// eventText is an event as `berth events` prints it after the time, which
+// the text filter searches: type action id (attributes).
+func eventText(ev engine.Event) string {
+	var attrs []string
+	for _, k := range slices.Sorted(maps.Keys(ev.Actor.Attributes)) {
+		attrs = append(attrs, k+"="+ev.Actor.Attributes[k])
+	}
+	return ev.Type + " " + ev.Action + " " + ev.Actor.ID + " (" + strings.Join(attrs, ", ") + ")"
+}
+
 // command is the berth command that shows what the view shows.
 func (l *eventLog) command() cmdLine {
-	if l.kind == "" {
-		return cmdLine{Berth: "berth events"}
+	c := "berth events"
+	if l.kind != "" {
+		c += " --filter type=" + l.kind
 	}
-	return cmdLine{Berth: "berth events --filter type=" + l.kind}
+	if t := l.text.Value(); t != "" {
+		c += " | grep -iF " + shellQuote(t)
+	}
+	return cmdLine{Berth: c}
 }
 
 // key scrolls, filters or closes (Back or the Events key again); it
-// reports whether the filter changed.
+// reports whether a filter changed. While the text filter is typed it
+// takes every key; enter keeps it, esc clears it.
 func (l *eventLog) key(km *KeyMap, k tea.KeyPressMsg) bool {
+	if l.text.active {
+		before := l.text.Value()
+		l.text.key(km, k)
+		l.follow = true
+		return !l.text.active && (l.text.Value() != "" || before != "")
+	}
 	n := len(l.shownEvents())
 	switch {
+	case key.Matches(k, km.Back) && l.text.Value() != "":
+		l.text.SetValue("")
+		l.follow = true
+		return true
 	case key.Matches(k, km.Back, km.Events):
 		l.shown = false
+	case key.Matches(k, km.Filter):
+		l.text.start()
+		l.text.active = true
 	case key.Matches(k, km.EventType):
 		i := slices.Index(eventKinds, l.kind)
 		l.kind = eventKinds[(i+1)%len(eventKinds)]
@@ -97,7 +135,11 @@ func (l *eventLog) view(c *Common) string {
 		filter = "type=" + l.kind
 	}
 	km := c.KeyMap
-	lines := []string{cell(s.Title.Render("events")+s.Dim.Render(" · "+filter+" · "+km.EventType.Help().Key+" type · "+
+	title := s.Title.Render("events") + s.Dim.Render(" · "+filter)
+	if l.text.active || l.text.Value() != "" {
+		title += s.Dim.Render(" · ") + l.text.view(s)
+	}
+	lines := []string{cell(title+s.Dim.Render(" · "+km.EventType.Help().Key+" type · "+km.Filter.Help().Key+" text · "+
 		km.Back.Help().Key+" closes · newest last"), c.Width)}
 	widths := layout(eventColumns, c.Width)
 	head := make([]string, len(eventColumns))
@@ -111,7 +153,11 @@ func (l *eventLog) view(c *Common) string {
 	}
 	l.win.clamp(len(evs))
 	if len(evs) == 0 {
-		lines = append(lines, s.Dim.Render(cell("no events yet: they come live as containers and images change", c.Width)))
+		msg := "no events yet: they come live as containers, images, volumes and networks change"
+		if len(l.entries) > 0 {
+			msg = "no event matches the filter"
+		}
+		lines = append(lines, s.Dim.Render(cell(msg, c.Width)))
 	}
 	from, to := l.win.visible(len(evs))
 	for i := from; i < to; i++ {
@@ -123,6 +169,9 @@ func (l *eventLog) view(c *Common) string {
 			}
 		}
 		nm := ev.Actor.Attributes["name"]
+		if nm == "" && ev.Type == "volume" {
+			nm = ev.Actor.ID // a volume's ID is its name
+		}
 		line := joinCells([]string{ev.When().UTC().Format("15:04:05"), ev.Type, ev.Action, nm,
 			shortID(ev.Actor.ID), strings.Join(attrs, ", ")}, widths)
 		if i == l.win.Cursor && !l.follow {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/berthdev/berth/engine"
 )
 
 // eventsSeen stops web and removes the worker image, then opens the
@@ -24,7 +26,7 @@ func eventsSeen(h *harness) {
 }
 
 // TestFlowEvents: E shows the engine's events live, newest last; t cycles
-// the type filter (all, container, image) and logs the equivalent
+// the type filter (all, container, image, volume, network) and logs the equivalent
 // `berth events --filter`; an event arriving while it is open shows.
 func TestFlowEvents(t *testing.T) {
 	f := world()
@@ -45,6 +47,8 @@ func TestFlowEvents(t *testing.T) {
 	h.waitFor("type=image", "$ berth events --filter type=image", "image     delete")
 	h.waitGone("container die")
 
+	h.press(h.km.EventType, h.km.EventType)
+	h.waitFor("type=network", "$ berth events --filter type=network")
 	h.press(h.km.EventType) // all again
 	h.waitFor("events · all types")
 	f.add("late")
@@ -76,4 +80,35 @@ func TestFlowEventsCtrlCQuits(t *testing.T) {
 	h.waitFor("events · all types")
 	h.tm.Send(keyMsg("ctrl+c"))
 	h.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestFlowEventsTextAndObjects: volume and network events show and have
+// their own type filter; / filters the lines by text on top of the type
+// filter, logs the equivalent `| grep -iF`, and esc clears it before it
+// closes the view.
+func TestFlowEventsTextAndObjects(t *testing.T) {
+	f := world()
+	h := start(t, f, 120, 30)
+	h.waitFor("batch-with")
+	h.press(h.km.Events)
+	h.waitFor("events · all types")
+	f.events <- engine.Event{Type: "volume", Action: "create", Actor: engine.EventActor{ID: "cache", Attributes: map[string]string{"driver": "local"}}, TimeNano: epoch.UnixNano()}
+	f.events <- engine.Event{Type: "network", Action: "connect", Actor: engine.EventActor{ID: "n1", Attributes: map[string]string{"name": "backend", "type": "bridge"}}, TimeNano: epoch.UnixNano()}
+	f.events <- engine.Event{Type: "volume", Action: "destroy", Actor: engine.EventActor{ID: "scratch", Attributes: map[string]string{"driver": "local"}}, TimeNano: epoch.UnixNano()}
+	h.waitFor("volume    create", "network   connect", "backend", "volume    destroy", "scratch")
+	h.press(h.km.EventType, h.km.EventType, h.km.EventType)
+	h.waitFor("type=volume", "$ berth events --filter type=volume", "volume    create", "volume    destroy")
+	h.waitGone("network   connect")
+	h.press(h.km.Filter)
+	h.typeText("scratch")
+	h.press(h.km.Submit)
+	h.waitFor("/scratch", "$ berth events --filter type=volume | grep -iF scratch", "volume    destroy")
+	h.waitGone("volume    create")
+	h.press(h.km.EventType) // network: nothing holds scratch
+	h.waitFor("type=network", "no event matches the filter")
+	h.press(h.km.Back) // clears the text, stays open
+	h.waitFor("network   connect")
+	h.waitGone("/scratch")
+	h.press(h.km.Back)
+	h.waitGone("events · ")
 }

@@ -15,6 +15,7 @@ const (
 	focusLayers                // the Layers view
 	focusRunForm               // the images tab's forms and jobs
 	focusPull
+	focusTag
 	focusBuild
 	focusImages
 	focusResources // the Volumes or Networks tab
@@ -41,6 +42,8 @@ func (a *App) focused() focus {
 		return focusRunForm
 	case a.tab == tabImages && a.pull != nil:
 		return focusPull
+	case a.tab == tabImages && a.tag != nil:
+		return focusTag
 	case a.tab == tabImages && a.build != nil:
 		return focusBuild
 	case a.tab == tabImages:

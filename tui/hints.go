@@ -32,7 +32,7 @@ func (p *imagesPanel) ShortHelp() []key.Binding {
 	if p.history != nil {
 		return []key.Binding{km.Help, km.Up, km.Down, km.Back, km.Quit}
 	}
-	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Inspect, km.Remove, km.Pull, km.Build, km.Prune, km.Command, km.Quit}
+	return []key.Binding{km.Help, km.Open, km.Run, km.Layers, km.Inspect, km.Remove, km.Pull, km.Push, km.Tag, km.Build, km.Prune, km.Command, km.Quit}
 }
 
 // ShortHelp is the volume or network list's hint.
@@ -70,7 +70,10 @@ func (a *App) shortHelp() []key.Binding {
 	case focusMessages:
 		return []key.Binding{km.Up, km.Down, km.Back}
 	case focusEvents:
-		return []key.Binding{km.EventType, km.Up, km.Down, km.Bottom, km.Back}
+		if a.evlog.text.active {
+			return a.evlog.text.ShortHelp(km)
+		}
+		return []key.Binding{km.EventType, km.Filter, km.Up, km.Down, km.Bottom, km.Back}
 	case focusObject:
 		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
 	case focusDetail:
@@ -81,6 +84,8 @@ func (a *App) shortHelp() []key.Binding {
 	case focusLayers:
 		return km.LayersHelp()
 	case focusRunForm:
+		return formShortHelp(km)
+	case focusTag:
 		return formShortHelp(km)
 	case focusPull, focusBuild:
 		if a.pull != nil && a.pull.job == nil || a.build != nil && a.build.job == nil {

@@ -1,8 +1,10 @@
 package tui
 
 import (
-	"charm.land/bubbles/v2/key"
+	"slices"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
 
 	tea "charm.land/bubbletea/v2"
 	units "github.com/docker/go-units"
@@ -49,6 +51,24 @@ func (p *imagesPanel) selected() (engine.ImageSummary, bool) {
 	return engine.ImageSummary{}, false
 }
 
+// perTag is the list as `docker images` shows it: a row for each tag of
+// an image (the row's tag first in its RepoTags), one for an untagged one.
+func perTag(list []engine.ImageSummary) []engine.ImageSummary {
+	out := make([]engine.ImageSummary, 0, len(list))
+	for _, im := range list {
+		if len(im.RepoTags) < 2 {
+			out = append(out, im)
+			continue
+		}
+		for i, t := range im.RepoTags {
+			row := im
+			row.RepoTags = append([]string{t}, slices.Delete(slices.Clone(im.RepoTags), i, i+1)...)
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
 // ref is how the CLI would name the selected image.
 func imageRef(im engine.ImageSummary) string {
 	if len(im.RepoTags) > 0 {
@@ -66,7 +86,7 @@ func (p *imagesPanel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case imagesMsg:
 		if msg.err == nil {
-			p.list, p.loaded = msg.list, true
+			p.list, p.loaded = perTag(msg.list), true
 			p.win.clamp(len(p.list))
 		}
 	case historyMsg:

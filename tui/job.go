@@ -113,7 +113,55 @@ func (m jobMsg[T, R]) apply(fn func(T)) (more tea.Cmd) {
 	return nil
 }
 
+// follow applies the batch to the view that runs job shown (fn takes
+// each event): it returns the command that waits for the next batch, or
+// ended once the job is over. A batch of another job (one the user left)
+// is dropped: neither more nor ended.
+func (m jobMsg[T, R]) follow(shown *job[T, R], fn func(T)) (more tea.Cmd, ended bool) {
+	if shown != m.j {
+		return nil, false
+	}
+	if more := m.apply(fn); more != nil {
+		return more, false
+	}
+	return nil, true
+}
+
 // stopped says the job ended because the user cancelled it.
 func (j *job[T, R]) stopped() bool {
 	return j.cancelled || errors.Is(j.err, context.Canceled)
+}
+
+// jobStarted shows a job that start returned as started (status says
+// what it does) and returns start; the list selects what the job makes
+// once it ends, not what an earlier one made.
+func (a *App) jobStarted(start tea.Cmd, status string) tea.Cmd {
+	a.pickImage = ""
+	a.status, a.statusKind = status, statusBusy
+	return start
+}
+
+// abortJob is esc or ctrl+c on a running job's view (what: "pull of
+// busybox"): the first press cancels the job, a second one closes the
+// view and leaves the job to end on its own.
+func (a *App) abortJob(cancelled bool, stop func(), what string, closeView func()) {
+	if cancelled {
+		closeView()
+		a.setStatus(what+" cancelled", false)
+		return
+	}
+	stop()
+	a.status, a.statusKind = "cancelling the "+what+"…", statusBusy
+}
+
+// jobEnded reports a job that ended without its result: cancelled, or
+// failed with err; the command log marks its line (cmd) so.
+func (a *App) jobEnded(err error, what, cmd string, cancelled bool) {
+	if cancelled {
+		a.setStatus(what+" cancelled", false)
+		a.cmdlog.fail(cmd, "cancelled")
+		return
+	}
+	a.setStatus(oneLine(err), true)
+	a.cmdlog.fail(cmd, "failed")
 }

@@ -17,7 +17,7 @@ type KeyMap struct {
 	// Container actions.
 	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach, Create, Run key.Binding
 	// Images.
-	Pull, Build key.Binding
+	Pull, Push, Tag, Build key.Binding
 	// Images, volumes and networks.
 	Prune key.Binding
 	// A container's tabs.
@@ -79,6 +79,8 @@ func DefaultKeyMap() *KeyMap {
 		Create:  b("n", "new volume/network", "n"),
 		Run:     b("R", "run image (images)", "R"),
 		Pull:    b("p", "pull image", "p"),
+		Push:    b("P", "push image", "P"),
+		Tag:     b("T", "tag image", "T"),
 		Build:   b("B", "build image", "B"),
 		Prune:   b("X", "prune unused", "X"),
 		Logs:    b("l", "logs", "l"),
@@ -148,7 +150,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
 		{k.Follow, k.Timestamps, k.Wrap, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Events, k.Lessons, k.Back, k.Help, k.Quit},
-		{k.Pull, k.Build, k.Prune},
+		{k.Pull, k.Push, k.Tag, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},
 		{k.LessonPrev, k.LessonNext, k.LessonZoom, k.LessonCopy, k.Lessons},
 	}

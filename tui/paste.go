@@ -11,6 +11,10 @@ func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 		if a.cmdline.typing {
 			a.cmdline.in.paste(p)
 		}
+	case focusEvents:
+		if a.evlog.text.active {
+			a.evlog.text.paste(p)
+		}
 	case focusDetail:
 		if a.detail.capturing() {
 			a.detail.logs.search.paste(p)
@@ -36,6 +40,8 @@ func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 		if a.pull.job == nil {
 			a.pull.form.paste(p)
 		}
+	case focusTag:
+		a.tag.form.paste(p)
 	case focusBuild:
 		if a.build.job == nil {
 			a.build.form.paste(p)

@@ -201,7 +201,7 @@ func TestFlowMouseLists(t *testing.T) {
 func TestBuildPaneScrolls(t *testing.T) {
 	c := &Common{Width: 40, Height: 12, Styles: DefaultStyles(true), KeyMap: DefaultKeyMap()}
 	v := newBuildView()
-	v.job, v.follow = &buildJob{}, true
+	v.job, v.pane.follow = &buildJob{}, true
 	for i := range 30 {
 		v.output(fmt.Sprintf("line %d\n", i))
 	}
@@ -222,8 +222,8 @@ func TestBuildPaneScrolls(t *testing.T) {
 			v.scroll(c.KeyMap, keyMsg(tt.key), 9)
 		}
 		lines := strings.Split(ansi.Strip(v.view(c, 10)), "\n")
-		if first, end := strings.TrimSpace(lines[1]), strings.TrimSpace(lines[9]); first != tt.first || end != tt.end || v.follow != tt.follow {
-			t.Errorf("after %q the pane shows %q to %q, follow %v; want %q to %q, follow %v", tt.key, first, end, v.follow, tt.first, tt.end, tt.follow)
+		if first, end := strings.TrimSpace(lines[1]), strings.TrimSpace(lines[9]); first != tt.first || end != tt.end || v.pane.follow != tt.follow {
+			t.Errorf("after %q the pane shows %q to %q, follow %v; want %q to %q, follow %v", tt.key, first, end, v.pane.follow, tt.first, tt.end, tt.follow)
 		}
 	}
 }

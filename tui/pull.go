@@ -12,13 +12,14 @@ import (
 	"github.com/berthdev/berth/engine"
 )
 
-// pullView is `berth pull` on the Images tab: a form (reference,
-// --platform, --insecure-registry), then the pull's progress, one line per
-// layer and an overall line. The pull runs as a job; esc or ctrl+c cancels
-// it. On success the view closes and the list selects the new image; on
-// failure it stays, the error in the status bar, and esc goes back to the
-// form.
+// pullView is `berth pull` (or `berth push`) on the Images tab: a form
+// (reference, --platform for a pull, --insecure-registry), then the
+// transfer's progress, one line per layer and an overall line. The
+// transfer runs as a job; esc or ctrl+c cancels it. On success the view
+// closes and the list selects the image; on failure it stays, the error in
+// the status bar, and esc goes back to the form.
 type pullView struct {
+	verb   string // "pull" or "push"
 	form   smallForm
 	job    *pullJob // nil while the form is shown
 	ref    string
@@ -29,24 +30,41 @@ type pullView struct {
 }
 
 type (
-	pullJob = job[engine.TransferProgress, *engine.PullResult]
-	pullMsg = jobMsg[engine.TransferProgress, *engine.PullResult]
+	pullJob = job[engine.TransferProgress, transferDone]
+	pullMsg = jobMsg[engine.TransferProgress, transferDone]
 )
 
-// The pull form's rows.
+// transferDone is how a pull or push ended: the status line, and the
+// image the list then selects.
+type transferDone struct {
+	status, imageID string
+}
+
+// The pull form's rows; the push form has pRef and pInsecure only (last).
 const (
 	pRef = iota
 	pPlatform
-	pInsecure
 )
 
 func newPullView() *pullView {
-	return &pullView{form: smallForm{title: "pull an image", fields: []formField{
+	return &pullView{verb: "pull", form: smallForm{title: "pull an image", fields: []formField{
 		{label: "image", hint: "NAME[:TAG|@DIGEST], e.g. 127.0.0.1:5000/busybox"},
 		{label: "--platform", hint: "empty: the host's"},
 		{label: "--insecure-registry", toggle: true, hint: "reach its registry over plain HTTP"},
 	}}}
 }
+
+// newPushView is the push form for the image named ref: the name says the
+// registry it goes to.
+func newPushView(ref string) *pullView {
+	return &pullView{verb: "push", form: smallForm{title: "push an image", fields: []formField{
+		{label: "image", value: ref, hint: "REGISTRY/NAME[:TAG], e.g. 127.0.0.1:5000/busybox (tag it first with T)"},
+		{label: "--insecure-registry", toggle: true, hint: "reach its registry over plain HTTP"},
+	}}}
+}
+
+// insecure is the --insecure-registry toggle, the form's last row.
+func (v *pullView) insecure() bool { return v.form.fields[len(v.form.fields)-1].on }
 
 // registryHost is the registry part of an image reference, by docker's
 // rule: a first path component with a dot or a colon, or localhost.
@@ -62,19 +80,19 @@ func registryHost(ref string) string {
 func (v *pullView) command() cmdLine {
 	f := &v.form
 	var flags []string
-	if p := f.text(pPlatform); p != "" {
+	if p := f.text(pPlatform); v.verb == "pull" && p != "" {
 		flags = append(flags, "--platform", p)
 	}
 	ref := shellQuote(f.text(pRef))
 	if f.text(pRef) == "" {
 		ref = "NAME"
 	}
-	docker := "docker pull " + strings.Join(append(quoteAll(flags), ref), " ")
-	if f.fields[pInsecure].on {
+	docker := "docker " + v.verb + " " + strings.Join(append(quoteAll(flags), ref), " ")
+	if v.insecure() {
 		flags = append(flags, "--insecure-registry", registryHost(f.text(pRef)))
 	}
-	c := cmdLine{Berth: "berth pull " + strings.Join(append(quoteAll(flags), ref), " ")}
-	if f.fields[pInsecure].on {
+	c := cmdLine{Berth: "berth " + v.verb + " " + strings.Join(append(quoteAll(flags), ref), " ")}
+	if v.insecure() {
 		c.Docker = docker // docker's insecure registries are the daemon's
 	}
 	return c
@@ -82,8 +100,11 @@ func (v *pullView) command() cmdLine {
 
 // options are the engine's options for the form (Progress is the job's).
 func (v *pullView) options() engine.RegistryOptions {
-	o := engine.RegistryOptions{Platform: v.form.text(pPlatform)}
-	if v.form.fields[pInsecure].on {
+	var o engine.RegistryOptions
+	if v.verb == "pull" {
+		o.Platform = v.form.text(pPlatform)
+	}
+	if v.insecure() {
 		o.Insecure = []string{registryHost(v.form.text(pRef))}
 	}
 	return o
@@ -107,9 +128,9 @@ func transferState(p engine.TransferProgress) string {
 			return "verifying" // every byte is in: the digests are checked
 		}
 		return "downloading"
-	case "Download complete":
+	case "Download complete", "Pushed":
 		return "done"
-	case "Already exists":
+	case "Already exists", "Layer already exists":
 		return "already exists"
 	}
 	return strings.ToLower(p.Action)
@@ -135,12 +156,13 @@ func (v *pullView) view(c *Common, height int) string {
 		return v.form.view(c, height, v.command().Berth)
 	}
 	s := c.Styles
-	title := s.Title.Render("pull "+v.ref) + s.Dim.Render(" · esc cancels")
+	head := s.Title.Render(v.verb + " " + v.ref)
+	title := head + s.Dim.Render(" · esc cancels")
 	switch {
 	case v.failed != nil:
-		title = s.Title.Render("pull "+v.ref) + s.Error.Render(" failed") + s.Dim.Render(" · esc back to the form")
+		title = head + s.Error.Render(" failed") + s.Dim.Render(" · esc back to the form")
 	case v.job.cancelled:
-		title = s.Title.Render("pull "+v.ref) + s.Dim.Render(" · cancelling…")
+		title = head + s.Dim.Render(" · cancelling…")
 	}
 	var cur, total int64
 	done := 0
@@ -155,6 +177,9 @@ func (v *pullView) view(c *Common, height int) string {
 	overall := fmt.Sprintf("%d of %d layers done · %s / %s", done, len(v.order), byteSize(cur), byteSize(total))
 	if len(v.order) == 0 {
 		overall = "resolving the manifest…"
+		if v.verb == "push" {
+			overall = "reading the image…"
+		}
 	} else if total > 0 {
 		overall += fmt.Sprintf("  %s %d%%", progressBar(cur, total, barW), int(100*cur/total))
 	}
@@ -202,13 +227,7 @@ func (a *App) pullKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	running := v.failed == nil
 	switch {
 	case running && key.Matches(k, km.Abort):
-		if v.job.cancelled { // asked before: leave it to end on its own
-			a.pull = nil
-			a.setStatus("pull of "+v.ref+" cancelled", false)
-			return nil, true
-		}
-		v.job.stop()
-		a.status, a.statusKind = "cancelling the pull of "+v.ref+"…", statusBusy
+		a.abortJob(v.job.cancelled, v.job.stop, v.verb+" of "+v.ref, func() { a.pull = nil })
 		return nil, true
 	case !running && key.Matches(k, km.Back):
 		v.job, v.failed = nil, nil
@@ -223,85 +242,70 @@ func globalKey(km *KeyMap, k tea.KeyPressMsg) bool {
 	return key.Matches(k, km.Quit, km.Help, km.CommandLog, km.NextTab, km.PrevTab, km.Containers, km.Images, km.Volumes, km.Networks)
 }
 
-// startPull starts the pull the form says, and logs its command.
+// startPull starts the pull or push the form says, and logs its command.
 func (a *App) startPull(v *pullView) tea.Cmd {
 	c := v.command()
 	a.cmdlog.add(c)
 	v.ref, v.line, v.order, v.layers, v.failed = v.form.text(pRef), c.Berth, nil, map[string]engine.TransferProgress{}, nil
-	ref, opts, eng := v.ref, v.options(), a.eng
-	j, cmd := startJob(a.ctx, func(ctx context.Context, report func(engine.TransferProgress)) (*engine.PullResult, error) {
+	ref, opts, eng, verb := v.ref, v.options(), a.eng, v.verb
+	j, cmd := startJob(a.ctx, func(ctx context.Context, report func(engine.TransferProgress)) (transferDone, error) {
 		opts.Progress = report
-		return eng.Pull(ctx, ref, opts)
+		if verb == "push" {
+			r, err := eng.Push(ctx, ref, opts)
+			if err != nil {
+				return transferDone{}, err
+			}
+			return transferDone{status: fmt.Sprintf("pushed %s: digest: %s size: %d", r.Ref, r.Digest, r.Size)}, nil
+		}
+		r, err := eng.Pull(ctx, ref, opts)
+		if err != nil {
+			return transferDone{}, err
+		}
+		if r.UpToDate {
+			return transferDone{status: r.Ref + " is up to date", imageID: r.ID}, nil
+		}
+		return transferDone{status: "pulled " + r.Ref, imageID: r.ID}, nil
 	})
 	v.job = j
-	a.pickImage = ""
-	a.status, a.statusKind = "pulling "+ref+"…", statusBusy
-	return cmd
+	return a.jobStarted(cmd, v.verb+"ing "+ref+"…")
 }
 
 // pulled applies a batch of the pull's progress, and its end.
 func (a *App) pulled(m pullMsg) tea.Cmd {
 	v := a.pull
-	if v == nil || v.job != m.j {
+	if v == nil {
 		return nil // a pull the user left: nothing shows it
 	}
-	if more := m.apply(v.apply); more != nil {
+	more, ended := m.follow(v.job, v.apply)
+	if !ended {
 		return more
 	}
 	j := m.j
 	switch {
 	case j.err == nil:
 		a.pull = nil
-		a.pickImage = j.res.ID
-		if j.res.UpToDate {
-			a.setStatus(j.res.Ref+" is up to date", false)
-		} else {
-			a.setStatus("pulled "+j.res.Ref, false)
-		}
+		a.pickImage = j.res.imageID
+		a.setStatus(j.res.status, false)
 		return listImages(a.eng)
 	case j.stopped():
 		a.pull = nil
-		a.setStatus("pull of "+v.ref+" cancelled", false)
-		a.cmdlog.fail(v.line, "cancelled")
+		a.jobEnded(j.err, v.verb+" of "+v.ref, v.line, true)
 	default:
 		v.failed = j.err
-		a.setStatus(oneLine(j.err), true)
-		a.cmdlog.fail(v.line, "failed")
+		a.jobEnded(j.err, v.verb+" of "+v.ref, v.line, false)
 	}
 	return nil
 }
 
-// pick selects the image with ID id, when the list has it.
+// pick selects the image with ID id (its first row), or the row of the
+// tag id, when the list has it.
 func (p *imagesPanel) pick(id string) bool {
 	for i, im := range p.list {
-		if im.ID == id {
+		if im.ID == id || len(im.RepoTags) > 0 && im.RepoTags[0] == id {
 			p.win.Cursor = i
 			p.win.clamp(len(p.list))
 			return true
 		}
 	}
 	return false
-}
-
-// imageJobKey opens the pull and build forms (p, B on the images list)
-// and hands keys to the one in front; it reports whether it took the key.
-func (a *App) imageJobKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if a.tab != tabImages || a.inDetail || a.help {
-		return nil, false
-	}
-	switch {
-	case a.pull != nil:
-		return a.pullKey(k)
-	case a.build != nil:
-		return a.buildKey(k)
-	case a.images.history != nil:
-		return nil, false
-	case key.Matches(k, a.c.KeyMap.Pull):
-		a.pull = newPullView()
-		return nil, true
-	case key.Matches(k, a.c.KeyMap.Build):
-		a.build = newBuildView()
-		return nil, true
-	}
-	return nil, false
 }
