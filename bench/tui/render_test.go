@@ -159,6 +159,10 @@ func BenchmarkContainersEvent(b *testing.B) {
 func (m *manyContainers) Pull(context.Context, string, engine.RegistryOptions) (*engine.PullResult, error) {
 	return nil, errNone
 }
+func (m *manyContainers) Push(context.Context, string, engine.RegistryOptions) (*engine.PushResult, error) {
+	return nil, errNone
+}
+func (m *manyContainers) Tag(string, string) error { return errNone }
 func (m *manyContainers) Build(context.Context, engine.BuildOptions, func(engine.BuildEvent)) (string, error) {
 	return "", errNone
 }
