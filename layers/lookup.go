@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,11 +23,19 @@ func (s *Store) ImageByDigest(d string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", d, errdefs.ErrInvalid)
 	}
-	im, err := s.readIndex()
+	names, listed, err := s.listedNames(h)
 	if err != nil {
 		return nil, err
 	}
-	return s.loadNamed(im, h)
+	if !listed {
+		return nil, fmt.Errorf("image %s: %w", h, errdefs.ErrNotFound)
+	}
+	img, err := s.loadImage(h)
+	if err != nil {
+		return nil, err
+	}
+	img.Names = names
+	return img, nil
 }
 
 // loadNamed loads manifest h with the names index.json gives it;
@@ -73,6 +82,15 @@ func (s *Store) TagImage(img *Image, dst string) error {
 	full, err := tagRef(dst)
 	if err != nil {
 		return err
+	}
+	if h, err := v1.NewHash(img.Digest); err == nil {
+		names, _, err := s.listedNames(h)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(names, full) {
+			return nil // already so: index.json is not rewritten (a no-change rebuild)
+		}
 	}
 	desc, err := s.descriptor(img.Digest)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/berthdev/berth/internal/atomicfile"
@@ -30,11 +29,12 @@ const (
 // LowerDirs and the readers need no lock.
 type Store struct {
 	root      string
-	oci       string // OCI image layout
-	ingest    string // partial writes
-	snapshots string // unpacked layers, by chain ID
-	layerInfo string // uncompressed layer sizes, by diff ID
-	limits    Limits // what one layer may expand to (limits.go)
+	oci       string      // OCI image layout
+	ingest    string      // partial writes
+	snapshots string      // unpacked layers, by chain ID
+	layerInfo string      // uncompressed layer sizes, by diff ID
+	limits    Limits      // what one layer may expand to (limits.go)
+	index     *indexCache // index.json, decoded once per content (indexcache.go)
 }
 
 // Open opens (creating if needed) the image store under root, and removes
@@ -47,6 +47,7 @@ func Open(root string, opts ...Option) (*Store, error) {
 		snapshots: filepath.Join(root, "snapshots"),
 		layerInfo: filepath.Join(root, "layerinfo"),
 		limits:    Limits{}.withDefaults(),
+		index:     &indexCache{},
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -75,19 +76,6 @@ func Open(root string, opts ...Option) (*Store, error) {
 
 func (s *Store) indexPath() string         { return filepath.Join(s.oci, "index.json") }
 func (s *Store) blobPath(h v1.Hash) string { return filepath.Join(s.oci, "blobs", h.Algorithm, h.Hex) }
-
-// readIndex reads index.json through ggcr's layout reader.
-func (s *Store) readIndex() (*v1.IndexManifest, error) {
-	ii, err := layout.ImageIndexFromPath(s.oci)
-	if err != nil {
-		return nil, fmt.Errorf("reading image index: %w", err)
-	}
-	im, err := ii.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading image index: %w", err)
-	}
-	return im, nil
-}
 
 // writeIndex atomically replaces index.json.
 func (s *Store) writeIndex(im *v1.IndexManifest) error {
