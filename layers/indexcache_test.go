@@ -39,8 +39,8 @@ func indexIno(t *testing.T, s *Store) uint64 {
 	return fi.Sys().(*syscall.Stat_t).Ino
 }
 
-// A no-change rebuild looks up each cached step by manifest digest and
-// re-tags the result: however many images earlier builds left in
+// A no-change rebuild resolves its FROM by name, looks up each cached
+// step by manifest digest and re-tags the result: however many images earlier builds left in
 // index.json, that decodes it once and does not rewrite it (issue #23).
 func TestRebuildLookupsDecodeIndexOnce(t *testing.T) {
 	for _, n := range []int{10, 200} {
@@ -55,18 +55,21 @@ func TestRebuildLookupsDecodeIndexOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		ino := indexIno(t, s)
+		last := imgs[n-1]
+		if got, err := rebuild.Resolve("bench"); err != nil || got.ID != last.ID { // FROM, by name
+			t.Fatalf("n=%d: Resolve(bench) = %v, %v; want %s", n, got, err, last.ID)
+		}
 		for _, img := range imgs[n-9:] {
 			got, err := rebuild.ImageByDigest(img.Digest)
 			if err != nil || got.ID != img.ID {
 				t.Fatalf("n=%d: ImageByDigest(%s) = %v, %v; want %s", n, img.Digest, got, err, img.ID)
 			}
 		}
-		last := imgs[n-1]
 		if err := rebuild.TagImage(last, "bench"); err != nil {
 			t.Fatalf("TagImage(bench) = %v", err)
 		}
 		if p := rebuild.indexParses(); p != 1 {
-			t.Errorf("n=%d: 9 lookups and a re-tag decoded index.json %d times, want 1", n, p)
+			t.Errorf("n=%d: a name, 9 digests and a re-tag decoded index.json %d times, want 1", n, p)
 		}
 		if indexIno(t, s) != ino {
 			t.Errorf("n=%d: re-tagging an image with the name it has rewrote index.json", n)

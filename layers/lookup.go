@@ -38,43 +38,26 @@ func (s *Store) ImageByDigest(d string) (*Image, error) {
 	return img, nil
 }
 
-// loadNamed loads manifest h with the names index.json gives it;
-// ErrNotFound when index.json does not list it.
-func (s *Store) loadNamed(im *v1.IndexManifest, h v1.Hash) (*Image, error) {
-	var names []string
-	listed := false
-	for _, d := range im.Manifests {
-		if d.Digest == h && d.MediaType.IsImage() {
-			listed = true
-			if n := d.Annotations[AnnotationRefName]; n != "" {
-				names = append(names, n)
-			}
-		}
-	}
-	if !listed {
-		return nil, fmt.Errorf("image %s: %w", h, errdefs.ErrNotFound)
-	}
-	img, err := s.loadImage(h)
-	if err != nil {
-		return nil, err
-	}
-	img.Names = names
-	return img, nil
-}
-
 // resolveName finds the image a full name (not name@digest) names by
-// index.json's annotations alone; ok is false when none does.
-func (s *Store) resolveName(im *v1.IndexManifest, full string) (*Image, bool, error) {
+// index.json's lookup maps alone; ok is false when none does.
+func (s *Store) resolveName(full string) (*Image, bool, error) {
 	if strings.Contains(full, "@") {
 		return nil, false, nil
 	}
-	for _, d := range im.Manifests {
-		if d.Annotations[AnnotationRefName] == full && d.MediaType.IsImage() {
-			img, err := s.loadNamed(im, d.Digest)
-			return img, err == nil, err
-		}
+	h, ok, err := s.namedDigest(full)
+	if !ok || err != nil {
+		return nil, false, err
 	}
-	return nil, false, nil
+	names, _, err := s.listedNames(h)
+	if err != nil {
+		return nil, false, err
+	}
+	img, err := s.loadImage(h)
+	if err != nil {
+		return nil, false, err
+	}
+	img.Names = names
+	return img, true, nil
 }
 
 // TagImage names img dst, as Tag does, without looking img up again.

@@ -181,11 +181,7 @@ func (s *Store) List() ([]*Image, error) { return s.images() }
 func (s *Store) Resolve(ref string) (*Image, error) {
 	if !strings.HasPrefix(ref, "sha256:") {
 		if full, err := NormalizeRef(ref); err == nil {
-			im, err := s.readIndex()
-			if err != nil {
-				return nil, err
-			}
-			if img, ok, err := s.resolveName(im, full); ok || err != nil {
+			if img, ok, err := s.resolveName(full); ok || err != nil {
 				return img, err // found by index.json's names alone (lookup.go)
 			}
 		}
