@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,9 +20,11 @@ import (
 //	.steps/<hex>     the index of step images: one record per image a
 //	                 step made (Step, JSON), named by its image ID
 //	.results/<hex>   the final images of builds (empty files)
+//	.tmp/            files being written, renamed into place when whole
 //
-// Every file is written whole (temp file, rename), so a build killed at
-// any point leaves whole records or none. A record can outlive its image
+// Every file is written whole (temp file in .tmp, rename), so a build
+// killed at any point leaves whole records or none; opening the cache
+// sweeps .tmp alone, so it reads no more as the cache grows. A record can outlive its image
 // (a crash between removing the image and the record; an image removed
 // with rmi): readers check the image (Engine.ImageByDigest, the store's
 // blobs) and treat such a record as absent, and Prune drops it. An image
@@ -45,22 +48,28 @@ type Step struct {
 // removes temporary files that a build killed an hour ago or more left.
 func OpenCache(dir string) (*Cache, error) {
 	c := &Cache{dir: dir}
-	for _, d := range []string{dir, c.stepsDir(), c.resultsDir()} {
+	for _, d := range []string{dir, c.stepsDir(), c.resultsDir(), c.tmpDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("build cache: %v", err)
 		}
-		removeStaleTemps(d)
 	}
+	removeStaleTemps(c.tmpDir())
 	return c, nil
 }
 
 func (c *Cache) stepsDir() string   { return filepath.Join(c.dir, ".steps") }
 func (c *Cache) resultsDir() string { return filepath.Join(c.dir, ".results") }
+func (c *Cache) tmpDir() string     { return filepath.Join(c.dir, ".tmp") }
+
+// sweptEntries counts the directory entries removeStaleTemps read, for
+// tests.
+var sweptEntries atomic.Int64
 
 // removeStaleTemps removes .tmp-* files of dir unchanged for an hour: a
 // running build renames its own within milliseconds.
 func removeStaleTemps(dir string) {
 	des, _ := os.ReadDir(dir)
+	sweptEntries.Add(int64(len(des)))
 	for _, d := range des {
 		if !strings.HasPrefix(d.Name(), ".tmp-") {
 			continue
@@ -91,7 +100,7 @@ func (c *Cache) Get(key string) (id, digest string, ok bool) {
 
 // Put records that key made the image id with manifest digest.
 func (c *Cache) Put(key, id, digest string) error {
-	return writeWhole(c.dir, key, []byte(id+" "+digest))
+	return c.writeWhole(c.dir, key, []byte(id+" "+digest))
 }
 
 // AddStep records s in the step index.
@@ -100,13 +109,13 @@ func (c *Cache) AddStep(s Step) error {
 	if err != nil {
 		return err
 	}
-	return writeWhole(c.stepsDir(), strings.TrimPrefix(s.ID, "sha256:"), data)
+	return c.writeWhole(c.stepsDir(), strings.TrimPrefix(s.ID, "sha256:"), data)
 }
 
 // MarkResult records id as the final image of a build: listed with the
 // images, not as build cache, even when no tag names it any more.
 func (c *Cache) MarkResult(id string) error {
-	return writeWhole(c.resultsDir(), strings.TrimPrefix(id, "sha256:"), nil)
+	return c.writeWhole(c.resultsDir(), strings.TrimPrefix(id, "sha256:"), nil)
 }
 
 // IsResult reports whether id is the final image of a build.
@@ -149,8 +158,13 @@ func (c *Cache) Steps() ([]Step, error) {
 }
 
 // Forget drops the records of the images ids: their step records,
-// result marks and every key that names one of them.
+// result marks and every key that names one of them. As it reads the
+// whole cache anyway, it also sweeps the temporary files that builds from
+// before .tmp/ left beside the records.
 func (c *Cache) Forget(ids map[string]bool) error {
+	for _, d := range []string{c.dir, c.stepsDir(), c.resultsDir()} {
+		removeStaleTemps(d)
+	}
 	var errs []error
 	for id := range ids {
 		hex := strings.TrimPrefix(id, "sha256:")
@@ -175,7 +189,7 @@ func (c *Cache) Forget(ids map[string]bool) error {
 }
 
 // readNames lists dir's entries, without the hidden ones (.steps,
-// .results, .tmp-*).
+// .results, .tmp, .tmp-*).
 func readNames(dir string) ([]string, error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
@@ -193,11 +207,12 @@ func readNames(dir string) ([]string, error) {
 	return out, nil
 }
 
-// writeWhole writes dir/name by temp file and rename: readers see the
-// old content or the new, never part of it. No fsync: a cache entry lost
-// to a power cut costs a rebuild of its step.
-func writeWhole(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, ".tmp-*")
+// writeWhole writes dir/name by temp file (in .tmp, on the same file
+// system) and rename: readers see the old content or the new, never part
+// of it. No fsync: a cache entry lost to a power cut costs a rebuild of
+// its step.
+func (c *Cache) writeWhole(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(c.tmpDir(), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("build cache: %v", err)
 	}

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,7 +62,9 @@ func TestCacheIndexAfterCrash(t *testing.T) {
 	c.Put("k2", "sha256:bb", "sha256:mb")
 	os.WriteFile(filepath.Join(dir, ".steps", "bb"), []byte(`{"id":"sha2`), 0o600) // torn by hand: never by writeWhole
 	old := time.Now().Add(-2 * time.Hour)
-	for _, p := range []string{filepath.Join(dir, ".tmp-1"), filepath.Join(dir, ".steps", ".tmp-2"), filepath.Join(dir, ".steps", ".tmp-new")} {
+	temps := []string{".tmp/.tmp-1", ".tmp/.tmp-new", ".steps/.tmp-2"} // the last left by a build from before .tmp/
+	for _, p := range temps {
+		p = filepath.Join(dir, p)
 		os.WriteFile(p, []byte("half"), 0o600)
 		if !strings.HasSuffix(p, "new") {
 			os.Chtimes(p, old, old)
@@ -70,9 +73,9 @@ func TestCacheIndexAfterCrash(t *testing.T) {
 	if c, err = OpenCache(dir); err != nil {
 		t.Fatal(err)
 	}
-	for p, want := range map[string]bool{".tmp-1": false, ".steps/.tmp-2": false, ".steps/.tmp-new": true} {
+	for p, want := range map[string]bool{".tmp/.tmp-1": false, ".tmp/.tmp-new": true, ".steps/.tmp-2": true} {
 		if _, err := os.Stat(filepath.Join(dir, p)); (err == nil) != want {
-			t.Errorf("%s exists = %v, want %v", p, err == nil, want)
+			t.Errorf("after OpenCache, %s exists = %v, want %v", p, err == nil, want)
 		}
 	}
 	steps, err := c.Steps()
@@ -88,6 +91,9 @@ func TestCacheIndexAfterCrash(t *testing.T) {
 	}
 	if _, _, ok := c.Get("k2"); ok {
 		t.Error("Forget kept the key of a forgotten image")
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".steps/.tmp-2")); err == nil {
+		t.Error("Forget kept a stale temporary file beside the step records")
 	}
 	if _, _, ok := c.Get("k1"); !ok {
 		t.Error("Forget dropped another image's key")
@@ -154,5 +160,39 @@ func TestCachePutCutShortLeavesNothing(t *testing.T) {
 	}
 	if id, d, ok := c.Get("k"); ok || id != "" {
 		t.Fatalf("Get after a cut-short Put = %q %q %v, want no record", id, d, ok)
+	}
+}
+
+// Opening the cache, as every build does, reads no more directory
+// entries when earlier builds left many records (issue #23): the sweep
+// of killed builds' temporary files reads .tmp alone.
+func TestOpenCacheReadsNoRecords_rebuild(t *testing.T) {
+	read := map[int]int64{}
+	for _, n := range []int{2, 300} {
+		dir := filepath.Join(t.TempDir(), "buildcache")
+		c, err := OpenCache(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("sha256:%064x", i)
+			if err := c.AddStep(Step{ID: id, Digest: id}); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Put(fmt.Sprintf("%064x", i), id, id); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.MarkResult(id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := sweptEntries.Load()
+		if _, err := OpenCache(dir); err != nil {
+			t.Fatal(err)
+		}
+		read[n] = sweptEntries.Load() - before
+	}
+	if read[2] != read[300] {
+		t.Errorf("OpenCache read %d directory entries with 2 builds' records, %d with 300: want the same", read[2], read[300])
 	}
 }

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,25 +23,9 @@ func (s *Store) ImageByDigest(d string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", d, errdefs.ErrInvalid)
 	}
-	im, err := s.readIndex()
+	names, listed, err := s.listedNames(h)
 	if err != nil {
 		return nil, err
-	}
-	return s.loadNamed(im, h)
-}
-
-// loadNamed loads manifest h with the names index.json gives it;
-// ErrNotFound when index.json does not list it.
-func (s *Store) loadNamed(im *v1.IndexManifest, h v1.Hash) (*Image, error) {
-	var names []string
-	listed := false
-	for _, d := range im.Manifests {
-		if d.Digest == h && d.MediaType.IsImage() {
-			listed = true
-			if n := d.Annotations[AnnotationRefName]; n != "" {
-				names = append(names, n)
-			}
-		}
 	}
 	if !listed {
 		return nil, fmt.Errorf("image %s: %w", h, errdefs.ErrNotFound)
@@ -54,18 +39,25 @@ func (s *Store) loadNamed(im *v1.IndexManifest, h v1.Hash) (*Image, error) {
 }
 
 // resolveName finds the image a full name (not name@digest) names by
-// index.json's annotations alone; ok is false when none does.
-func (s *Store) resolveName(im *v1.IndexManifest, full string) (*Image, bool, error) {
+// index.json's lookup maps alone; ok is false when none does.
+func (s *Store) resolveName(full string) (*Image, bool, error) {
 	if strings.Contains(full, "@") {
 		return nil, false, nil
 	}
-	for _, d := range im.Manifests {
-		if d.Annotations[AnnotationRefName] == full && d.MediaType.IsImage() {
-			img, err := s.loadNamed(im, d.Digest)
-			return img, err == nil, err
-		}
+	h, ok, err := s.namedDigest(full)
+	if !ok || err != nil {
+		return nil, false, err
 	}
-	return nil, false, nil
+	names, _, err := s.listedNames(h)
+	if err != nil {
+		return nil, false, err
+	}
+	img, err := s.loadImage(h)
+	if err != nil {
+		return nil, false, err
+	}
+	img.Names = names
+	return img, true, nil
 }
 
 // TagImage names img dst, as Tag does, without looking img up again.
@@ -73,6 +65,15 @@ func (s *Store) TagImage(img *Image, dst string) error {
 	full, err := tagRef(dst)
 	if err != nil {
 		return err
+	}
+	if h, err := v1.NewHash(img.Digest); err == nil {
+		names, _, err := s.listedNames(h)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(names, full) {
+			return nil // already so: index.json is not rewritten (a no-change rebuild)
+		}
 	}
 	desc, err := s.descriptor(img.Digest)
 	if err != nil {

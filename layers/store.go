@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/berthdev/berth/internal/atomicfile"
@@ -36,6 +35,7 @@ type Store struct {
 	layerInfo string                          // uncompressed layer sizes, by diff ID
 	limits    Limits                          // what one layer may expand to (limits.go)
 	inUse     func() (map[string]bool, error) // image IDs containers use (held.go)
+	index     *indexCache                     // index.json, decoded once per content (indexcache.go)
 }
 
 // Open opens (creating if needed) the image store under root, and removes
@@ -48,6 +48,7 @@ func Open(root string, opts ...Option) (*Store, error) {
 		snapshots: filepath.Join(root, "snapshots"),
 		layerInfo: filepath.Join(root, "layerinfo"),
 		limits:    Limits{}.withDefaults(),
+		index:     &indexCache{},
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -76,19 +77,6 @@ func Open(root string, opts ...Option) (*Store, error) {
 
 func (s *Store) indexPath() string         { return filepath.Join(s.oci, "index.json") }
 func (s *Store) blobPath(h v1.Hash) string { return filepath.Join(s.oci, "blobs", h.Algorithm, h.Hex) }
-
-// readIndex reads index.json through ggcr's layout reader.
-func (s *Store) readIndex() (*v1.IndexManifest, error) {
-	ii, err := layout.ImageIndexFromPath(s.oci)
-	if err != nil {
-		return nil, fmt.Errorf("reading image index: %w", err)
-	}
-	im, err := ii.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading image index: %w", err)
-	}
-	return im, nil
-}
 
 // writeIndex atomically replaces index.json.
 func (s *Store) writeIndex(im *v1.IndexManifest) error {
@@ -194,11 +182,7 @@ func (s *Store) List() ([]*Image, error) { return s.images() }
 func (s *Store) Resolve(ref string) (*Image, error) {
 	if !strings.HasPrefix(ref, "sha256:") {
 		if full, err := NormalizeRef(ref); err == nil {
-			im, err := s.readIndex()
-			if err != nil {
-				return nil, err
-			}
-			if img, ok, err := s.resolveName(im, full); ok || err != nil {
+			if img, ok, err := s.resolveName(full); ok || err != nil {
 				return img, err // found by index.json's names alone (lookup.go)
 			}
 		}
