@@ -63,7 +63,13 @@ func TestHolderCommandLineCut(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		got := cmdline(cmd.Process.Pid)
+		// Until sleep has exec'd, /proc shows the forked test binary.
+		var got string
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if got = cmdline(cmd.Process.Pid); strings.HasPrefix(got, "sleep") || time.Now().After(deadline) {
+				break
+			}
+		}
 		cmd.Process.Kill()
 		cmd.Wait()
 		if got != tt.want {
