@@ -43,6 +43,25 @@ type cgroupDir struct{ id, path string }
 // shims started by berth commands (which inherit the caller's cgroup) put
 // them.
 func (e *Engine) berthCgroups() []cgroupDir {
+	var out []cgroupDir
+	for _, dir := range parentCgroupDirs(e.cgroupParent()) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, ent := range entries {
+			if ent.IsDir() && isID(ent.Name()) {
+				out = append(out, cgroupDir{ent.Name(), filepath.Join(dir, ent.Name())})
+			}
+		}
+	}
+	return out
+}
+
+// parentCgroupDirs are the places a store's cgroup parent named parent
+// may be: under this process's cgroup and each of its ancestors, in every
+// mounted hierarchy.
+func parentCgroupDirs(parent string) []string {
 	var own []string
 	if f, err := os.Open("/proc/self/cgroup"); err == nil {
 		sc := bufio.NewScanner(f)
@@ -58,27 +77,36 @@ func (e *Engine) berthCgroups() []cgroupDir {
 		}
 		f.Close()
 	}
-	var out []cgroupDir
+	var out []string
 	seen := map[string]bool{}
 	for _, m := range cgroupMounts() {
 		for _, p := range own {
-			dir := filepath.Join(m, p, e.cgroupParent())
-			if seen[dir] {
-				continue
-			}
-			seen[dir] = true
-			entries, err := os.ReadDir(dir)
-			if err != nil {
-				continue
-			}
-			for _, ent := range entries {
-				if ent.IsDir() && isID(ent.Name()) {
-					out = append(out, cgroupDir{ent.Name(), filepath.Join(dir, ent.Name())})
-				}
+			dir := filepath.Join(m, p, parent)
+			if !seen[dir] {
+				seen[dir] = true
+				out = append(out, dir)
 			}
 		}
 	}
 	return out
+}
+
+// removeEmptyCgroupParent removes a deleted store's cgroup parent (named
+// as its run directory) and the empty container cgroups under it, in
+// every hierarchy. rmdir only: a cgroup with a process in it stays.
+func removeEmptyCgroupParent(parent string) {
+	for _, dir := range parentCgroupDirs(parent) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, ent := range entries {
+			if ent.IsDir() && isID(ent.Name()) {
+				unix.Rmdir(filepath.Join(dir, ent.Name()))
+			}
+		}
+		unix.Rmdir(dir)
+	}
 }
 
 // hostCgroups is berthCgroups, or what the engine was opened with instead

@@ -65,6 +65,8 @@ func sweepRunDirs(parent, own string) {
 			continue
 		}
 		os.RemoveAll(gone)
+		// Its cgroup parent is named as its run directory was.
+		removeEmptyCgroupParent(ent.Name())
 	}
 }
 

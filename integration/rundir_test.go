@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,12 @@ func TestRunDirOfDeletedStore(t *testing.T) {
 	for _, d := range []string{empty, full} {
 		os.Chtimes(d, old, old)
 	}
+	// The deleted store's cgroup parent (named as its run directory) is
+	// there now, and must go with the run directory.
+	goneCgroups := cgroupDirsNamed(filepath.Base(runGone))
+	if len(goneCgroups) == 0 {
+		t.Fatalf("no cgroup parent %s after a run", filepath.Base(runGone))
+	}
 	os.RemoveAll(gone)
 	os.RemoveAll(mounted)
 
@@ -64,6 +71,9 @@ func TestRunDirOfDeletedStore(t *testing.T) {
 		_, err := os.Stat(runGone)
 		return os.IsNotExist(err)
 	})
+	if left := cgroupDirsNamed(filepath.Base(runGone)); len(left) > 0 {
+		t.Errorf("the deleted store's cgroups are still there: %v", left)
+	}
 	if _, err := os.Stat(empty); !os.IsNotExist(err) {
 		t.Errorf("empty unnamed run directory is still there: %v", err)
 	}
@@ -72,4 +82,26 @@ func TestRunDirOfDeletedStore(t *testing.T) {
 			t.Errorf("sweep removed %s: %v", p, err)
 		}
 	}
+}
+
+// cgroupDirsNamed lists the directories called name in the cgroup
+// hierarchies, a few levels deep (where a store's cgroup parent is made:
+// under the caller's cgroup or an ancestor).
+func cgroupDirsNamed(name string) []string {
+	var found []string
+	root := "/sys/fs/cgroup"
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if d.Name() == name {
+			found = append(found, p)
+			return filepath.SkipDir
+		}
+		if strings.Count(strings.TrimPrefix(p, root), "/") >= 5 || (len(d.Name()) == 64 && p != root) {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	return found
 }
