@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/berthdev/berth/compose"
 	"github.com/berthdev/berth/engine"
 	"github.com/berthdev/berth/internal/atomicfile"
 	"github.com/berthdev/berth/internal/errdefs"
@@ -23,21 +22,6 @@ func composeExtra(cc *composeCLI) []*cobra.Command {
 	return []*cobra.Command{composeAttach(cc), composeVersion(), composeExport(cc), composeCommit(cc)}
 }
 
-// pickAny is replica index (1-based) of a service's containers, running
-// or not (export and commit work on stopped containers, as docker's do).
-func pickAny(cc *composeCLI, r *compose.Runner, service string, index int) (engine.ContainerSummary, error) {
-	cs, err := cc.containers(r, []string{service}, false)
-	if err != nil {
-		return engine.ContainerSummary{}, err
-	}
-	for _, c := range cs {
-		if c.Labels[compose.LabelNumber] == fmt.Sprint(index) {
-			return c, nil
-		}
-	}
-	return engine.ContainerSummary{}, fmt.Errorf("service %q has no container %d: %w", service, index, errdefs.ErrNotFound)
-}
-
 func composeAttach(cc *composeCLI) *cobra.Command {
 	var noStdin, sigProxy bool
 	var detachKeys string
@@ -45,11 +29,7 @@ func composeAttach(cc *composeCLI) *cobra.Command {
 	cmd := &cobra.Command{Use: "attach [OPTIONS] SERVICE", Short: "Attach local standard input, output, and error streams to a service's running container",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			c, err := pick(cc, r, args[0], index)
+			r, c, err := replica(cmd.Context(), cc, args[0], index, false)
 			if err != nil {
 				return err
 			}
@@ -114,11 +94,7 @@ func composeExport(cc *composeCLI) *cobra.Command {
 	cmd := &cobra.Command{Use: "export [OPTIONS] SERVICE", Short: "Export a service container's filesystem as a tar archive",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			c, err := pickAny(cc, r, args[0], index)
+			r, c, err := replica(cmd.Context(), cc, args[0], index, true)
 			if err != nil {
 				return err
 			}
@@ -144,11 +120,7 @@ func composeCommit(cc *composeCLI) *cobra.Command {
 			if len(args) == 2 {
 				o.Repo = args[1]
 			}
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			c, err := pickAny(cc, r, args[0], index)
+			r, c, err := replica(cmd.Context(), cc, args[0], index, true)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berthdev/berth/compose"
 	"github.com/berthdev/berth/engine"
+	"github.com/berthdev/berth/internal/errdefs"
 )
 
 // composeVerbs are the verbs that act on each container of the services
@@ -91,18 +92,27 @@ func composeMore(cc *composeCLI) []*cobra.Command {
 	return []*cobra.Command{composeBuild(cc), composePull(cc), composePush(cc), composeExec(cc), composeRun(cc), composeTop(cc), composeImages(cc), composePort(cc)}
 }
 
-// pick is replica index (1-based) of a service's containers.
-func pick(cc *composeCLI, r *compose.Runner, service string, index int) (engine.ContainerSummary, error) {
+// replica loads the project and finds replica index (1-based) of a
+// service's containers: a running one, or with anyState any (export and
+// commit work on stopped containers, as docker compose's do).
+func replica(ctx context.Context, cc *composeCLI, service string, index int, anyState bool) (*compose.Runner, engine.ContainerSummary, error) {
+	r, err := cc.project(ctx)
+	if err != nil {
+		return nil, engine.ContainerSummary{}, err
+	}
 	cs, err := cc.containers(r, []string{service}, false)
 	if err != nil {
-		return engine.ContainerSummary{}, err
+		return nil, engine.ContainerSummary{}, err
 	}
 	for _, c := range cs {
-		if c.Labels[compose.LabelNumber] == fmt.Sprint(index) && c.State == "running" {
-			return c, nil
+		if c.Labels[compose.LabelNumber] == fmt.Sprint(index) && (anyState || c.State == "running") {
+			return r, c, nil
 		}
 	}
-	return engine.ContainerSummary{}, fmt.Errorf("service %q is not running", service)
+	if anyState {
+		return nil, engine.ContainerSummary{}, fmt.Errorf("service %q has no container %d: %w", service, index, errdefs.ErrNotFound)
+	}
+	return nil, engine.ContainerSummary{}, fmt.Errorf("service %q is not running", service)
 }
 
 func composeExec(cc *composeCLI) *cobra.Command {
@@ -112,11 +122,7 @@ func composeExec(cc *composeCLI) *cobra.Command {
 	cmd := &cobra.Command{Use: "exec [OPTIONS] SERVICE COMMAND [ARGS...]", Short: "Execute a command in a running container",
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			c, err := pick(cc, r, args[0], index)
+			r, c, err := replica(cmd.Context(), cc, args[0], index, false)
 			if err != nil {
 				return err
 			}
@@ -228,11 +234,7 @@ func composePort(cc *composeCLI) *cobra.Command {
 	cmd := &cobra.Command{Use: "port [OPTIONS] SERVICE PRIVATE_PORT", Short: "Print the public port for a port binding",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := cc.project(cmd.Context())
-			if err != nil {
-				return err
-			}
-			c, err := pick(cc, r, args[0], index)
+			r, c, err := replica(cmd.Context(), cc, args[0], index, false)
 			if err != nil {
 				return err
 			}
