@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,6 +70,17 @@ func removeStore(root string) {
 	}
 	waitShimsDone(root)
 	os.RemoveAll(engine.RunRootFor(root))
+	// Its cgroup parent, named as its run directory (berth's own sweep
+	// does this for a store deleted outside a test).
+	for _, d := range cgroupDirsNamed(filepath.Base(engine.RunRootFor(root))) {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if e.IsDir() {
+				syscall.Rmdir(filepath.Join(d, e.Name()))
+			}
+		}
+		syscall.Rmdir(d)
+	}
 }
 
 // tempStore is an empty store of the test's own, dropped when it ends.
