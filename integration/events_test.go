@@ -59,6 +59,11 @@ func TestEventsAcrossRotatedFile(t *testing.T) {
 	if want := "old-1\nold-2\nnew-0"; out != want {
 		t.Errorf("events --since --until = %q, want %q", out, want)
 	}
+	// Without --format, as docker's: the time with nine fraction digits.
+	plain := ok(t, "--root", root, "events", "--since", at(3).Format(time.RFC3339Nano), "--until", at(3).Format(time.RFC3339Nano))
+	if want := at(3).UTC().Format("2006-01-02T15:04:05") + ".000000000Z "; !strings.HasPrefix(plain, want) {
+		t.Errorf("events line = %q, want it to start %q", plain, want)
+	}
 }
 
 // A follower of a store whose events.jsonl is about to rotate sees a

@@ -75,7 +75,7 @@ func TestFlowSaveWithTimestamps(t *testing.T) {
 	h.press(h.km.Timestamps, h.km.Save)
 	h.waitFor("$ berth logs -t web > web.log", "logs saved to web.log")
 	b, err := os.ReadFile(filepath.Join(".", "web.log"))
-	if err != nil || !strings.HasPrefix(string(b), "2026-03-01T11:59:20Z GET") {
+	if err != nil || !strings.HasPrefix(string(b), "2026-03-01T11:59:20.000000000Z GET") {
 		t.Fatalf("web.log = %.60q, %v", b, err)
 	}
 }

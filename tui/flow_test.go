@@ -161,7 +161,7 @@ func TestFlowLogs(t *testing.T) {
 	h.press(h.km.Logs)
 	h.waitFor("request=39", "end of log", "$ berth logs -f --tail 1000 web")
 	h.press(h.km.Timestamps)
-	h.waitFor("2026-03-01T11:59:59Z GET", "$ berth logs -f -t --tail 1000 web")
+	h.waitFor("2026-03-01T11:59:59.000000000Z GET", "$ berth logs -f -t --tail 1000 web")
 	h.press(h.km.Top)
 	h.waitFor("request=0\n")
 	h.press(h.km.Search)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -300,10 +299,14 @@ func (p *logsPanel) matchCount(q string) string {
 	return fmt.Sprintf("match %d/%d", at, n)
 }
 
+// logTimeLayout is docker's log timestamp layout (jsonmessage's
+// RFC3339NanoFixed: always nine fraction digits), as `berth logs -t` prints.
+const logTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
 func (p *logsPanel) render(le engine.LogEntry) string {
 	text := strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    ")
 	if p.timestamps {
-		return le.Time.UTC().Format(time.RFC3339Nano) + " " + text
+		return le.Time.UTC().Format(logTimeLayout) + " " + text
 	}
 	return text
 }

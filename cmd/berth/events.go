@@ -66,7 +66,7 @@ func eventLine(ev engine.Event) string {
 		attrs = append(attrs, k+"="+v)
 	}
 	sort.Strings(attrs)
-	return fmt.Sprintf("%s %s %s %s (%s)", ev.When().UTC().Format(time.RFC3339Nano), ev.Type, ev.Action, ev.Actor.ID, strings.Join(attrs, ", "))
+	return fmt.Sprintf("%s %s %s %s (%s)", ev.When().UTC().Format(rfc3339NanoFixed), ev.Type, ev.Action, ev.Actor.ID, strings.Join(attrs, ", "))
 }
 
 // printInspectLine runs format over the event itself, as docker runs it
