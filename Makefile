@@ -2,11 +2,11 @@
 #
 #   make build   install missing system packages, build bin/berth
 #   make run     build, then scripts/demo.sh (default store, busybox image)
-#   make test    build, go vet, every test (unit and integration, real containers)
+#   make test    build, go vet, every test (unit and integration, real containers), each fuzz target briefly
 #   make bench   build, the benchmark peers, every bench (bench/all.sh; BENCH="start build" for some)
 #   make mutate  mutation testing of the data paths (gremlins; slow, not in test)
 #   make fmt     fail if any Go file is not gofmt'ed
-#   make fuzz    each fuzz target for FUZZTIME (default 60s); make test runs their seeds
+#   make fuzz    each fuzz target for FUZZTIME (default 60s); make test runs each for 3s
 #   make clean   remove build output
 export PATH := /usr/local/go/bin:$(PATH)
 export CGO_ENABLED := 1
@@ -35,13 +35,17 @@ build: deps
 run: build
 	BERTH=$(BIN) scripts/demo.sh
 
-# Every test: vet, unit and integration (real containers; needs root). The
-# integration tests run $(BIN) on temporary stores of their own; BERTH_ROOT is
-# removed from their environment so nothing can point them at a real store.
+# Every test: vet, unit and integration (real containers; needs root), then
+# each fuzz target for TEST_FUZZTIME (the unpacker, reference, Dockerfile and
+# flag parsers; `make fuzz` runs them longer). The integration tests run
+# $(BIN) on temporary stores of their own; BERTH_ROOT is removed from their
+# environment so nothing can point them at a real store.
+TEST_FUZZTIME ?= 3s
 test: export BERTH_BINARY := $(CURDIR)/$(BIN)
 test: build
 	$(GO) vet -tags $(TAGS) ./...
 	env -u BERTH_ROOT $(GO) test -tags $(TAGS) -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 vet:
 	$(GO) vet -tags $(TAGS) ./...
