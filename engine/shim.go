@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -156,7 +157,8 @@ func (s *shim) run(o ShimOptions) error {
 	go warmCgroupAttach()
 	strays := make(chan struct{})
 	defer close(strays)
-	go reapStrays(strays)
+	var initPid atomic.Int64 // the container's init, which proc.Wait reaps
+	go reapStrays(strays, func(pid int) bool { return int64(pid) == initPid.Load() })
 	r, err := e.loadRecord(o.ID)
 	if err != nil {
 		return err
@@ -237,6 +239,7 @@ func (s *shim) run(o ShimOptions) error {
 		return err
 	}
 	pid, _ := proc.Pid()
+	initPid.Store(int64(pid))
 	started := time.Now().UTC()
 	if _, err := e.updateState(r.ID, func(st *state) error {
 		st.Status, st.Pid, st.StartedAt = container.Running, pid, started
@@ -349,6 +352,7 @@ func (s *shim) run(o ShimOptions) error {
 			break
 		}
 		pid, _ = proc.Pid()
+		initPid.Store(int64(pid))
 		started = time.Now().UTC()
 		if err := s.record("restart", func(st *state) error {
 			st.Status, st.Pid, st.StartedAt, st.OOMKilled = container.Running, pid, started, false

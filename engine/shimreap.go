@@ -27,8 +27,11 @@ import (
 // After each SIGCHLD it waits reapGrace, which libcontainer's own waits
 // (made right after the process ends) have long used, then reaps the
 // zombies still named runc:[...]. A process that has exec'd the user's
-// command no longer has that name, so only libcontainer's own are taken.
-func reapStrays(stop <-chan struct{}) {
+// command no longer has that name, so only libcontainer's own are taken;
+// a name is the process's own to set (prctl), so the container's init,
+// whose exit status the shim waits for, is never taken whatever its name
+// (keep).
+func reapStrays(stop <-chan struct{}, keep func(pid int) bool) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, unix.SIGCHLD)
 	defer signal.Stop(sigs)
@@ -43,17 +46,20 @@ func reapStrays(stop <-chan struct{}) {
 			return
 		case <-time.After(reapGrace):
 		}
-		reapStrayZombies()
+		reapStrayZombies(keep)
 	}
 }
 
 const reapGrace = time.Second
 
-// reapStrayZombies reaps this process's zombie children named runc:[...]
-// and returns their pids.
-func reapStrayZombies() []int {
+// reapStrayZombies reaps this process's zombie children named runc:[...],
+// but none that keep says is waited for, and returns their pids.
+func reapStrayZombies(keep func(pid int) bool) []int {
 	var reaped []int
 	for _, pid := range childPids() {
+		if keep(pid) {
+			continue
+		}
 		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
 			continue

@@ -13,7 +13,8 @@ import (
 
 // TestReapStrayZombies: a dead child named as libcontainer's intermediate
 // processes (runc:[1:CHILD]) is reaped; a dead child of another name is
-// left to whoever waits for it.
+// left to whoever waits for it, and so is one of that name that the shim
+// waits for itself (a container's init can name itself runc:[2:INIT]).
 func TestReapStrayZombies(t *testing.T) {
 	dir := t.TempDir()
 	start := func(name string) int {
@@ -40,7 +41,9 @@ func TestReapStrayZombies(t *testing.T) {
 	stray := start("runc:[1:CHILD]")
 	other := start("not-runc")
 	defer syscall.Wait4(other, nil, 0, nil)
-	reaped := reapStrayZombies()
+	waited := start("runc:[2:INIT]")
+	defer syscall.Wait4(waited, nil, 0, nil)
+	reaped := reapStrayZombies(func(pid int) bool { return pid == waited })
 	if !slices.Contains(reaped, stray) {
 		t.Errorf("reaped %v, want the runc:[1:CHILD] zombie %d", reaped, stray)
 	}
@@ -49,6 +52,9 @@ func TestReapStrayZombies(t *testing.T) {
 	}
 	if slices.Contains(reaped, other) || !zombie(other) {
 		t.Errorf("the zombie of another name (%d) was reaped: %v", other, reaped)
+	}
+	if slices.Contains(reaped, waited) || !zombie(waited) {
+		t.Errorf("the waited-for init named runc:[2:INIT] (%d) was reaped: %v", waited, reaped)
 	}
 }
 
