@@ -11,6 +11,22 @@
 #             -c for its cgroup parent (berth-<hash>)
 #   -c NAME   a cgroup name that must exist in no hierarchy
 
+# The bench scripts' common start. has says whether a tool was chosen
+# (-t, in TOOLS); bench_init sets repo and an absolute BERTH, puts Go on
+# PATH, keeps BERTH_ROOT from pointing a bench at a real store, and
+# refuses to run without root.
+has() { [[ ",${TOOLS:-}," == *",$1,"* ]]; }
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+bench_init() {
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  BERTH=${BERTH:-$repo/bin/berth}
+  [[ "$BERTH" == /* ]] || BERTH=$PWD/$BERTH
+  export PATH="/usr/local/go/bin:$PATH"
+  unset BERTH_ROOT
+  [[ $(id -u) -eq 0 ]] || die "must run as root (containers and cgroups); try: sudo $0"
+}
+
 bench_run_root() { printf '/run/berth-%s' "$(printf '%s' "$1" | sha256sum | cut -c1-12)"; }  # engine.RunRootFor
 
 bench_leftovers() {

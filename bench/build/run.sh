@@ -38,16 +38,8 @@ while getopts "n:a:t:h" o; do
   esac
 done
 [[ "$N" =~ ^[1-9][0-9]*$ && "$AGE" =~ ^[1-9][0-9]*$ ]] || usage
-has() { [[ ",$TOOLS," == *",$1,"* ]]; }
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-BERTH=${BERTH:-$repo/bin/berth}
-[[ "$BERTH" == /* ]] || BERTH=$PWD/$BERTH
-export PATH="/usr/local/go/bin:$PATH"
-unset BERTH_ROOT
-[[ $(id -u) -eq 0 ]] || die "must run as root (containers); try: sudo $0 $*"
+. "$(dirname "$0")/../lib.sh"
+bench_init
 [[ -x "$BERTH" ]] || die "no berth binary at $BERTH (make build)"
 
 work=$(mktemp -d /tmp/berth-bench-build.XXXXXX)

@@ -31,22 +31,13 @@ while getopts "n:c:r:p:i:t:h" o; do
 done
 for v in "$N" "$C" "$R" "$PS" "$IMAGES"; do [[ "$v" =~ ^[1-9][0-9]*$ ]] || usage; done
 (( PS >= 30 )) || usage
-has() { [[ ",$TOOLS," == *",$1,"* ]]; }
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-BERTH=${BERTH:-$repo/bin/berth}
-[[ "$BERTH" == /* ]] || BERTH=$PWD/$BERTH
-export PATH="/usr/local/go/bin:$PATH"
-unset BERTH_ROOT
-[[ $(id -u) -eq 0 ]] || die "must run as root (containers); try: sudo $0 $*"
+. "$(dirname "$0")/../lib.sh"
+bench_init
 [[ -x "$BERTH" ]] || die "no berth binary at $BERTH (make build)"
 
 work=$(mktemp -d /tmp/berth-bench-conc.XXXXXX)
 store=$work/store
 pcg=berth-bench-conc-$$   # podman's cgroup parent, the bench's own
-. "$repo/bench/lib.sh"
 P=()        # the podman command line, once used
 child=""
 cleanup() {

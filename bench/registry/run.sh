@@ -26,20 +26,13 @@ while getopts "n:s:h" o; do
   esac
 done
 [[ "$N" =~ ^[1-9][0-9]*$ && "$MB" =~ ^[1-9][0-9]*$ ]] || usage
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-BERTH=${BERTH:-$repo/bin/berth}
-[[ "$BERTH" == /* ]] || BERTH=$PWD/$BERTH
-unset BERTH_ROOT
-[[ $(id -u) -eq 0 ]] || die "must run as root; try: sudo $0 $*"
+. "$(dirname "$0")/../lib.sh"
+bench_init
 [[ -x "$BERTH" ]] || die "$BERTH not built (make build)"
 command -v skopeo >/dev/null || die "skopeo not installed (scripts/deps.sh)"
 
 work=$(mktemp -d /tmp/berth-bench-registry.XXXXXX)
 pids=()
-. "$repo/bench/lib.sh"
 cleanup() {
   local rc=$?
   set +e

@@ -35,16 +35,8 @@ while getopts "n:t:h" o; do
   esac
 done
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || usage
-has() { [[ ",$TOOLS," == *",$1,"* ]]; }
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-BERTH=${BERTH:-$repo/bin/berth}
-[[ "$BERTH" == /* ]] || BERTH=$PWD/$BERTH
-export PATH="/usr/local/go/bin:$PATH"
-unset BERTH_ROOT
-[[ $(id -u) -eq 0 ]] || die "must run as root (containers); try: sudo $0 $*"
+. "$(dirname "$0")/../lib.sh"
+bench_init
 command -v go >/dev/null || die "Go not found (scripts/deps.sh)"
 if has runc; then command -v runc >/dev/null || die "runc not installed (scripts/deps.sh)"; fi
 
@@ -60,7 +52,6 @@ unmount_under() {
   findmnt -rn -o TARGET | awk -v d="$1" '$0 == d || index($0, d "/") == 1' | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
-. "$repo/bench/lib.sh"
 cleanup() {
   local rc=$?
   set +e
