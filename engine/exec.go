@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/creack/pty"
 	"github.com/opencontainers/runc/libcontainer"
@@ -209,14 +210,25 @@ func joinArgs(a []string) string {
 	return s
 }
 
+// execSettle is how long stillRunning gives a failed exec's container to
+// show that it was ending.
+const execSettle = time.Second
+
 // stillRunning says, after an exec failed to start, whether r still runs:
 // its init has its namespaces (an exiting init loses them before it is a
 // zombie, which is when nsexec fails to join them) and its state is
-// running.
+// running. The exec can fail a moment before the init's exit shows (its
+// setns process killed by the pid namespace's end: "signal: broken
+// pipe"), so an init that ends within execSettle counts as ended.
 func (e *Engine) stillRunning(c *libcontainer.Container, r *record) bool {
 	cs, err := c.State()
 	if err != nil || cs.InitProcessPid <= 0 {
 		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), execSettle)
+	defer cancel()
+	if waitExit(ctx, cs.InitProcessPid, cs.InitProcessStartTime) == nil {
+		return false // it ended
 	}
 	for _, ns := range []string{"mnt", "ipc", "pid"} {
 		if _, err := os.Lstat(fmt.Sprintf("/proc/%d/ns/%s", cs.InitProcessPid, ns)); err != nil {

@@ -106,16 +106,17 @@ func TestUnitUsernsStoreAllocation(t *testing.T) {
 
 // TestUnitUsernsExhausted: when every block past the store's is taken,
 // create fails with a precondition error naming the container, and
-// writes nothing.
+// writes nothing. (Names that are not hex: resolve("b") also matches an
+// ID prefix, one time in 16.)
 func TestUnitUsernsExhausted(t *testing.T) {
 	e, _, _ := usernsStore(t, "", "berth:655360:131072\n", "berth:655360:131072\n")
-	mustCreate(t, e, usernsOpts("a", "private"))
-	_, err := e.Create(usernsOpts("b", "private"))
-	if !errors.Is(err, errdefs.ErrFailedPrecondition) || !strings.Contains(err.Error(), `container "b"`) {
-		t.Fatalf("Create(b) with no free block = %v, want a precondition error naming b", err)
+	mustCreate(t, e, usernsOpts("first", "private"))
+	_, err := e.Create(usernsOpts("second", "private"))
+	if !errors.Is(err, errdefs.ErrFailedPrecondition) || !strings.Contains(err.Error(), `container "second"`) {
+		t.Fatalf("Create(second) with no free block = %v, want a precondition error naming second", err)
 	}
-	if _, err := e.resolve("b"); err == nil {
-		t.Error("a failed create left container b behind")
+	if _, err := e.resolve("second"); err == nil {
+		t.Error("a failed create left container second behind")
 	}
 }
 
