@@ -317,14 +317,14 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 
 // healthSuffix is what docker's STATUS column adds for a running
 // container with a health check: " (healthy)", " (health: starting)".
-func healthSuffix(h *Health) string {
-	switch {
-	case h == nil:
+func healthSuffix(status string) string {
+	switch status {
+	case "":
 		return ""
-	case h.Status == HealthStarting:
+	case HealthStarting:
 		return " (health: starting)"
 	default:
-		return " (" + h.Status + ")"
+		return " (" + status + ")"
 	}
 }
 

@@ -83,13 +83,15 @@ func (e *Engine) imageOrID(rows []ContainerSummary) {
 }
 
 func summary(r *record, st *state) ContainerSummary {
-	return ContainerSummary{
+	c := ContainerSummary{
 		ID: r.ID, Names: []string{r.Name}, Image: r.Image, ImageID: r.ImageID,
 		Command: strings.Join(append([]string{r.Path}, r.Args...), " "),
-		Created: r.Created, State: string(st.Status), Status: statusLine(st), ExitCode: st.ExitCode, RestartCount: st.RestartCount, Ports: st.Ports,
+		Created: r.Created, State: string(st.Status), ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, RestartCount: st.RestartCount, Ports: st.Ports,
 		Labels: r.Config.Labels, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 		Health: healthOf(r, st), Mounts: mountNames(r.Mounts), Networks: r.psNetworks(),
 	}
+	c.Status = c.StatusAt(time.Now())
+	return c
 }
 
 // mountNames are ps's MOUNTS: each volume's name, else its source.
@@ -144,25 +146,40 @@ func healthOf(r *record, st *state) string {
 	return st.Health.Status
 }
 
-// statusLine is docker's STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago".
+// statusLine is docker's STATUS column now, from a state alone (a crash
+// report's; lists use ContainerSummary.StatusAt, which knows the health).
 func statusLine(st *state) string {
-	now := time.Now()
-	switch st.Status {
+	health := ""
+	if st.Health != nil {
+		health = st.Health.Status
+	}
+	return ContainerSummary{State: string(st.Status), StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
+		ExitCode: st.ExitCode, Health: health}.StatusAt(time.Now())
+}
+
+// StatusAt is docker's STATUS column at now: "Up 3 minutes (healthy)",
+// "Exited (137) 2 seconds ago", "Restarting (1) 5 seconds ago". Lists
+// render it at draw time, so that uptimes stay current (the workbench).
+func (c ContainerSummary) StatusAt(now time.Time) string {
+	since := func(t time.Time) string { return units.HumanDuration(now.Sub(t)) }
+	switch container.Status(c.State) {
 	case container.Running:
-		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + healthSuffix(st.Health)
+		return "Up " + since(c.StartedAt) + healthSuffix(c.Health)
 	case container.Paused:
-		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
+		return "Up " + since(c.StartedAt) + " (Paused)"
 	case container.Restarting:
-		return fmt.Sprintf("Restarting (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
+		return fmt.Sprintf("Restarting (%d) %s ago", c.ExitCode, since(c.FinishedAt))
 	case container.Exited:
-		if st.FinishedAt.IsZero() {
-			return fmt.Sprintf("Exited (%d)", st.ExitCode)
+		if c.FinishedAt.IsZero() {
+			return fmt.Sprintf("Exited (%d)", c.ExitCode)
 		}
-		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, units.HumanDuration(now.Sub(st.FinishedAt)))
+		return fmt.Sprintf("Exited (%d) %s ago", c.ExitCode, since(c.FinishedAt))
 	case container.Created:
 		return "Created"
+	case container.Dead:
+		return "Dead"
 	}
-	return string(st.Status)
+	return c.State
 }
 
 // ContainerInspect is `berth inspect` of a container, with docker's field names.

@@ -124,6 +124,8 @@ type ContainerSummary struct {
 	State    string // created, running, paused, restarting, exited, dead
 	Status   string // "Up 2 minutes", "Exited (0) 3 seconds ago"
 	ExitCode int
+	// OOMKilled says the kernel's OOM killer ended its last run.
+	OOMKilled bool
 	// RestartCount is how often its restart policy restarted it since it
 	// was last started by hand.
 	RestartCount int

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -198,9 +199,29 @@ func TestHealthHelpers(t *testing.T) {
 	if got := healthArgv(&HealthConfig{Test: []string{"CMD", "true"}}); !reflect.DeepEqual(got, []string{"true"}) {
 		t.Errorf("healthArgv(CMD) = %q", got)
 	}
-	for h, want := range map[*Health]string{nil: "", {Status: HealthStarting}: " (health: starting)", {Status: HealthHealthy}: " (healthy)"} {
+	for h, want := range map[string]string{"": "", HealthStarting: " (health: starting)", HealthHealthy: " (healthy)", HealthUnhealthy: " (unhealthy)"} {
 		if got := healthSuffix(h); got != want {
-			t.Errorf("healthSuffix(%v) = %q, want %q", h, got, want)
+			t.Errorf("healthSuffix(%q) = %q, want %q", h, got, want)
+		}
+	}
+	// The STATUS column of a list is docker's, health included, for a
+	// container whose check has not reported yet too (ps right after run).
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		c    ContainerSummary
+		want string
+	}{
+		{ContainerSummary{State: StatusRunning, StartedAt: now.Add(-3 * time.Minute), Health: HealthStarting}, "Up 3 minutes (health: starting)"},
+		{ContainerSummary{State: StatusRunning, StartedAt: now.Add(-3 * time.Minute), Health: HealthUnhealthy}, "Up 3 minutes (unhealthy)"},
+		{ContainerSummary{State: StatusRunning, StartedAt: now.Add(-3 * time.Minute)}, "Up 3 minutes"},
+		{ContainerSummary{State: StatusPaused, StartedAt: now.Add(-3 * time.Minute), Health: HealthHealthy}, "Up 3 minutes (Paused)"},
+		{ContainerSummary{State: StatusExited, ExitCode: 137, FinishedAt: now.Add(-2 * time.Second)}, "Exited (137) 2 seconds ago"},
+		{ContainerSummary{State: StatusRestarting, ExitCode: 1, FinishedAt: now.Add(-5 * time.Second)}, "Restarting (1) 5 seconds ago"},
+		{ContainerSummary{State: StatusCreated}, "Created"},
+		{ContainerSummary{State: StatusDead}, "Dead"},
+	} {
+		if got := tc.c.StatusAt(now); got != tc.want {
+			t.Errorf("StatusAt(%s, health %q) = %q, want %q", tc.c.State, tc.c.Health, got, tc.want)
 		}
 	}
 	for v, ok := range map[string]bool{"healthy": true, "unhealthy": true, "starting": true, "none": true, "sick": false} {

@@ -93,7 +93,7 @@ func TestUnitListStates(t *testing.T) {
 	if st := statusLine(&state{Status: container.Exited, ExitCode: 2}); st != "Exited (2)" {
 		t.Errorf("statusLine(exited, no finish time) = %q", st)
 	}
-	if st := statusLine(&state{Status: container.Dead}); st != "dead" {
+	if st := statusLine(&state{Status: container.Dead}); st != "Dead" {
 		t.Errorf("statusLine(dead) = %q", st)
 	}
 	// Newest first.

@@ -307,7 +307,7 @@ func (p *containersPanel) View() string {
 		}
 		st, ok := p.usage[r.ID]
 		ok = ok && r.State == engine.StatusRunning
-		cells := []string{mark, nm, imageText(r), r.State, statusText(r, now), cpuText(st, ok), memText(st, ok), ioText(st.NetRx, st.NetTx, ok), ioText(st.BlockRead, st.BlockWrite, ok),
+		cells := []string{mark, nm, imageText(r), stateText(r), statusText(r, now), cpuText(st, ok), memText(st, ok), ioText(st.NetRx, st.NetTx, ok), ioText(st.BlockRead, st.BlockWrite, ok),
 			portsText(r.Ports), r.ID[:min(12, len(r.ID))], ago(r.Created, now), quoteCmd(r.Command)}
 		line := joinCells(cells, widths)
 		switch {
@@ -315,7 +315,7 @@ func (p *containersPanel) View() string {
 			line = s.Cursor.Render(line)
 		default:
 			// Colour the state word only; the rest stays plain.
-			cells[3] = s.stateStyle(r.State).Render(cell(r.State, widths[3]))
+			cells[3] = s.stateStyle(r.State).Render(cell(stateText(r), widths[3]))
 			if p.marks[r.ID] {
 				cells[0], cells[1] = s.Marked.Render("*"), s.Marked.Render(cell(nm, widths[1]))
 			}
@@ -350,26 +350,16 @@ func name(c engine.ContainerSummary) string {
 
 // statusText is docker's STATUS column, computed at render time so that
 // uptimes stay current without re-reading the container.
-func statusText(c engine.ContainerSummary, now time.Time) string {
-	since := func(t time.Time) string { return units.HumanDuration(now.Sub(t)) }
-	switch c.State {
-	case engine.StatusRunning:
-		return "Up " + since(c.StartedAt)
-	case engine.StatusPaused:
-		return "Up " + since(c.StartedAt) + " (Paused)"
-	case engine.StatusRestarting:
-		return fmt.Sprintf("Restarting (%d) %s ago", c.ExitCode, since(c.FinishedAt))
-	case engine.StatusExited:
-		if c.FinishedAt.IsZero() {
-			return fmt.Sprintf("Exited (%d)", c.ExitCode)
-		}
-		return fmt.Sprintf("Exited (%d) %s ago", c.ExitCode, since(c.FinishedAt))
-	case engine.StatusCreated:
-		return "Created"
-	case engine.StatusDead:
-		return "Dead"
+func statusText(c engine.ContainerSummary, now time.Time) string { return c.StatusAt(now) }
+
+// stateText is the STATE column: docker's state, except that a container
+// the OOM killer ended says so (docker leaves that to inspect's
+// State.OOMKilled, whose name this is), in the column's 9 cells.
+func stateText(c engine.ContainerSummary) string {
+	if c.OOMKilled && c.State == engine.StatusExited {
+		return "OOMKilled"
 	}
-	return c.Status
+	return c.State
 }
 
 func ago(t, now time.Time) string {
