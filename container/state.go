@@ -87,12 +87,6 @@ func ReadState(dir string) (*State, error) {
 	return &s, nil
 }
 
-// WriteNewState writes the state of a container being laid out, durably:
-// nobody else knows the directory yet.
-func WriteNewState(dir string) error {
-	return atomicfile.WriteJSON(filepath.Join(dir, StateFile), &State{Status: Created}, 0o600)
-}
-
 // UpdateState changes the state of the container whose directory is dir,
 // under the directory's lock (waited for up to timeout). change edits the
 // state as read; its error, or a change of Status that the transition

@@ -120,3 +120,26 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatalf("ReadRecord = %+v, %v", got, err)
 	}
 }
+
+// A new container's directory holds its record and a Created state, and
+// WriteNew never writes over a directory that has them already.
+func TestWriteNewLaysOutRecordAndState(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteNew(dir, &Record{ID: "x", Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadRecord(dir)
+	if err != nil || r.ID != "x" || r.Name != "web" {
+		t.Fatalf("ReadRecord = %+v, %v", r, err)
+	}
+	st, err := ReadState(dir)
+	if err != nil || st.Status != Created {
+		t.Fatalf("ReadState = %+v, %v", st, err)
+	}
+	if err := WriteNew(dir, &Record{ID: "y"}); err == nil {
+		t.Fatal("WriteNew over an existing container succeeded")
+	}
+	if r, _ := ReadRecord(dir); r.ID != "x" {
+		t.Errorf("record now %q, want x", r.ID)
+	}
+}

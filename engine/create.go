@@ -183,10 +183,7 @@ func (e *Engine) writeNewContainer(r *record) error {
 			return err
 		}
 	}
-	if err := container.WriteRecord(tmp, recordToSchema(r)); err != nil {
-		return err
-	}
-	if err := container.WriteNewState(tmp); err != nil {
+	if err := container.WriteNew(tmp, recordToSchema(r)); err != nil {
 		return err
 	}
 	if err := e.indexName(r.Name, r.ID); err != nil {

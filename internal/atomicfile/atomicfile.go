@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // WriteFile atomically replaces path with data.
@@ -114,4 +115,38 @@ func SyncDir(dir string) error {
 	}
 	defer d.Close()
 	return fsync(d)
+}
+
+// Populate writes files (name → content, mode perm) into dir, a private
+// directory still to be renamed into place as a whole (a new container's
+// staging directory): no temp file and rename per file, since nothing
+// reads dir before its own rename. Every file is written before any is
+// synced, so on a journalling filesystem the first fsync commits them all
+// and the later ones find nothing left to write; then dir is synced, so
+// that its entries are durable before the caller's rename of dir (which the
+// caller makes durable with SyncDir of the parent). A file that exists
+// already is an error (O_EXCL), as is a symlink in its place.
+func Populate(dir string, perm os.FileMode, files map[string][]byte) (err error) {
+	var opened []*os.File
+	defer func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}()
+	for name, data := range files {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
+		if err != nil {
+			return err
+		}
+		opened = append(opened, f)
+		if _, err := f.Write(data); err != nil {
+			return err
+		}
+	}
+	for _, f := range opened {
+		if err := fsync(f); err != nil {
+			return err
+		}
+	}
+	return SyncDir(dir)
 }

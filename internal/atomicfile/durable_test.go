@@ -190,3 +190,53 @@ func TestWriteJSONRefusesUnencodable(t *testing.T) {
 		t.Fatalf("a failed encoding left %s: %v", path, err)
 	}
 }
+
+// Populate writes every file before it syncs any (one journal commit for
+// all on ext4), syncs every file, and the directory last, before the
+// caller renames it into place.
+func TestPopulateWritesAllThenSyncsFilesThenDir(t *testing.T) {
+	dir := t.TempDir()
+	var calls []string
+	orig := fsync
+	t.Cleanup(func() { fsync = orig })
+	fsync = func(f *os.File) error {
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			calls = append(calls, "dir")
+		} else {
+			// Every file is whole by the first sync.
+			for _, n := range []string{"a", "b"} {
+				if data, _ := os.ReadFile(filepath.Join(dir, n)); string(data) != n+n {
+					t.Errorf("at the sync of %s, %s holds %q", filepath.Base(f.Name()), n, data)
+				}
+			}
+			calls = append(calls, "file")
+		}
+		return orig(f)
+	}
+	if err := Populate(dir, 0o600, map[string][]byte{"a": []byte("aa"), "b": []byte("bb")}); err != nil {
+		t.Fatalf("Populate = %v", err)
+	}
+	if want := []string{"file", "file", "dir"}; !reflect.DeepEqual(calls, want) {
+		t.Errorf("fsyncs = %q, want %q", calls, want)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "a")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("a: %v, %v; want mode 0600", fi, err)
+	}
+	// A name already there (or a link planted in its place) is refused.
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "c")); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "c"} {
+		if err := Populate(dir, 0o600, map[string][]byte{n: []byte("x")}); err == nil {
+			t.Errorf("Populate over an existing %s succeeded", n)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "a")); string(data) != "aa" {
+		t.Errorf("a = %q after a refused Populate", data)
+	}
+	// A failed sync is reported.
+	fsync = func(*os.File) error { return errors.New("injected") }
+	if err := Populate(t.TempDir(), 0o600, map[string][]byte{"a": nil}); err == nil {
+		t.Error("Populate hid a failed fsync")
+	}
+}
