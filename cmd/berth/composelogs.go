@@ -113,10 +113,18 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 	index := map[string]int{}
 	opened := map[string]time.Time{}
 	reading := map[string]bool{}
+	// A start seen while the container's previous log was still being
+	// read (a restart the reader has not noticed the end of yet, which a
+	// loaded machine makes common), and the time of the last line printed
+	// of each: when that reader ends, reading resumes after both, so the
+	// new run's lines are printed once.
+	restarted := map[string]time.Time{}
+	last := map[string]time.Time{}
 	var errs []error
 	done := make(chan struct{})
 	// follow starts reading c's log with o; called with mu held.
-	follow := func(c engine.ContainerSummary, o engine.LogOptions) {
+	var follow func(c engine.ContainerSummary, o engine.LogOptions)
+	follow = func(c engine.ContainerSummary, o engine.LogOptions) {
 		i, ok := index[c.ID]
 		if !ok {
 			i = len(index)
@@ -145,6 +153,7 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 					w = os.Stderr
 				}
 				fmt.Fprintf(w, "%s%s%s\n", prefix, ts, strings.TrimSuffix(le.Log, "\n"))
+				last[c.ID] = le.Time
 				return nil
 			})
 			mu.Lock()
@@ -152,6 +161,14 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 			reading[c.ID] = false
 			if err != nil {
 				errs = append(errs, err)
+			} else if t, ok := restarted[c.ID]; ok && ctx.Err() == nil {
+				delete(restarted, c.ID)
+				ro := o
+				ro.Since, ro.Tail = t, -1
+				if l := last[c.ID].Add(time.Nanosecond); l.After(t) {
+					ro.Since = l
+				}
+				follow(c, ro) // before this reader counts as ended
 			} else if ctx.Err() == nil && lo.ended != nil {
 				lo.ended(i)
 			}
@@ -179,7 +196,13 @@ func followLogs(ctx context.Context, e *engine.Engine, cs []engine.ContainerSumm
 				mu.Lock()
 				defer mu.Unlock()
 				id := ev.Actor.ID
-				if finished || reading[id] {
+				if finished {
+					return nil
+				}
+				if reading[id] {
+					if t, ok := opened[id]; ok && ev.When().After(t) {
+						restarted[id] = ev.When()
+					}
 					return nil
 				}
 				ro := o
