@@ -92,6 +92,8 @@ func (e *Engine) reconcile(booted bool) error {
 		}
 		// Cgroups of shims killed during start (cgroupsweep.go).
 		e.sweepCgroups(known)
+		// Layer copies dead copiers left half-made (usernscopy.go).
+		e.sweepCopyTemps()
 		// Leftovers of interrupted creates, renames and removes, and the
 		// name entries they may have left: a create indexes its name only
 		// once its .tmp-<id> is laid out, a rename works between its

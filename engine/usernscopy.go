@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berthdev/berth/internal/idmap"
+	"github.com/berthdev/berth/internal/lockfile"
 )
 
 // Layers without idmapped mounts.
@@ -25,7 +27,13 @@ import (
 // debug sidecars) and made at the first start that needs them, in a
 // temporary directory renamed into place, as snapshots are. The init
 // layer, the container's own, is copied into its directory at each start.
-// The copies go with the last container of their maps (unlinkLayerCopies).
+// The copies go with the last container of their maps (unlinkLayerCopies);
+// a dead copier's temporary at the next Open or system check
+// (sweepCopyTemps), copies of maps no container has at system check
+// --repair. system df counts them with the images (df.go). With the
+// store config's "userns-remap" (docker's daemon.json key) every
+// container gets one store-wide map by default, so one copy of each
+// layer serves them all.
 // Create says so in one line (Options.Warnings).
 
 // idmapDisabled is BERTH_NO_IDMAP=1: chowned copies even where idmapped
@@ -138,11 +146,21 @@ func copyOnce(src, dir string, uids, gids []idmap.Map) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(dir, ".tmp-")
+	tmp, err := os.MkdirTemp(dir, copyTmpPrefix)
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
+	// Held for the copy's life: the kernel drops the lock however the
+	// copier dies, and sweepCopyTemps takes only what nobody holds.
+	hold, err := os.OpenFile(tmp, os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer hold.Close()
+	if err := unix.Flock(int(hold.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return "", fmt.Errorf("layer copy %s: locking %s: %w", dst, tmp, err)
+	}
 	t := filepath.Join(tmp, "layer")
 	if err := idmap.CopyShifted(src, t, uids, gids); err != nil {
 		return "", err
@@ -198,4 +216,113 @@ func (e *Engine) unlinkLayerCopies(r *record) (purge func()) {
 		return purge
 	}
 	return func() { os.RemoveAll(gone) }
+}
+
+// The temporaries of copies (idmapped/<map>/.tmp-*) are flocked by their
+// copier, as snapshots' are (layers/tmpentry.go): one nobody holds, older
+// than copyGrace (which covers the instant between MkdirTemp and the
+// flock), was left by a copier that died, and goes at the next Open or
+// system check; so does idmapped/.rm-<map>, a purge a crash cut short.
+const (
+	copyTmpPrefix = ".tmp-"
+	copyGrace     = time.Minute
+)
+
+// sweepCopyTemps removes the temporaries dead copiers left and the
+// purges a crash interrupted, and returns what it removed.
+func (e *Engine) sweepCopyTemps() []string {
+	top := e.layerCopiesDir()
+	maps, err := os.ReadDir(top)
+	if err != nil {
+		return nil
+	}
+	var gone []string
+	for _, m := range maps {
+		p := filepath.Join(top, m.Name())
+		if strings.HasPrefix(m.Name(), ".rm-") {
+			os.RemoveAll(p)
+			gone = append(gone, p)
+			continue
+		}
+		if !m.IsDir() {
+			continue
+		}
+		entries, _ := os.ReadDir(p)
+		for _, t := range entries {
+			tp := filepath.Join(p, t.Name())
+			if !strings.HasPrefix(t.Name(), copyTmpPrefix) || !copyLeftover(tp) {
+				continue
+			}
+			os.RemoveAll(tp)
+			gone = append(gone, tp)
+		}
+	}
+	return gone
+}
+
+// copyLeftover says whether the temporary copy p has no live copier.
+func copyLeftover(p string) bool {
+	fi, err := os.Lstat(p)
+	if err != nil || time.Since(fi.ModTime()) < copyGrace {
+		return false
+	}
+	held, err := lockfile.Held(p)
+	return err == nil && !held
+}
+
+// checkLayerCopies is system check's part: the copies of a map no
+// container has (a remove that died between unlinking the map's last
+// container and renaming its copies away), removed with repair. The
+// caller holds the store lock.
+func (e *Engine) checkLayerCopies(ids []string, repair bool) []string {
+	top := e.layerCopiesDir()
+	maps, err := os.ReadDir(top)
+	if err != nil {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, id := range ids {
+		r, err := e.loadRecord(id)
+		if err != nil {
+			return nil // a partial view: nothing is called unused
+		}
+		if u, g, err := recordMaps(r); err == nil && u != nil {
+			used[mapKey(u, g)] = true
+		}
+	}
+	var out []string
+	for _, m := range maps {
+		if strings.HasPrefix(m.Name(), ".") || used[m.Name()] {
+			continue
+		}
+		p := filepath.Join(top, m.Name())
+		out = append(out, "layer copies "+p+": no container has their ID maps")
+		if repair {
+			os.RemoveAll(p)
+		}
+	}
+	return out
+}
+
+// layerCopySizes are the bytes of each layer's copies (by chain ID),
+// every map's together: what system df counts (df.go).
+func (e *Engine) layerCopySizes() map[string]int64 {
+	top := e.layerCopiesDir()
+	maps, err := os.ReadDir(top)
+	if err != nil {
+		return nil
+	}
+	sizes := map[string]int64{}
+	for _, m := range maps {
+		if strings.HasPrefix(m.Name(), ".") || !m.IsDir() {
+			continue
+		}
+		entries, _ := os.ReadDir(filepath.Join(top, m.Name()))
+		for _, c := range entries {
+			if !strings.HasPrefix(c.Name(), ".") && c.IsDir() {
+				sizes[c.Name()] += dirSize(filepath.Join(top, m.Name(), c.Name()))
+			}
+		}
+	}
+	return sizes
 }
