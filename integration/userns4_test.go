@@ -1,11 +1,17 @@
 package integration
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/berthdev/berth/internal/testutil"
 )
 
 // remapStore is a bootstrapped store whose config says docker's
@@ -140,4 +146,145 @@ func TestUserns4VolumeAndExecOwnership(t *testing.T) {
 	if f := strings.Fields(got); len(f) != 3 || f[0] == "196608" || f[1] != "0:0" || f[2] != "7:8" {
 		t.Errorf("a container of another map sees the volume as\n%s\nwant its own block, 0:0 and 7:8", got)
 	}
+}
+
+// subRange is one line of /etc/subuid or /etc/subgid.
+type subRange struct {
+	owner      string
+	start, end uint64 // [start, end)
+}
+
+func subRanges(t *testing.T, file string) []subRange {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []subRange
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Split(l, ":")
+		if len(f) != 3 {
+			continue
+		}
+		s, err1 := strconv.ParseUint(f[1], 10, 32)
+		n, err2 := strconv.ParseUint(f[2], 10, 32)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out = append(out, subRange{f[0], s, s + n})
+	}
+	return out
+}
+
+// TestUserns4LabSetup: scripts/lab-setup.sh N PREFIX makes the N users
+// with 65536 subordinate UIDs and GIDs each, overlapping no other entry
+// of /etc/subuid and /etc/subgid, and a second run changes nothing and
+// says so. The users (a prefix of the test's own) are removed after.
+func TestUserns4LabSetup(t *testing.T) {
+	testutil.RequiresRoot(t)
+	for _, c := range []string{"useradd", "userdel", "usermod", "newuidmap", "pasta"} {
+		testutil.RequiresCommand(t, c)
+	}
+	script, err := filepath.Abs("../scripts/lab-setup.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("bl%04x", os.Getpid()&0xffff) + "s"
+	users := []string{prefix + "1", prefix + "2"}
+	for _, u := range users {
+		if _, err := user.Lookup(u); err == nil {
+			t.Fatalf("user %s exists before the test", u)
+		}
+	}
+	t.Cleanup(func() {
+		for _, u := range users {
+			if _, err := user.Lookup(u); err != nil {
+				continue
+			}
+			// userdel takes the user's subordinate ranges with it.
+			if out, err := exec.Command("userdel", "-r", u).CombinedOutput(); err != nil {
+				t.Errorf("userdel -r %s: %v: %s", u, err, out)
+			}
+		}
+		for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
+			for _, r := range subRanges(t, f) {
+				if slices.Contains(users, r.owner) {
+					t.Errorf("%s keeps %s's range after userdel", f, r.owner)
+				}
+			}
+		}
+	})
+	lab := func() result {
+		t.Helper()
+		cmd := exec.Command(script, "2", prefix)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		r := result{stdout: out.String(), stderr: errb.String()}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// The second student exists already, without subordinate IDs: the
+	// script gives it the first free block instead of making it again.
+	if out, err := exec.Command("useradd", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", users[1]).CombinedOutput(); err != nil {
+		t.Fatalf("useradd %s: %v: %s", users[1], err, out)
+	}
+	r := lab()
+	if r.code != 0 || !strings.Contains(r.stdout, "lab: created user "+users[0]) || strings.Contains(r.stdout, "created user "+users[1]) ||
+		!strings.Contains(r.stdout, "lab: gave "+users[1]+" subuids ") || !strings.Contains(r.stdout, "2 users ready") {
+		t.Fatalf("lab-setup.sh 2 %s: %v", prefix, r)
+	}
+	files := map[string][]byte{}
+	for _, f := range []string{"/etc/subuid", "/etc/subgid", "/etc/passwd", "/etc/group"} {
+		files[f], _ = os.ReadFile(f)
+	}
+	for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
+		rs := subRanges(t, f)
+		for _, u := range users {
+			var mine []subRange
+			for _, r := range rs {
+				if r.owner == u {
+					mine = append(mine, r)
+				}
+			}
+			if len(mine) != 1 || mine[0].end-mine[0].start != 65536 {
+				t.Errorf("%s: %s has %v, want one range of 65536", f, u, mine)
+				continue
+			}
+			for _, o := range rs {
+				if o.owner != u && o.start < mine[0].end && mine[0].start < o.end {
+					t.Errorf("%s: %s's range %v overlaps %s's %v", f, u, mine[0], o.owner, o)
+				}
+			}
+		}
+	}
+	if home := filepath.Join("/home", users[0]); !dirExists(home) {
+		t.Errorf("%s has no home directory %s", users[0], home)
+	}
+	r = lab()
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "lab: nothing to change: 2 users ready ("+users[0]+".."+users[1]+")" {
+		t.Errorf("second run: %v; want one line saying nothing changed", r)
+	}
+	for f, before := range files {
+		if now, _ := os.ReadFile(f); !slices.Equal(now, before) {
+			t.Errorf("the second run changed %s", f)
+		}
+	}
+	// Bad arguments: one line, exit 2, nothing made.
+	for _, args := range [][]string{{}, {"0"}, {"x"}, {"2", "Bad!"}} {
+		cmd := exec.Command(script, args...)
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
+			t.Errorf("lab-setup.sh %q: %v, %q; want exit 2 and one line", args, err, out)
+		}
+	}
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
