@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,5 +175,61 @@ func TestUnitDiskUsageCountsCopies(t *testing.T) {
 	if a.SharedSize-b.SharedSize != n || a.Size-b.Size != n || a.UniqueSize != b.UniqueSize {
 		t.Errorf("image: shared %d -> %d, size %d -> %d, unique %d -> %d: want the copy's %d in shared and size only",
 			b.SharedSize, a.SharedSize, b.Size, a.Size, b.UniqueSize, a.UniqueSize, n)
+	}
+}
+
+// TestUnitStoreMapCopiesKept: the copies of the store-wide map
+// (userns-allocate store) outlive its last container, for the next one,
+// and are not called unused by system check; once their layer's
+// snapshot is gone (the image removed) the next Open removes them. A
+// container's own block's copies still go with it.
+func TestUnitStoreMapCopiesKept(t *testing.T) {
+	e, _, _ := usernsStore(t, `, "userns-allocate": "store"`, "", "")
+	ctx := context.Background()
+	id := mustCreate(t, e, usernsOpts("a", "private"))
+	dir, chain := copiesOf(t, e, id)
+	if got := e.storeMapKey(); got != filepath.Base(dir) {
+		t.Fatalf("storeMapKey() = %q, want the store container's %q", got, filepath.Base(dir))
+	}
+	copy := filepath.Join(dir, chain)
+	if err := os.MkdirAll(filepath.Join(copy, "bin"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Remove(ctx, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(copy); err != nil {
+		t.Fatalf("the store map's copy went with its last container: %v", err)
+	}
+	lines, err := e.Check(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(lines, "\n"); strings.Contains(got, "idmapped") {
+		t.Errorf("check calls the store map's kept copies unused:\n%s", got)
+	}
+	// A container of its own block (explicit maps) is not the store's.
+	own := CreateOptions{Name: "own", Image: "unit:1", Host: HostConfig{NetworkMode: "none",
+		IDMappings: &IDMappings{UIDMap: []string{"0:1000000:65536"}, GIDMap: []string{"0:1000000:65536"}}}}
+	oid := mustCreate(t, e, own)
+	odir, _ := copiesOf(t, e, oid)
+	if err := os.MkdirAll(filepath.Join(odir, chain), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Remove(ctx, "own", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(odir); err == nil {
+		t.Errorf("the copies of a container's own maps outlived it")
+	}
+	if _, err := e.RemoveImage("unit:1", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(e.root, "snapshots", chain)); err == nil {
+		t.Fatalf("rmi kept the snapshot %s", chain)
+	}
+	openUnit(t, filepath.Dir(e.root))
+	if _, err := os.Lstat(copy); err == nil {
+		t.Errorf("the copy of a layer whose snapshot is gone outlived the next Open")
 	}
 }

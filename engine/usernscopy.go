@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,9 @@ import (
 // debug sidecars) and made at the first start that needs them, in a
 // temporary directory renamed into place, as snapshots are. The init
 // layer, the container's own, is copied into its directory at each start.
-// The copies go with the last container of their maps (unlinkLayerCopies);
+// The copies go with the last container of their maps (unlinkLayerCopies),
+// but those of the store-wide map wait for the next container until their
+// layer's snapshot goes;
 // a dead copier's temporary at the next Open or system check
 // (sweepCopyTemps), copies of maps no container has at system check
 // --repair. system df counts them with the images (df.go). With the
@@ -182,7 +185,9 @@ func copyOnce(src, dir string, uids, gids []idmap.Map) (string, error) {
 }
 
 // unlinkLayerCopies runs under the store lock once r is unlinked: when no
-// other container has r's maps, their copies are renamed away (never
+// other container has r's maps, and they are not the store-wide map
+// (storeMapKey, whose copies wait for the next container), their copies
+// are renamed away (never
 // deleted in place, so a half-deleted copy never keeps its name) and
 // purge deletes them. A container being created holds its record before
 // its first start makes copies, so none in use is taken.
@@ -194,7 +199,7 @@ func (e *Engine) unlinkLayerCopies(r *record) (purge func()) {
 	}
 	key := mapKey(uids, gids)
 	dir := filepath.Join(e.layerCopiesDir(), key)
-	if _, err := os.Lstat(dir); err != nil {
+	if _, err := os.Lstat(dir); err != nil || key == e.storeMapKey() {
 		return purge
 	}
 	ids, err := e.containerIDs()
@@ -228,8 +233,33 @@ const (
 	copyGrace     = time.Minute
 )
 
-// sweepCopyTemps removes the temporaries dead copiers left and the
-// purges a crash interrupted, and returns what it removed.
+// storeMapKey is the key of the store-wide map (store config
+// "userns-allocate": "store", which "userns-remap" implies): every
+// container created with --userns=private gets it, so its copies are
+// kept after its last container for the next one, and go with their
+// layer's snapshot (sweepCopyTemps). "" when the store has no such map.
+func (e *Engine) storeMapKey() string {
+	cfg, err := e.usernsConfig()
+	if err != nil || cfg.Allocate != "store" {
+		return ""
+	}
+	var blocks [2]uint32
+	for i, file := range []string{cfg.SubUID, cfg.SubGID} {
+		grants, _, err := subRanges(file, cfg.Remap)
+		if err != nil {
+			return ""
+		}
+		if blocks[i], err = allocBlock(grants, nil, true, file, cfg.Remap); err != nil {
+			return ""
+		}
+	}
+	return mapKey(blockMap(blocks[0]), blockMap(blocks[1]))
+}
+
+// sweepCopyTemps removes the temporaries dead copiers left, the purges a
+// crash interrupted and the copies of layers whose snapshot is gone (an
+// image removed: kept copies of the store-wide map outlive their
+// containers), and returns what it removed.
 func (e *Engine) sweepCopyTemps() []string {
 	top := e.layerCopiesDir()
 	maps, err := os.ReadDir(top)
@@ -250,8 +280,12 @@ func (e *Engine) sweepCopyTemps() []string {
 		entries, _ := os.ReadDir(p)
 		for _, t := range entries {
 			tp := filepath.Join(p, t.Name())
-			if !strings.HasPrefix(t.Name(), copyTmpPrefix) || !copyLeftover(tp) {
-				continue
+			if strings.HasPrefix(t.Name(), ".") {
+				if !strings.HasPrefix(t.Name(), copyTmpPrefix) || !copyLeftover(tp) {
+					continue
+				}
+			} else if _, err := os.Lstat(filepath.Join(e.root, "snapshots", t.Name())); !errors.Is(err, fs.ErrNotExist) {
+				continue // its layer is still unpacked
 			}
 			os.RemoveAll(tp)
 			gone = append(gone, tp)
@@ -280,7 +314,7 @@ func (e *Engine) checkLayerCopies(ids []string, repair bool) []string {
 	if err != nil {
 		return nil
 	}
-	used := map[string]bool{}
+	used := map[string]bool{e.storeMapKey(): true}
 	for _, id := range ids {
 		r, err := e.loadRecord(id)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/berthdev/berth/internal/testutil"
@@ -51,9 +52,9 @@ func bytesOf(t *testing.T, s string) float64 {
 // container created without --userns has a private user namespace with
 // the store's one map (--userns host still opts out), so without
 // idmapped mounts one chowned copy of each layer serves all of them:
-// three containers, one copy per layer. system df counts the copies in
-// the Images row and busybox's SHARED SIZE, and they go with the last
-// container.
+// three containers, one copy per layer, made once: it outlives them for
+// the next container (a run --rm copies nothing) and goes with the image.
+// system df counts the copies in the Images row and busybox's SHARED SIZE.
 func TestUserns4RemapDefault(t *testing.T) {
 	t.Setenv("BERTH_NO_IDMAP", "1")
 	root := remapStore(t)
@@ -96,20 +97,32 @@ func TestUserns4RemapDefault(t *testing.T) {
 	if after <= before || sharedSize() <= shared {
 		t.Errorf("system df: Images %.0f -> %.0f bytes, busybox shared %.0f -> %.0f: the copies are not counted", before, after, shared, sharedSize())
 	}
-	okAt(t, root, "rm", "a", "b", "c")
-	if copies, _ := filepath.Glob(filepath.Join(root, "idmapped", "*", "*")); len(copies) != 0 {
-		t.Errorf("copies outlived the map's last container: %v", copies)
+	ino := func() uint64 {
+		t.Helper()
+		var st syscall.Stat_t
+		if err := syscall.Stat(copies[0], &st); err != nil {
+			t.Fatalf("the store map's copy: %v", err)
+		}
+		return st.Ino
 	}
-	if got := imagesSize(); got != before {
-		t.Errorf("system df Images %.0f bytes once the copies are gone, want %.0f as before", got, before)
+	first := ino()
+	okAt(t, root, "rm", "a", "b", "c")
+	okAt(t, root, "run", "--rm", "busybox", "true")
+	if got, _ := filepath.Glob(filepath.Join(root, "idmapped", "*", "*")); len(got) != len(lowers) || ino() != first {
+		t.Errorf("after the map's last container and a run --rm: copies %v (inode %d, was %d), want the first ones kept", got, ino(), first)
 	}
 	// With idmapped mounts the default is the same map, and no copy.
 	t.Setenv("BERTH_NO_IDMAP", "")
 	if got := okAt(t, root, "run", "--rm", "busybox", "cat", "/proc/self/uid_map"); strings.Join(strings.Fields(got), " ") != "0 131072 65536" {
 		t.Errorf("idmapped, uid_map %q", got)
 	}
-	if copies, _ := filepath.Glob(filepath.Join(root, "idmapped", "*", "*")); len(copies) != 0 {
-		t.Errorf("idmapped mounts available, yet copies were made: %v", copies)
+	okAt(t, root, "rmi", "busybox")
+	okAt(t, root, "ps") // the next Open
+	if got, _ := filepath.Glob(filepath.Join(root, "idmapped", "*", "*")); len(got) != 0 {
+		t.Errorf("copies outlived their image: %v", got)
+	}
+	if got := imagesSize(); got != 0 {
+		t.Errorf("system df Images %.0f bytes with no image and no copy", got)
 	}
 }
 
