@@ -78,6 +78,9 @@ func TestUserns4RemapDefault(t *testing.T) {
 		t.Fatalf("system df -v has no busybox row")
 		return 0
 	}
+	if got := okAt(t, root, "info", "--format", "{{.SecurityOptions}}"); !strings.Contains(got, "name=userns") {
+		t.Errorf("info's security options %s lack name=userns (docker's, under userns-remap)", got)
+	}
 	before, shared := imagesSize(), sharedSize()
 	for _, n := range []string{"a", "b", "c"} {
 		got := okAt(t, root, "run", "--name", n, "busybox", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/busybox")
