@@ -11,6 +11,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/berthdev/berth/internal/testutil"
 )
@@ -303,4 +307,105 @@ func TestUserns4LabSetup(t *testing.T) {
 func dirExists(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
+}
+
+// TestUserns4KilledCopier: a berth killed (-9) while it makes a layer's
+// chowned copy leaves its temporary directory; nobody holds its lock any
+// more, so once past the grace that covers a copier's first instant the
+// next Open sweeps it, and the next copy is made whole.
+func TestUserns4KilledCopier(t *testing.T) {
+	t.Setenv("BERTH_NO_IDMAP", "1")
+	root, _ := usernsStore(t)
+	// The container's first start makes its map's copies; they are taken
+	// away so that the cp below, on the stopped container, makes them again.
+	okAt(t, root, "run", "--name", "c", "--userns", "private", "busybox", "true")
+	maps, _ := filepath.Glob(filepath.Join(root, "idmapped", "*"))
+	if len(maps) != 1 {
+		t.Fatalf("idmapped/ holds %v, want one map", maps)
+	}
+	dir := maps[0]
+	layers, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, l := range layers {
+		if err := os.RemoveAll(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// killedCopy runs a cp that makes the copies and kills it (-9) as soon
+	// as its temporary appears: mid-copy, as the copy, its syncfs and
+	// rename take far longer than this wake-up. It returns the temporary,
+	// "" if the copier finished first.
+	killedCopy := func() string {
+		t.Helper()
+		in, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(in)
+		if _, err := unix.InotifyAddWatch(in, dir, unix.IN_CREATE); err != nil {
+			t.Fatal(err)
+		}
+		cp := exec.Command(berthBin, "--root", root, "cp", "c:/etc/passwd", "-")
+		if err := cp.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cp.Wait()
+		defer cp.Process.Signal(syscall.SIGKILL)
+		buf := make([]byte, 4096)
+		for {
+			n, err := unix.Poll([]unix.PollFd{{Fd: int32(in), Events: unix.POLLIN}}, 30000)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || n == 0 {
+				t.Fatalf("no temporary copy appeared in %s: %v", dir, err)
+			}
+			m, _ := unix.Read(in, buf)
+			for off := 0; off+unix.SizeofInotifyEvent <= m; {
+				ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+				name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
+				off += unix.SizeofInotifyEvent + int(ev.Len)
+				if !strings.HasPrefix(name, ".tmp-") {
+					continue
+				}
+				cp.Process.Signal(syscall.SIGKILL)
+				cp.Wait()
+				if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+					return ""
+				}
+				return filepath.Join(dir, name)
+			}
+		}
+	}
+	tmp := ""
+	for try := 0; try < 3 && tmp == ""; try++ {
+		if tmp = killedCopy(); tmp == "" {
+			made, _ := filepath.Glob(filepath.Join(dir, "*"))
+			for _, l := range made {
+				os.RemoveAll(l)
+			}
+		}
+	}
+	if tmp == "" {
+		t.Fatalf("the copier finished before its kill three times")
+	}
+	okAt(t, root, "ps", "-a")
+	if _, err := os.Lstat(tmp); err != nil {
+		t.Fatalf("Open swept a temporary younger than the grace: %v", err)
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(tmp, old, old); err != nil {
+		t.Fatal(err)
+	}
+	okAt(t, root, "ps", "-a")
+	if _, err := os.Lstat(tmp); err == nil {
+		t.Fatalf("the killed copier's %s outlived the next Open", tmp)
+	}
+	if got := okAt(t, root, "cp", "c:/etc/passwd", "-"); !strings.Contains(got, "root:x:0:0") {
+		t.Errorf("cp after the sweep printed %q", got)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".tmp-*"))
+	made, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 0 || len(made) != len(layers) {
+		t.Errorf("after the next cp: temporaries %v, copies %v; want none and %d", left, made, len(layers))
+	}
 }
