@@ -20,7 +20,8 @@
 //	                              schema version 3
 //	  idmapped/<map>/<chainID>/   a snapshot chowned for one pair of user namespace
 //	                              maps, where idmapped mounts are unavailable
-//	                              (usernscopy.go); gone with the last container of <map>;
+//	                              (usernscopy.go); gone with the last container of <map>
+//	                              (the store-wide map's: with their snapshot);
 //	                              .tmp-* a copy being made, flocked by its copier
 //	                              new in schema version 3, as are records' IDMappings
 //	  containers/.names/<name>    symlink to the ID of the container with that

@@ -26,18 +26,19 @@ import (
 // <chain ID>, one per layer and pair of maps, shared by every container
 // with the same maps (a store-wide allocation, --userns container:NAME,
 // debug sidecars) and made at the first start that needs them, in a
-// temporary directory renamed into place, as snapshots are. The init
-// layer, the container's own, is copied into its directory at each start.
+// temporary directory (flocked by its copier) renamed into place, as
+// snapshots are. The init layer, the container's own, is copied into its
+// directory at each start. Create says so in one line (Options.Warnings).
+//
 // The copies go with the last container of their maps (unlinkLayerCopies),
-// but those of the store-wide map wait for the next container until their
-// layer's snapshot goes;
-// a dead copier's temporary at the next Open or system check
-// (sweepCopyTemps), copies of maps no container has at system check
-// --repair. system df counts them with the images (df.go). With the
-// store config's "userns-remap" (docker's daemon.json key) every
-// container gets one store-wide map by default, so one copy of each
-// layer serves them all.
-// Create says so in one line (Options.Warnings).
+// except those of the store-wide map: with the store config's
+// "userns-remap" (docker's daemon.json key) or "userns-allocate": "store",
+// every --userns=private container has that one map, so its copies wait
+// for the next container (a run --rm copies nothing) and go once their
+// layer's snapshot does (the image removed). A dead copier's temporary
+// goes at the next Open or system check (sweepCopyTemps); copies of maps
+// no container has are reported by system check and removed by --repair.
+// system df counts the copies with the images (df.go).
 
 // idmapDisabled is BERTH_NO_IDMAP=1: chowned copies even where idmapped
 // mounts work. The shim inherits it from the berth that starts it.
