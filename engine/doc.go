@@ -22,7 +22,7 @@
 //	                              maps, where idmapped mounts are unavailable
 //	                              (usernscopy.go); gone with the last container of <map>
 //	                              (the store-wide map's: with their snapshot);
-//	                              .tmp-* a copy being made, flocked by its copier
+//	                              .tmp-* a copy being made, flocked by its copier;
 //	                              new in schema version 3, as are records' IDMappings
 //	  containers/.names/<name>    symlink to the ID of the container with that
 //	                              name (nameindex.go); new in schema version 2
