@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -190,12 +192,11 @@ func (e *Engine) containerDown(id string) bool {
 	if _, err := os.Stat(e.runDir(id)); os.IsNotExist(err) {
 		return true // never started, or cleaned up after: no shim
 	}
-	l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0)
+	held, err := lockfile.Held(filepath.Join(e.runDir(id), "shim.lock"))
 	if err != nil {
-		return false
+		return errors.Is(err, fs.ErrNotExist) // no shim has made its lock: as Acquire found it free
 	}
-	l.Unlock()
-	return true
+	return !held
 }
 
 // cgroupLeaked says whether a cgroup of the store belongs to nothing: its

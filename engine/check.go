@@ -24,10 +24,11 @@ import (
 // or run directory but those of running containers; no cgroup of the
 // store (<parent>/<id>, every hierarchy) and no libcontainer state of a
 // container that is gone or down; no shim of a container that does not
-// exist.
+// exist; no chowned layer copies of ID maps no container has (a dead
+// copier's temporaries are swept first, as the image store's are).
 //
 // With repair, what belongs to nothing is removed: orphan snapshots and
-// blobs, leftovers, stale name entries, leaked mounts, cgroups,
+// blobs, leftovers, stale name entries, unused layer copies, leaked mounts, cgroups,
 // libcontainer state and processes; a missing name entry is written
 // again (two containers of one name are only reported). Data something refers to is never removed; a missing or
 // corrupt blob is reported, not repaired.
@@ -72,6 +73,8 @@ func (e *Engine) Check(repair bool) ([]string, error) {
 			}
 		}
 		lines = append(lines, e.checkNames(known, names, repair)...)
+		e.sweepCopyTemps() // garbage, never data: swept, not reported
+		lines = append(lines, e.checkLayerCopies(ids, repair)...)
 		lines = append(lines, e.checkRuntime(known, running, repair)...)
 		return nil
 	})

@@ -21,10 +21,24 @@ type DiskUsage struct {
 	// step images hold (see engine/build_cache.go).
 	BuildCacheSize  int64
 	BuildCacheCount int // cached build step images
+	// LayerCopiesSize is the bytes of the layers' chowned copies for
+	// user namespaces without idmapped mounts (usernscopy.go), also
+	// counted in LayersSize and in their images' SharedSize (below).
+	LayerCopiesSize int64
 }
 
 // ImageUsage is one image's disk use. SharedSize is the size of its
 // layers that other images use too; UniqueSize the rest.
+//
+// The chowned copies of an image's layers (idmapped/<map>/<chain ID>,
+// usernscopy.go) are counted where docker would show them: docker's
+// userns-remap keeps a second image store under /var/lib/docker/UID.GID,
+// whose images are what its system df counts, so a copy is image data.
+// Its bytes are in LayersSize (the Images row), not Reclaimable (a copy
+// goes with its map's last container, not with an image), and in the
+// Size and SharedSize of each image with that layer: shared, as it
+// serves every container of its map, and not unique, since removing
+// the image frees none of it (prune's reclaimed figure is UniqueSize).
 type ImageUsage struct {
 	ImageSummary
 	SharedSize int64
@@ -89,6 +103,11 @@ func (e *Engine) DiskUsage() (*DiskUsage, error) {
 			du.Reclaimable += n
 		}
 	}
+	copies := e.layerCopySizes()
+	for _, n := range copies {
+		du.LayerCopiesSize += n
+	}
+	du.LayersSize += du.LayerCopiesSize
 	for _, img := range imgs {
 		u := ImageUsage{ImageSummary: summarize(img), Containers: users[img.ID]}
 		seen := map[string]bool{}
@@ -97,6 +116,9 @@ func (e *Engine) DiskUsage() (*DiskUsage, error) {
 				continue
 			}
 			seen[l.ChainID] = true
+			_, hex, _ := strings.Cut(l.ChainID, ":") // a snapshot's and its copies' name
+			u.Size += copies[hex]
+			u.SharedSize += copies[hex]
 			if layerUsers[l.ChainID] > 1 {
 				u.SharedSize += l.DiffSize
 			} else {

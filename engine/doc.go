@@ -16,10 +16,14 @@
 //	  snapshots/<chainID>/        unpacked read-only layers (package layers)
 //	  held.json                   images deleted by rmi -f whose layers stopped
 //	                              containers still use: manifest digest -> image ID
-//	                              (layers/held.go); absent when none
+//	                              (layers/held.go); absent when none; new in
+//	                              schema version 3
 //	  idmapped/<map>/<chainID>/   a snapshot chowned for one pair of user namespace
 //	                              maps, where idmapped mounts are unavailable
 //	                              (usernscopy.go); gone with the last container of <map>
+//	                              (the store-wide map's: with their snapshot);
+//	                              .tmp-* a copy being made, flocked by its copier;
+//	                              new in schema version 3, as are records' IDMappings
 //	  containers/.names/<name>    symlink to the ID of the container with that
 //	                              name (nameindex.go); new in schema version 2
 //	  containers/<id>/

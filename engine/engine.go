@@ -17,7 +17,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout described in doc.go.
-const SchemaVersion = "2"
+const SchemaVersion = "3"
 
 // DefaultRoot is the store used when neither Options.Root nor BERTH_ROOT is set.
 const DefaultRoot = "/var/lib/berth"
@@ -175,13 +175,22 @@ func (e *Engine) checkVersion() error {
 		return err
 	}
 	v := strings.TrimSpace(string(data))
-	if v == "1" {
+	switch v {
+	case "1":
 		// 1 -> 2: the container name index (nameindex.go), built from the
 		// records; an older berth then refuses the store rather than create
 		// containers the index does not know.
 		if err := e.buildNameIndex(); err != nil {
 			return fmt.Errorf("store %s: upgrading to schema version %s: %w", e.root, SchemaVersion, err)
 		}
+		fallthrough
+	case "2":
+		// 2 -> 3: nothing to convert (no held.json is no held image, a
+		// record without ID maps is the host's user namespace). The bump
+		// is for the older berth: one before 3 would collect the layers of
+		// the images held.json keeps for stopped containers (its gc knows
+		// index.json only), run a --userns container as the host's root
+		// (it drops the record's IDMappings) and never remove idmapped/.
 		return atomicfile.WriteFile(path, []byte(SchemaVersion+"\n"), 0o644)
 	}
 	if v != SchemaVersion {

@@ -59,6 +59,11 @@ func (e *Engine) Info(version string) (*Info, error) {
 		DefaultRuntime:  "runc (libcontainer, in-process)",
 		SecurityOptions: []string{"name=seccomp,profile=builtin", "name=no-new-privileges"},
 	}
+	// docker lists name=userns when its daemon remaps (userns-remap);
+	// berth when the store's default puts containers in a user namespace.
+	if cfg, err := e.usernsConfig(); err == nil && (cfg.Default == "private" || cfg.Default == "keep-id") {
+		in.SecurityOptions = append(in.SecurityOptions, "name=userns")
+	}
 	for _, c := range cs {
 		switch c.State {
 		case "running", "restarting":

@@ -92,6 +92,8 @@ func (e *Engine) reconcile(booted bool) error {
 		}
 		// Cgroups of shims killed during start (cgroupsweep.go).
 		e.sweepCgroups(known)
+		// Layer copies dead copiers left half-made (usernscopy.go).
+		e.sweepCopyTemps()
 		// Leftovers of interrupted creates, renames and removes, and the
 		// name entries they may have left: a create indexes its name only
 		// once its .tmp-<id> is laid out, a rename works between its
@@ -133,12 +135,11 @@ func (e *Engine) reconcile(booted bool) error {
 // it is removing is not a leftover. Sweeping it meanwhile let its CNI DEL
 // make the run directory again after the store was deleted.
 func (e *Engine) shimAtWork(id string) bool {
-	l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0)
+	held, err := lockfile.Held(filepath.Join(e.runDir(id), "shim.lock"))
 	if err != nil {
 		return !errors.Is(err, fs.ErrNotExist)
 	}
-	l.Unlock()
-	return false
+	return held
 }
 
 // restartsAtBoot says whether a container starts again when its store is
@@ -187,9 +188,7 @@ func (e *Engine) reconcileOne(id string) (bool, error) {
 	// A shim that is starting up holds its lock before it records itself;
 	// if the lock is free, the recorded shim is really gone. No run
 	// directory (the host rebooted: /run is new) means no shim either.
-	if l, err := lockfile.Acquire(filepath.Join(e.runDir(id), "shim.lock"), 0); err == nil {
-		l.Unlock()
-	} else if !os.IsNotExist(err) {
+	if held, err := lockfile.Held(filepath.Join(e.runDir(id), "shim.lock")); held || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
 		return false, nil
 	}
 	r, err := e.loadRecord(id)

@@ -84,6 +84,38 @@ func TestUnitNameIndexUpgrade(t *testing.T) {
 	}
 }
 
+// TestUnitSchema3Upgrade: a store of schema version 2 opens as version 3
+// with what it holds intact: an image rmi -f deleted while a stopped
+// container uses it stays held (held.json, new in 3) with its layers, and
+// the container still resolves. Version 3 exists so that an older berth
+// refuses such a store instead of collecting those layers.
+func TestUnitSchema3Upgrade(t *testing.T) {
+	dir := t.TempDir()
+	e := openUnit(t, dir)
+	img := testImage(t, e, "unit:1")
+	id := mustCreate(t, e, noNet("old"))
+	if _, err := e.RemoveImage(img, true); err != nil {
+		t.Fatal(err)
+	}
+	if !e.images.IsHeld(img) {
+		t.Fatalf("rmi -f of a stopped container's image did not hold it")
+	}
+	os.WriteFile(filepath.Join(e.root, "VERSION"), []byte("2\n"), 0o644)
+	e = openUnit(t, dir)
+	if v, _ := os.ReadFile(filepath.Join(e.root, "VERSION")); string(v) != "3\n" {
+		t.Errorf("VERSION = %q after opening a version 2 store, want 3", v)
+	}
+	if r, err := e.resolve("old"); err != nil || r.ID != id {
+		t.Fatalf("after the upgrade resolve(old) = %v, %v", r, err)
+	}
+	if !e.images.IsHeld(img) {
+		t.Errorf("the upgrade dropped the held image")
+	}
+	if _, err := e.images.HeldImage(img); err != nil {
+		t.Errorf("the held image's layers after the upgrade: %v", err)
+	}
+}
+
 // TestUnitJoinNamespaces: --network/--pid/--ipc container:NAME join the
 // namespaces of that container's init (/proc/PID/ns/...), only while it
 // runs; --ipc container: needs a shareable one; --pid container: is

@@ -35,7 +35,7 @@ func TestNameIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	must("ps", "-a")
-	if v, _ := os.ReadFile(filepath.Join(root, "VERSION")); string(v) != "2\n" {
+	if v, _ := os.ReadFile(filepath.Join(root, "VERSION")); string(v) != "3\n" {
 		t.Errorf("VERSION after the upgrade: %q", v)
 	}
 	if r := in("create", "--name", "first", "--network", "none", "busybox", "true"); r.code == 0 || !strings.Contains(r.stderr, "already in use") {

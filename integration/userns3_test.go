@@ -286,7 +286,8 @@ func TestUserns3ExportAndStoppedCp(t *testing.T) {
 
 // TestUserns3NoIDMapStoreShared: with one map for the whole store
 // (userns-allocate store), every container shares one copy of the layers,
-// kept until the last of them goes.
+// kept after the last of them goes (the next container needs it) until
+// the image goes.
 func TestUserns3NoIDMapStoreShared(t *testing.T) {
 	t.Setenv("BERTH_NO_IDMAP", "1")
 	root := tempStore(t)
@@ -310,7 +311,12 @@ func TestUserns3NoIDMapStoreShared(t *testing.T) {
 		t.Errorf("removing one of two containers of a map took its copies: %v", got)
 	}
 	okAt(t, root, "rm", "b")
+	if got := copies(); len(got) != len(lowers) {
+		t.Errorf("the store map's copies went with its last container: %v", got)
+	}
+	okAt(t, root, "rmi", "busybox")
+	okAt(t, root, "ps") // the next Open
 	if got := copies(); len(got) != 0 {
-		t.Errorf("copies outlived the map's last container: %v", got)
+		t.Errorf("copies outlived their image: %v", got)
 	}
 }

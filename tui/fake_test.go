@@ -288,7 +288,8 @@ func (f *fakeEngine) Namespaces(ref string) ([]engine.NamespaceInfo, error) {
 		return nil, err
 	}
 	return []engine.NamespaceInfo{{Type: "mnt", Inode: 4026532001}, {Type: "net", Inode: 4026531840, Host: true},
-		{Type: "pid", Inode: 4026532003, SharedWith: []string{"sidecar"}}}, nil
+		{Type: "pid", Inode: 4026532003, SharedWith: []string{"sidecar"}},
+		{Type: "user", Inode: 4026532010, UIDMap: []string{"0:196608:65536"}, GIDMap: []string{"0:196608:1000", "1000:1000:1"}}}, nil
 }
 
 // Usage is a fixed reading for every running container asked about: CPU

@@ -113,6 +113,16 @@ func loadPage(e Engine, kind string, c engine.ContainerSummary, width int) ([]st
 				whose = "shared with " + strings.Join(n.SharedWith, ", ")
 			}
 			lines = append(lines, fmt.Sprintf("%-18s %-12d %s", n.Type, n.Inode, whose))
+			// A user namespace's maps (CONTAINER:HOST:SIZE), as
+			// /proc/PID/uid_map and gid_map have them, under its row.
+			for _, m := range []struct {
+				name string
+				maps []string
+			}{{"uid_map", n.UIDMap}, {"gid_map", n.GIDMap}} {
+				if len(m.maps) > 0 {
+					lines = append(lines, fmt.Sprintf("%-31s %s %s", "", m.name, strings.Join(m.maps, ",")))
+				}
+			}
 		}
 		return lines, nil
 	}

@@ -48,7 +48,7 @@ func TestViews(t *testing.T) {
 		{"inspect", func(h *harness) { h.press(h.km.Inspect) }, `"Status": "running"`},
 		{"diff", func(h *harness) { h.press(h.km.Diff) }, "/tmp/old"},
 		{"processes", func(h *harness) { h.press(h.km.Processes) }, "sleep 1"},
-		{"namespaces", func(h *harness) { h.press(h.km.Namespaces) }, "sidecar"},
+		{"namespaces", func(h *harness) { h.press(h.km.Namespaces) }, "gid_map 0:196608:1000,1000:1000:1"},
 		{"stats", func(h *harness) { h.press(h.km.Stats) }, "╌ limit 64MiB"},
 		{"crash_report", func(h *harness) {
 			h.press(h.km.Down, h.km.Down, h.km.Down, h.km.Crash)

@@ -6,7 +6,14 @@
 # N times each, in 4 rounds that alternate the tools (so that a noisy spell of
 # the machine falls on all of them), after 3 warm-ups; bench/timeit reports
 # the median over all runs and the ratios berth/peer. Then the same for exec
-# of `true` in a running container: berth exec against runc exec.
+# of `true` in a running container: berth exec against runc exec. Then
+# user namespaces: berth run --rm --userns=private with idmapped layers,
+# the same with BERTH_NO_IDMAP=1 (layers through the chowned copy of the
+# store-wide map, made at the warm-up and kept), berth without a user
+# namespace, and podman with --uidmap/--gidmap of a 65536-ID block (as
+# root it needs no /etc/subuid entry; --userns=auto would need one for
+# its user "containers"). berth's store for these has its own subuid and
+# subgid files: the host's are never touched.
 #
 # runc gets berth's own OCI spec (`berth oci-spec`: namespaces including a new
 # network namespace, docker's capabilities and seccomp profile, masked paths,
@@ -44,6 +51,8 @@ work=$(mktemp -d /tmp/berth-bench-start.XXXXXX)
 name=berth-bench-$$                  # runc container id and cgroup name
 store=$work/store                    # berth's store
 berth_run_root=/run/berth-$(printf '%s' "$store" | sha256sum | cut -c1-12)  # engine.RunRootFor
+ustore=$work/ustore                  # berth's store for the user namespace rows
+ustore_run_root=$(bench_run_root "$ustore")
 P=()                                 # the podman command line, once used
 child=""                             # the timeit running now
 
@@ -56,10 +65,12 @@ cleanup() {
   local rc=$?
   set +e
   if [[ -n "$child" ]]; then kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi
-  if [[ -x "$BERTH" && -d "$store" ]]; then
-    ids=$("$BERTH" --root "$store" ps -aq 2>/dev/null)
-    [[ -n "$ids" ]] && "$BERTH" --root "$store" rm -f $ids >/dev/null 2>&1
-  fi
+  for st in "$store" "$ustore"; do
+    if [[ -x "$BERTH" && -d "$st" ]]; then
+      ids=$("$BERTH" --root "$st" ps -aq 2>/dev/null)
+      [[ -n "$ids" ]] && "$BERTH" --root "$st" rm -f $ids >/dev/null 2>&1
+    fi
+  done
   if [[ -d "$work/runc-state" ]]; then
     runc --root "$work/runc-state" delete -f "$name" >/dev/null 2>&1
     runc --root "$work/runc-state" delete -f "$name-exec" >/dev/null 2>&1
@@ -71,11 +82,13 @@ cleanup() {
   # runc nests its cgroup under ours; remove what is left (leaves first).
   find /sys/fs/cgroup -depth -type d \( -name "$name" -o -path "*/$name/*" \) -exec rmdir {} + 2>/dev/null
   bench_remove_cgroups "$(bench_cgroup_parent "$store")"
+  bench_remove_cgroups "$(bench_cgroup_parent "$ustore")"
   bench_remove_cgroups "$name-podman"
   unmount_under "$berth_run_root"
+  unmount_under "$ustore_run_root"
   unmount_under "$work"
-  rm -rf --one-file-system "$berth_run_root" "$work"
-  left=$(bench_leftovers -d "$work" -s "$store" -c "$name" -c "$name-cpu" -c "$name-podman")
+  rm -rf --one-file-system "$berth_run_root" "$ustore_run_root" "$work"
+  left=$(bench_leftovers -d "$work" -s "$store" -s "$ustore" -c "$name" -c "$name-cpu" -c "$name-podman")
   if [[ -n "$left" ]]; then
     echo "bench: left behind:" >&2; echo "$left" >&2
     rc=1
@@ -156,6 +169,14 @@ if has runc; then
   runc --root "$work/runc-state" run -d --bundle "$ebundle" "$name-exec" </dev/null >/dev/null 2>&1
 fi
 
+# user namespaces: a store whose one map (userns-allocate store) comes
+# from subuid/subgid files of its own; berth adds its range to them.
+if has berth; then
+  mkdir -p "$ustore"
+  printf '{"userns-allocate": "store", "userns-subuid": "%s", "userns-subgid": "%s"}\n' "$work/subuid" "$work/subgid" >"$ustore/config.json"
+  "$BERTH" --root "$ustore" bootstrap >/dev/null
+fi
+
 podman_ok() { (( ${#P[@]} )); }
 runc_version=$(runc --version 2>/dev/null | awk 'NR==1{print $3}')
 for round in $(seq 1 $ROUNDS); do
@@ -181,6 +202,19 @@ for round in $(seq 1 $ROUNDS); do
   if has runc; then
     timeit -key runc -label "runc exec" -- runc --root "$work/runc-state" exec "$name-exec" /bin/true
   fi
+  results=$work/userns.jsonl
+  if has berth; then
+    timeit -key berth-userns -label "berth run --rm --userns=private (idmapped layers)" -- \
+      "$BERTH" --root "$ustore" run --rm --network none --userns private busybox true
+    BERTH_NO_IDMAP=1 timeit -key berth-copy -label "BERTH_NO_IDMAP=1 berth run --rm --userns=private (chowned copy)" -- \
+      "$BERTH" --root "$ustore" run --rm --network none --userns private busybox true
+    timeit -key berth -label "berth run --rm (no user namespace)" -- \
+      "$BERTH" --root "$ustore" run --rm --network none busybox true
+  fi
+  if has podman && podman_ok; then
+    timeit -key podman-userns -label "podman run --rm --uidmap 0:200000:65536 ($(podman --version | awk '{print $3}'))" -- \
+      "${P[@]}" run --rm --network none --uidmap 0:200000:65536 --gidmap 0:200000:65536 --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "/$name-podman" --cgroups no-conmon busybox true
+  fi
 done
 
 [[ -s "$work/results.jsonl" ]] || die "nothing measured (-t $TOOLS)"
@@ -192,4 +226,8 @@ echo "# container start: create + start + wait of busybox true; $(nproc) CPUs, k
 if [[ -s "$work/exec.jsonl" ]]; then
   echo "# exec: \`true\` in a running container"
   "$work/timeit" -report "$work/exec.jsonl"
+fi
+if [[ -s "$work/userns.jsonl" ]]; then
+  echo "# user namespaces: run --rm of busybox true with container root mapped to a 65536-ID block"
+  "$work/timeit" -report "$work/userns.jsonl"
 fi

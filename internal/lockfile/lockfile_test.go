@@ -2,6 +2,8 @@ package lockfile
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -75,5 +77,49 @@ func TestHolderCommandLineCut(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("cmdline of a %d-character command line = %q (%d), want %q", len(strings.Join(append([]string{"sleep"}, tt.args...), " ")), got, len(got), tt.want)
 		}
+	}
+}
+
+// TestHeldProbes: Held tells a held lock from a free one without taking
+// it and without making the file (Acquire as a test made shim.lock where
+// there was none and wrote itself in as the holder).
+func TestHeldProbes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock")
+	if held, err := Held(path); held || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Held(missing) = %v, %v; want false and ErrNotExist", held, err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Held made %s: %v", path, err)
+	}
+	l, err := Acquire(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, _ := os.ReadFile(path)
+	for i := 0; i < 2; i++ {
+		if held, err := Held(path); !held || err != nil {
+			t.Fatalf("Held while locked = %v, %v", held, err)
+		}
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(record) {
+		t.Errorf("Held changed the holder record %q to %q", record, now)
+	}
+	l.Unlock()
+	if held, err := Held(path); held || err != nil {
+		t.Fatalf("Held after Unlock = %v, %v", held, err)
+	}
+	// The probe leaves the lock free: Acquire at once succeeds.
+	l, err = Acquire(path, 0)
+	if err != nil {
+		t.Fatalf("Acquire after Held = %v", err)
+	}
+	l.Unlock()
+	// A symlink is not followed (an attacker's link to a held lock).
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := Held(link); held || err == nil {
+		t.Errorf("Held(symlink) = %v, %v; want an error", held, err)
 	}
 }
