@@ -93,6 +93,9 @@ func (e *Engine) resolveNetworking(o *CreateOptions, exposed map[string]struct{}
 		}
 		return nil, nil
 	}
+	if Rootless() {
+		return rootlessNetworkMode(h) // rootlessnet.go
+	}
 	if err := network.ValidateBindings(h.PortBindings); err != nil {
 		return nil, err
 	}
@@ -132,6 +135,9 @@ func (e *Engine) attachNetworks(r *record) (func() error, error) {
 	e.writeEtcFiles(r, nil)
 	if !isNetworkName(r.Host.NetworkMode) {
 		return func() error { return nil }, nil
+	}
+	if Rootless() {
+		return e.attachPasta(r) // rootlessnet.go
 	}
 	ctx := context.Background()
 	path := e.netnsPath(r.ID)

@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -236,6 +239,58 @@ func TestRootlessLifecycle(t *testing.T) {
 		if got := u.ok(t, "run", "--rm", "--network", "host", "busybox", "cat", "/sys/class/net/lo/mtu"); strings.TrimSpace(got) == "" {
 			t.Errorf("--network host: /sys unreadable")
 		}
+	})
+
+	t.Run("published port", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		defer u.run(t, "", "", "rm", "-f", "httpd")
+		if r := u.run(t, "", "", "run", "--rm", "--network", "rl-mine", "busybox", "true"); r.code != 125 || !strings.Contains(r.stderr, "user-defined networks need root") {
+			t.Errorf("a user-defined network, rootless: %v", r)
+		}
+		var st syscall.Stat_t
+		if syscall.Stat("/dev/net/tun", &st) == nil && st.Mode&0o006 != 0o006 {
+			// pasta cannot open it as the user: the refusal is the property.
+			r := u.run(t, "", "", "run", "-d", "--name", "httpd", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "busybox", "true")
+			if r.code != 125 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "needs /dev/net/tun open to users") {
+				t.Errorf("the default network with /dev/net/tun closed to users: %v", r)
+			}
+			if got := u.ok(t, "ps", "-aq"); got != "" {
+				t.Errorf("the refused run left a container: %q", got)
+			}
+			t.Skipf("/dev/net/tun is mode %04o here (Debian's default is 0666): pasta's path is not exercised", st.Mode&0o7777)
+		}
+		u.ok(t, "run", "-d", "--name", "httpd", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "busybox", "sh", "-c",
+			"mkdir -p /www && echo served-rootless > /www/index.html && exec httpd -f -p 80 -h /www")
+		var body string
+		eventually(t, 20*time.Second, "the published port to answer", func() bool {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			body = string(b)
+			return true
+		})
+		if body != "served-rootless\n" {
+			t.Errorf("GET 127.0.0.1:%d = %q", port, body)
+		}
+		if got := u.ok(t, "port", "httpd"); !strings.Contains(got, fmt.Sprintf("80/tcp -> 127.0.0.1:%d", port)) {
+			t.Errorf("port: %q", got)
+		}
+		u.ok(t, "rm", "-f", "httpd")
+		eventually(t, 20*time.Second, "the port to close", func() bool {
+			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err == nil {
+				c.Close()
+			}
+			return err != nil
+		})
 	})
 
 	t.Run("build", func(t *testing.T) {
