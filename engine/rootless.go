@@ -14,9 +14,11 @@ import (
 
 	"github.com/moby/sys/userns"
 	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/internal/idmap"
 	// Links the C constructor that joins the namespace (rootlessns/doc.go).
@@ -228,4 +230,35 @@ func delegatedController(c string) string {
 		return "the " + c + " controller is not delegated to your cgroup " + own
 	}
 	return ""
+}
+
+// rootlessNoCgroup says a rootless container has no cgroup to read: under
+// cgroup v1 runc makes none (its paths are left empty or unwritable).
+func rootlessNoCgroup() bool {
+	return Rootless() && delegatedController("pids") != ""
+}
+
+// containerPids are a container's processes: its cgroup's, or for a
+// rootless container without a cgroup, its PID namespace's (inspect.PidnsMembers).
+func containerPids(c *libcontainer.Container) ([]int, error) {
+	if !rootlessNoCgroup() {
+		return c.Processes()
+	}
+	st, err := c.State()
+	if err != nil {
+		return nil, err
+	}
+	return inspect.PidnsMembers(st.InitProcessPid), nil
+}
+
+// rootlessPause refuses pause for a rootless container without a cgroup:
+// freezing needs the freezer cgroup.
+func rootlessPause(name string, pause bool) error {
+	if !pause || !Rootless() {
+		return nil
+	}
+	if why := delegatedController("freezer"); why != "" && !cgroups.IsCgroup2UnifiedMode() {
+		return fmt.Errorf("container %s: pausing a rootless container needs a cgroup (the freezer); %s: %w", name, why, errdefs.ErrFailedPrecondition)
+	}
+	return nil
 }

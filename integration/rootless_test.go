@@ -228,6 +228,16 @@ func TestRootlessLifecycle(t *testing.T) {
 		if !strings.Contains(u.ok(t, "ps"), "web") {
 			t.Errorf("ps lacks the running container")
 		}
+		// Without a cgroup, top and stats read the PID namespace's processes.
+		if got := u.ok(t, "top", "web"); !strings.Contains(got, "sleep 600") {
+			t.Errorf("top: %q", got)
+		}
+		if got := u.ok(t, "stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", "web"); !strings.HasPrefix(got, "1 ") || strings.HasPrefix(got, "1 0B") {
+			t.Errorf("stats: %q", got)
+		}
+		if r := u.run(t, "", "", "pause", "web"); !cgroups.IsCgroup2UnifiedMode() && (r.code == 0 || !strings.Contains(r.stderr, "pausing a rootless container needs a cgroup")) {
+			t.Errorf("pause without a freezer: %v", r)
+		}
 		u.ok(t, "stop", "-t", "1", "web")
 		u.ok(t, "rm", "web")
 		if got := u.ok(t, "ps", "-aq"); got != "" {
