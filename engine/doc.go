@@ -136,5 +136,9 @@
 // caller's cgroup v2 has the controller delegated (checkRootlessLimits).
 // sysfs can be mounted only in a network namespace the user owns: with
 // --network host the host's /sys is bound read-only. The store's cgroup
-// sweeps do nothing (host.cgroups is empty).
+// sweeps do nothing (host.cgroups is empty); top and stats read the
+// container's PID namespace from /proc. The default network is pasta's
+// (rootlessnet.go): a network namespace per container at c/<id>/netns,
+// pasta's pid in c/<id>/pasta.pid, published ports bound by pasta as the
+// user; user-defined networks need root and are refused.
 package engine

@@ -462,6 +462,9 @@ func (e *Engine) Ports(ref string) ([]PortMapping, error) {
 // says the state still lists the endpoints (CNI's DEL is idempotent: the
 // next reconcile may run it again).
 func (e *Engine) detachDead(r *record, st *state) error {
+	if Rootless() {
+		return e.detachDeadPasta(r) // rootlessnet.go
+	}
 	ctx := context.Background()
 	ns := e.networks()
 	for i := len(st.Endpoints) - 1; i >= 0; i-- {

@@ -61,14 +61,9 @@ func (e *Engine) attachPasta(r *record) (func() error, error) {
 	if err := network.NewNetns(path); err != nil {
 		return nil, err
 	}
-	pidFile := filepath.Join(e.runDir(r.ID), "pasta.pid")
+	pidFile := e.pastaPidFile(r.ID)
 	undo := func() error {
-		if data, err := os.ReadFile(pidFile); err == nil {
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 1 {
-				syscall.Kill(pid, syscall.SIGTERM)
-			}
-			os.Remove(pidFile)
-		}
+		stopPasta(pidFile)
 		network.RemoveNetns(path)
 		_, err := e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil })
 		if err != nil && !isNotExist(err) {
@@ -139,4 +134,34 @@ func pastaError(out []byte, err error) string {
 		return err.Error()
 	}
 	return strings.Join(keep, "; ")
+}
+
+func (e *Engine) pastaPidFile(id string) string { return filepath.Join(e.runDir(id), "pasta.pid") }
+
+// stopPasta ends the pasta its pid file names, when that process is
+// still pasta (a pid reused since is left alone).
+func stopPasta(pidFile string) {
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		return
+	}
+	os.Remove(pidFile)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	if comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); err == nil && strings.HasPrefix(string(comm), "pasta") {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+}
+
+// detachDeadPasta is detachDead for a rootless container: its shim died,
+// so pasta and the namespace are ended here.
+func (e *Engine) detachDeadPasta(r *record) error {
+	stopPasta(e.pastaPidFile(r.ID))
+	network.RemoveNetns(e.netnsPath(r.ID))
+	if _, err := e.updateState(r.ID, func(st *state) error { st.Endpoints, st.Ports = nil, nil; return nil }); err != nil && !isNotExist(err) {
+		return err
+	}
+	return nil
 }
