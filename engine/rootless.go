@@ -181,6 +181,16 @@ func checkRootlessLimits(h HostConfig) error {
 	if !Rootless() {
 		return nil
 	}
+	// A rootless container already runs in the user's namespace, whose
+	// root is the user; a namespace of its own inside that one (maps
+	// within the user's range) is not supported.
+	if (h.UsernsMode != "" && h.UsernsMode != "host") || h.IDMappings != nil {
+		flag := "--userns " + h.UsernsMode
+		if h.UsernsMode == "" {
+			flag = "--uidmap/--gidmap"
+		}
+		return fmt.Errorf("%s: a rootless container already runs in your user namespace (its root is you, its other uids your /etc/subuid range); per-container maps need root: %w", flag, errdefs.ErrFailedPrecondition)
+	}
 	for _, l := range []struct {
 		flag, controller string
 		set              bool

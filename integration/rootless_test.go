@@ -372,6 +372,10 @@ func TestRootlessLifecycle(t *testing.T) {
 	})
 
 	t.Run("limit flags", func(t *testing.T) {
+		r := u.run(t, "", "", "run", "--rm", "--network", "none", "--userns", "private", "busybox", "true")
+		if r.code != 125 || !strings.Contains(r.stderr, "--userns private: a rootless container already runs in your user namespace") {
+			t.Errorf("--userns private as a rootless user: %v", r)
+		}
 		if cgroups.IsCgroup2UnifiedMode() {
 			t.Skip("cgroup v2 host: limits depend on delegation")
 		}
