@@ -216,7 +216,10 @@ func checkRootlessLimits(h HostConfig) error {
 }
 
 // delegatedController says why this process cannot set limits with the
-// cgroup v2 controller c in its own cgroup ("" when it can).
+// cgroup v2 controller c ("" when it can). runc's v2 manager makes a
+// relative cgroup under the parent of the caller's own (the caller's has
+// processes, so no controller can be enabled below it: fs2's
+// defaultDirPath), so that parent is what must be writable and have c.
 func delegatedController(c string) string {
 	if !cgroups.IsCgroup2UnifiedMode() {
 		return "this host runs cgroup v1 (or hybrid), which is never delegated"
@@ -231,13 +234,14 @@ func delegatedController(c string) string {
 			own = p
 		}
 	}
-	dir := filepath.Join("/sys/fs/cgroup", own)
+	parent := filepath.Dir(own)
+	dir := filepath.Join("/sys/fs/cgroup", parent)
 	if own == "" || unix.Access(dir, unix.W_OK) != nil {
-		return "your cgroup " + own + " is not yours to write (no delegation)"
+		return "the cgroup " + parent + " is not yours to write (no delegation)"
 	}
 	ctl, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
 	if err != nil || !slices.Contains(strings.Fields(string(ctl)), c) {
-		return "the " + c + " controller is not delegated to your cgroup " + own
+		return "the " + c + " controller is not delegated to the cgroup " + parent
 	}
 	return ""
 }
