@@ -102,4 +102,47 @@
 // container's networks, and removes --rm containers. If the shim dies, the
 // next Open marks the container exited ("shim died"), kills what is left of
 // it, detaches its networks, and starts it again when its policy says so.
+//
+// # Rootless
+//
+// A user without root runs the same engine inside a user namespace of
+// their own, as podman does (rootless.go, rootlessenter.go,
+// internal/rootlessns):
+//
+//	$XDG_DATA_HOME/berth (else ~/.local/share/berth)  the store; --root, BERTH_ROOT win
+//	$XDG_RUNTIME_DIR/berth/ (else /tmp/berth-<uid>/)   the user's run base:
+//	  pause.pid, pause.lock       the pause process: "PID STARTTIME"
+//	  berth-<hash of root>/       each store's run directory (as /run/berth-<hash>)
+//
+// The first command (cli.engine calls EnterRootless) checks the store and
+// run directories with the user's real credentials (the user's own, their
+// ancestors the user's or real root's: storedir.go), then starts `berth
+// rootless-pause` in a new user and mount namespace; newuidmap and
+// newgidmap map uid and gid 0 to the user and 1..N to the user's first
+// /etc/subuid and /etc/subgid range. The mapping gives the user nothing
+// they do not already own: real root, and every other user, read as the
+// overflow uid inside, so a root-owned 0644 file stays read-only to a
+// container's root. Every command, the first included, then re-executes
+// itself with descriptors of the pause process's user and mount
+// namespaces, which a C constructor joins before the Go runtime starts
+// (setns into a user namespace needs a single thread). Inside, berth is
+// uid 0 and the engine runs unchanged: layers unpack with their owners
+// (chown within the range), overlays are mounted by the shims in the
+// shared mount namespace (unprivileged overlay, kernel >= 5.11), so later
+// commands see each running container's merged/ as root's berth does.
+// The pause process holds the namespaces between commands; if it is
+// killed, running containers keep theirs but a new command makes a new
+// pair and no longer sees their mounts (podman's behaviour too).
+//
+// Containers do not get a user namespace of their own (they share the
+// user's); libcontainer runs with rootless cgroups: no cgroup is made
+// under cgroup v1, and limit flags are refused at create unless the
+// caller's cgroup v2 has the controller delegated (checkRootlessLimits).
+// sysfs can be mounted only in a network namespace the user owns: with
+// --network host the host's /sys is bound read-only. The store's cgroup
+// sweeps do nothing (host.cgroups is empty); top and stats read the
+// container's PID namespace from /proc. The default network is pasta's
+// (rootlessnet.go): a network namespace per container at c/<id>/netns,
+// pasta's pid in c/<id>/pasta.pid, published ports bound by pasta as the
+// user; user-defined networks need root and are refused.
 package engine

@@ -70,9 +70,10 @@ type Engine struct {
 // recorded state of containers with what is actually running.
 func Open(opts Options) (*Engine, error) {
 	if os.Geteuid() != 0 {
-		return nil, fmt.Errorf("opening store: needs root (run with sudo): %w", errdefs.ErrPermission)
+		// The CLI enters the user's namespace first (rootless.go).
+		return nil, fmt.Errorf("opening store: needs root, or a rootless user's namespace (EnterRootless): %w", errdefs.ErrPermission)
 	}
-	return open(opts, host{secure: secureDir}) // cgroups nil: the store's own (berthCgroups)
+	return open(opts, host{secure: secureDir, cgroups: rootlessCgroups()}) // cgroups nil: the store's own (berthCgroups)
 }
 
 // host is what open reaches beyond the store: the check of the store and
@@ -88,7 +89,7 @@ type host struct {
 func open(opts Options, h host) (*Engine, error) {
 	root := opts.Root
 	if root == "" {
-		root = DefaultRoot
+		root = DefaultStore()
 	}
 	root, err := filepath.Abs(root)
 	if err != nil {
@@ -152,6 +153,9 @@ func open(opts Options, h host) (*Engine, error) {
 
 // RunRootFor is the volatile run directory that belongs to a store root.
 func RunRootFor(root string) string {
+	if uid, ok := rootlessUID(); ok {
+		return rootlessRunRoot(uid, root)
+	}
 	if root == DefaultRoot {
 		return "/run/berth"
 	}

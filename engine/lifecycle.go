@@ -459,6 +459,9 @@ func (e *Engine) setPaused(ref string, pause bool, holder *container.Holder) err
 	if pause && st.Status == container.Paused {
 		return fmt.Errorf("container %s is already paused: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}
+	if err := rootlessPause(r.Name, pause); err != nil { // rootless.go
+		return err
+	}
 	if !pause && st.Status != container.Paused {
 		return fmt.Errorf("container %s is not paused: %w", r.Name, errdefs.ErrFailedPrecondition)
 	}

@@ -93,6 +93,9 @@ func (e *Engine) resolveNetworking(o *CreateOptions, exposed map[string]struct{}
 		}
 		return nil, nil
 	}
+	if Rootless() {
+		return rootlessNetworkMode(h) // rootlessnet.go
+	}
 	if err := network.ValidateBindings(h.PortBindings); err != nil {
 		return nil, err
 	}
@@ -132,6 +135,9 @@ func (e *Engine) attachNetworks(r *record) (func() error, error) {
 	e.writeEtcFiles(r, nil)
 	if !isNetworkName(r.Host.NetworkMode) {
 		return func() error { return nil }, nil
+	}
+	if Rootless() {
+		return e.attachPasta(r) // rootlessnet.go
 	}
 	ctx := context.Background()
 	path := e.netnsPath(r.ID)
@@ -456,6 +462,9 @@ func (e *Engine) Ports(ref string) ([]PortMapping, error) {
 // says the state still lists the endpoints (CNI's DEL is idempotent: the
 // next reconcile may run it again).
 func (e *Engine) detachDead(r *record, st *state) error {
+	if Rootless() {
+		return e.detachDeadPasta(r) // rootlessnet.go
+	}
 	ctx := context.Background()
 	ns := e.networks()
 	for i := len(st.Endpoints) - 1; i >= 0; i-- {

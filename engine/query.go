@@ -308,7 +308,7 @@ func (e *Engine) Top(ref string) ([]Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	pids, err := c.Processes()
+	pids, err := containerPids(c) // rootless.go
 	if err != nil {
 		return nil, fmt.Errorf("container %s: listing processes: %w", r.Name, err)
 	}

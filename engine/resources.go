@@ -79,6 +79,9 @@ func namespacedSysctl(k string, h HostConfig) error {
 // written, so that a bad value is one line from create, not libcontainer's
 // text at start.
 func validateResources(h HostConfig) error {
+	if err := checkRootlessLimits(h); err != nil {
+		return err
+	}
 	if h.CPUShares != 0 && (h.CPUShares < 2 || h.CPUShares > 262144) {
 		return fmt.Errorf("--cpu-shares %d: must be between 2 and 262144: %w", h.CPUShares, errdefs.ErrInvalid)
 	}

@@ -272,6 +272,7 @@ func libcontainerConfig(id string, s *specs.Spec) (*configs.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("container %s: runtime config: %w", id[:12], err)
 	}
+	rootlessConfig(cfg) // rootless.go
 	return cfg, nil
 }
 

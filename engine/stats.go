@@ -70,5 +70,5 @@ func (e *Engine) statsTarget(ref string) (stats.Target, error) {
 	if err != nil {
 		return stats.Target{}, fmt.Errorf("container %s: %w", r.Name, err)
 	}
-	return stats.Target{ID: r.ID, Name: r.Name, Image: r.Image, Pid: st.InitProcessPid, CgroupPaths: st.CgroupPaths}, nil
+	return stats.Target{ID: r.ID, Name: r.Name, Image: r.Image, Pid: st.InitProcessPid, CgroupPaths: st.CgroupPaths, NoCgroup: rootlessNoCgroup()}, nil
 }

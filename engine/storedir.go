@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -28,9 +30,51 @@ import (
 // component afterwards, so later path-based opens reach the same
 // directories.
 
+// A rootless berth (rootless.go) makes the same walk twice. Before it
+// enters its user namespace, with the user's real credentials: the store
+// and the run directory must be the user's, their ancestors the user's or
+// real root's. Inside the namespace the user's files read as uid 0 and
+// real root's as the overflow uid (65534), as would any other user's: so
+// there an ancestor may read as the overflow uid, which the first walk
+// has already shown to be real root's.
+
+// owners are the uids a walk accepts: self for every component, and
+// ancestors (not the directory itself) for those above it.
+type owners struct {
+	self      uint32
+	ancestors []uint32
+}
+
 // secureDir checks dir and its ancestors and, when create is set, makes
-// missing components (mode 0700, root's).
+// missing components (mode 0700, the caller's).
 func secureDir(dir string, create bool) error {
+	o := owners{self: uint32(os.Geteuid())}
+	if Rootless() {
+		o.ancestors = []uint32{overflowUID()}
+	}
+	return walkDir(dir, create, o)
+}
+
+// overflowUID is the uid unmapped owners read as in a user namespace.
+func overflowUID() uint32 {
+	data, err := os.ReadFile("/proc/sys/kernel/overflowuid")
+	if err != nil {
+		return 65534
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 32)
+	if err != nil {
+		return 65534
+	}
+	return uint32(n)
+}
+
+// ok says whether uid may own a component (last: the directory itself).
+func (o owners) ok(uid uint32, last bool) bool {
+	return uid == o.self || (!last && slices.Contains(o.ancestors, uid))
+}
+
+// walkDir is secureDir for the owners o.
+func walkDir(dir string, create bool, o owners) error {
 	if !filepath.IsAbs(dir) {
 		return fmt.Errorf("directory %s: not an absolute path: %w", dir, errdefs.ErrInvalid)
 	}
@@ -39,7 +83,7 @@ func secureDir(dir string, create bool) error {
 		return err
 	}
 	defer func() { unix.Close(fd) }()
-	if err := checkDirFd(fd, "/", false); err != nil {
+	if err := checkDirFd(fd, "/", false, o); err != nil {
 		return err
 	}
 	todo := splitPath(dir)
@@ -88,8 +132,8 @@ func secureDir(dir string, create bool) error {
 			if err != nil {
 				return fmt.Errorf("directory %s: %w", path, err)
 			}
-			if st.Uid != uint32(os.Geteuid()) {
-				return fmt.Errorf("directory %s: a symbolic link owned by uid %d, not root: %w", path, st.Uid, errdefs.ErrPermission)
+			if !o.ok(st.Uid, false) {
+				return fmt.Errorf("directory %s: a symbolic link owned by uid %d, not %s: %w", path, st.Uid, o.whom(), errdefs.ErrPermission)
 			}
 			if hops++; hops > 40 {
 				return fmt.Errorf("directory %s: too many symbolic links: %w", path, errdefs.ErrInvalid)
@@ -111,7 +155,7 @@ func secureDir(dir string, create bool) error {
 		unix.Close(fd)
 		fd = nfd
 		cur = path
-		if err := checkStat(&st, cur, last); err != nil {
+		if err := checkStat(&st, cur, last, o); err != nil {
 			return err
 		}
 	}
@@ -119,22 +163,30 @@ func secureDir(dir string, create bool) error {
 }
 
 // checkDirFd checks an open directory as checkStat does.
-func checkDirFd(fd int, path string, last bool) error {
+func checkDirFd(fd int, path string, last bool, o owners) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("directory %s: %w", path, err)
 	}
-	return checkStat(&st, path, last)
+	return checkStat(&st, path, last, o)
 }
 
-// checkStat: a directory, owned by root, not writable by group or others;
+// whom names the expected owner in an error.
+func (o owners) whom() string {
+	if o.self == 0 && len(o.ancestors) == 0 {
+		return "root"
+	}
+	return "uid " + strconv.FormatUint(uint64(o.self), 10) + " (yours)"
+}
+
+// checkStat: a directory, owned as o says, not writable by group or others;
 // an ancestor (not last) may be writable by them when it is sticky.
-func checkStat(st *unix.Stat_t, path string, last bool) error {
+func checkStat(st *unix.Stat_t, path string, last bool, o owners) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fmt.Errorf("directory %s: not a directory: %w", path, errdefs.ErrInvalid)
 	}
-	if st.Uid != uint32(os.Geteuid()) {
-		return fmt.Errorf("directory %s is owned by uid %d, not root; refusing a store another user could have written: %w", path, st.Uid, errdefs.ErrPermission)
+	if !o.ok(st.Uid, last) {
+		return fmt.Errorf("directory %s is owned by uid %d, not %s; refusing a store another user could have written: %w", path, st.Uid, o.whom(), errdefs.ErrPermission)
 	}
 	if st.Mode&0o022 != 0 && (last || st.Mode&unix.S_ISVTX == 0) {
 		return fmt.Errorf("directory %s is writable by group or others (mode %04o); refusing a store another user could write: %w", path, st.Mode&0o7777, errdefs.ErrPermission)

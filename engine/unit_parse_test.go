@@ -307,7 +307,7 @@ func TestCheckStat(t *testing.T) {
 		{unix.Stat_t{Mode: unix.S_IFDIR | unix.S_ISVTX | 0o777, Uid: me}, false, nil},
 		{unix.Stat_t{Mode: unix.S_IFDIR | unix.S_ISVTX | 0o777, Uid: me}, true, errdefs.ErrPermission},
 	} {
-		err := checkStat(&c.st, "/d", c.last)
+		err := checkStat(&c.st, "/d", c.last, owners{self: uint32(os.Geteuid())})
 		if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
 			t.Errorf("checkStat(mode %o uid %d, last %v) = %v, want %v", c.st.Mode, c.st.Uid, c.last, err, c.want)
 		}

@@ -25,6 +25,8 @@ packages=(
   runc                 # the start benchmark's peer
   tini                 # --init
   containernetworking-plugins iptables iproute2
+  uidmap               # rootless: newuidmap/newgidmap write a user's /etc/subuid range
+  passt                # rootless: pasta, the default network and -p of a non-root user
 )
 case "${1:-}" in
   "" | mutate | bench) ;;

@@ -50,6 +50,9 @@ type Target struct {
 	ID, Name, Image string
 	Pid             int               // its init, whose network namespace is read
 	CgroupPaths     map[string]string // by controller ("" on cgroup v2)
+	// NoCgroup: the container has none (rootless on cgroup v1); its
+	// figures are its PID namespace's processes' in /proc.
+	NoCgroup bool
 }
 
 // Locate finds a running container's Target by ID, name or prefix; an
@@ -59,9 +62,14 @@ type Locate func(ref string) (Target, error)
 // Read takes one reading of a running container's cgroup and network
 // counters. Rates (CPU %) need two readings: see Sampler, or Rate.
 func Read(t Target) (*ContainerStats, error) {
-	cg, err := inspect.ReadCgroupStats(t.CgroupPaths)
-	if err != nil {
-		return nil, fmt.Errorf("container %s: reading its cgroup: %w", t.Name, err)
+	var cg *CgroupStats
+	if t.NoCgroup {
+		cg = inspect.ReadProcStats(inspect.PidnsMembers(t.Pid))
+	} else {
+		var err error
+		if cg, err = inspect.ReadCgroupStats(t.CgroupPaths); err != nil {
+			return nil, fmt.Errorf("container %s: reading its cgroup: %w", t.Name, err)
+		}
 	}
 	out := &ContainerStats{ID: t.ID, Name: t.Name, Read: time.Now(), CgroupStats: *cg, OnlineCPUs: runtime.NumCPU()}
 	out.MemoryLimited = cg.MemoryLimit != 0

@@ -3,6 +3,9 @@
 #   berth run --rm --network none busybox true
 #   runc run            of the same root filesystem (Debian's runc)
 #   podman run --rm --network none busybox true     (where podman is installed)
+#   berth run --rm ... as a user without root (rootless: a user the bench
+#     creates, with a subordinate id range, removed after; through runuser,
+#     whose own cost is timed beside it as "runuser")
 # N times each, in 4 rounds that alternate the tools (so that a noisy spell of
 # the machine falls on all of them), after 3 warm-ups; bench/timeit reports
 # the median over all runs and the ratios berth/peer. Then the same for exec
@@ -25,15 +28,18 @@
 # defaults: root on this host lacks CAP_SYS_RESOURCE, so raising a limit past
 # the hard one fails.
 #
-#   bench/start/run.sh [-n N] [-t berth,runc,podman]     as root; BERTH=path/to/berth
+#   bench/start/run.sh [-n N] [-t berth,runc,podman,rootless]     as root; BERTH=path/to/berth
+#
+# podman's rootless run is not timed: podman is not installed on the
+# development host (scripts/deps.sh bench would install it).
 #
 # Everything it creates (temporary stores, the bundle, cgroups, containers)
 # is removed when it exits, however it exits. It never touches /var/lib/berth.
 set -euo pipefail
 
 N=40
-TOOLS=berth,runc,podman
-usage() { echo "usage: $0 [-n N] [-t berth,runc,podman]" >&2; exit 2; }
+TOOLS=berth,runc,podman,rootless
+usage() { echo "usage: $0 [-n N] [-t berth,runc,podman,rootless]" >&2; exit 2; }
 while getopts "n:t:h" o; do
   case $o in
     n) N=$OPTARG ;;
@@ -55,6 +61,8 @@ ustore=$work/ustore                  # berth's store for the user namespace rows
 ustore_run_root=$(bench_run_root "$ustore")
 P=()                                 # the podman command line, once used
 child=""                             # the timeit running now
+rluser=""                            # the rootless user, once made
+RL=()                                # berth as that user
 
 # unmount_under DIR: lazily unmounts every mount at or below DIR, deepest first.
 unmount_under() {
@@ -74,6 +82,16 @@ cleanup() {
   if [[ -d "$work/runc-state" ]]; then
     runc --root "$work/runc-state" delete -f "$name" >/dev/null 2>&1
     runc --root "$work/runc-state" delete -f "$name-exec" >/dev/null 2>&1
+  fi
+  if [[ -n "$rluser" ]]; then
+    rluid=$(id -u "$rluser" 2>/dev/null)
+    for _ in 1 2 3 4 5; do  # its pause process, shims and containers, by pid
+      pids=$(ps -o pid= -u "$rluser" 2>/dev/null)
+      [[ -z "$pids" ]] && break
+      kill -9 $pids 2>/dev/null; sleep 0.1
+    done
+    userdel "$rluser" >/dev/null 2>&1
+    [[ -n "$rluid" ]] && rm -rf "/tmp/berth-$rluid"
   fi
   if (( ${#P[@]} )); then
     "${P[@]}" rm -af >/dev/null 2>&1
@@ -156,6 +174,26 @@ if has podman; then
   fi
 fi
 
+if has rootless; then
+  [[ -x "$BERTH" ]] || die "no berth binary at $BERTH (make build)"
+  for t in useradd usermod runuser newuidmap newgidmap; do
+    command -v $t >/dev/null || die "$t not found (scripts/deps.sh)"
+  done
+  rluser=bbr$$
+  rlhome=$work/rootless
+  mkdir -p "$rlhome"
+  useradd -M -d "$rlhome" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$rluser"
+  # A range past every one granted so far.
+  start=$(awk -F: 'NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print int((m + 65535) / 65536) * 65536 + 1048576 }' /etc/subuid /etc/subgid)
+  usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$rluser"
+  chmod 755 "$work"
+  chown "$rluser:" "$rlhome"; chmod 700 "$rlhome"
+  cp "$BERTH" "$work/berth-rootless"; chmod 755 "$work/berth-rootless"
+  RL=(runuser -u "$rluser" -- env -i "HOME=$rlhome" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$work/berth-rootless")
+  say "rootless: bootstrap the store of user $rluser"
+  (cd "$rlhome" && "${RL[@]}" bootstrap >/dev/null)
+fi
+
 # exec: a process started in a running container (setns, the container's
 # cgroups and seccomp filter), berth exec against runc exec.
 if has berth; then
@@ -194,6 +232,10 @@ for round in $(seq 1 $ROUNDS); do
   if has podman && podman_ok; then
     timeit -key podman -label "podman run --rm ($(podman --version | awk '{print $3}'))" -- \
       "${P[@]}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "/$name-podman" --cgroups no-conmon busybox true
+  fi
+  if has rootless; then
+    timeit -key rootless -label "berth run --rm, rootless (runuser)" -- "${RL[@]}" run --rm --network none busybox true
+    timeit -key runuser -label "runuser -u USER -- env -i true (the wrapper alone)" -- runuser -u "$rluser" -- env -i true
   fi
   results=$work/exec.jsonl
   if has berth; then

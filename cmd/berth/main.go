@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/berthdev/berth/engine"
 	"github.com/berthdev/berth/internal/errdefs"
 	// reexec's init runs `berth init` and `berth seccomp-compile` before
 	// the packages the CLI needs are initialised; it must stay linked.
@@ -15,6 +16,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == engine.PauseCommand {
+		os.Exit(engine.PauseMain()) // a rootless user's namespaces (engine/rootlessenter.go)
+	}
 	if args, ok := shimArgs(os.Args[1:]); ok {
 		os.Exit(shimMain(args))
 	}

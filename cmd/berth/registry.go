@@ -152,5 +152,5 @@ func (c *cli) storeRoot() string {
 	case os.Getenv("BERTH_ROOT") != "":
 		return os.Getenv("BERTH_ROOT")
 	}
-	return engine.DefaultRoot
+	return engine.DefaultStore()
 }

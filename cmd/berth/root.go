@@ -42,7 +42,7 @@ func newCLI() *cli {
 	}
 	c.root.Version = version
 	c.root.SetVersionTemplate(versionLine())
-	c.root.PersistentFlags().StringVar(&c.rootDir, "root", "", "store directory (default $BERTH_ROOT or /var/lib/berth)")
+	c.root.PersistentFlags().StringVar(&c.rootDir, "root", "", "store directory (default $BERTH_ROOT, else /var/lib/berth for root, $XDG_DATA_HOME/berth for other users)")
 	c.root.PersistentFlags().StringVar(&c.maxLayerSize, "max-layer-size", "", "most bytes one image layer may unpack to (default $BERTH_MAX_LAYER_SIZE or 16GiB)")
 	c.root.PersistentFlags().StringVar(&c.maxLayerRatio, "max-layer-ratio", "", "how many times its compressed size a layer may expand to past 64MiB (default $BERTH_MAX_LAYER_RATIO or 100)")
 	c.root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -62,6 +62,11 @@ func (c *cli) engine() (*engine.Engine, error) {
 	root := c.rootDir
 	if root == "" {
 		root = os.Getenv("BERTH_ROOT")
+	}
+	// A user without root: berth re-executes itself in the user's
+	// namespace here, and carries on below in the new process.
+	if err := engine.EnterRootless(root); err != nil {
+		return nil, err
 	}
 	opts := engine.Options{Root: root, PrepareStart: c.prepareStart}
 	if !c.workbench {
