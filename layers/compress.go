@@ -109,7 +109,7 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 	if err := t.recordDiffSize(l.diffID, l.diffSize); err != nil {
 		return nil, err
 	}
-	t.cacheFiles(l.diffID, fl.lf)
+	t.cacheFiles(l.diffID, fl.files())
 	return l, nil
 }
 

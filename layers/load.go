@@ -397,7 +397,7 @@ func (t *txn) storeLayerFile(p, what string, digest v1.Hash, size int64, diffID 
 	if err := t.recordDiffSize(diffID, n.n); err != nil {
 		return v1.Descriptor{}, err
 	}
-	t.cacheFiles(diffID, fl.lf)
+	t.cacheFiles(diffID, fl.files())
 	return v1.Descriptor{MediaType: mt, Digest: dh, Size: dn}, nil
 }
 
