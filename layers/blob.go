@@ -26,6 +26,10 @@ type txn struct {
 	added []v1.Hash
 	infos []v1.Hash // layerinfo/ records it added, by diff ID
 	lists []string  // layerinfo/ file lists it added (layerindex.go)
+	// listFiles has writeLayer list each layer as it checks it and leave
+	// the list (load sets it; a build step or commit pays nothing for a
+	// list no one may view)
+	listFiles bool
 	// spooled are the layer files of a spooled archive stored so far, by
 	// path: a compressed one is renamed in, so a second image naming it
 	// finds it here (load.go)

@@ -84,7 +84,10 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 	zw := gzip.NewWriter(io.MultiWriter(f, blobHash, blobCount))
 	diffHash, diffCount := sha256.New(), &countWriter{}
 	tee := io.TeeReader(src, io.MultiWriter(zw, diffHash, diffCount))
-	fl := newFileLister(0, false)
+	var fl *fileLister
+	if t.listFiles {
+		fl = newFileLister(0, false)
+	}
 	if err := checkTar(tee, fl); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -109,7 +112,9 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 	if err := t.recordDiffSize(l.diffID, l.diffSize); err != nil {
 		return nil, err
 	}
-	t.cacheFiles(l.diffID, fl.files())
+	if fl != nil {
+		t.cacheFiles(l.diffID, fl.files())
+	}
 	return l, nil
 }
 

@@ -16,10 +16,11 @@ import (
 // A layer's file list never changes (the layer is named by its content),
 // so the first full read of a layer leaves it in layerinfo/<diffID
 // hex>.files (with content digests: .dfiles), and later views of the
-// layer read that instead of decompressing the blob again. The writers of
-// layer blobs (load, import, commit, build) list the tarball while they
-// check and hash it, so a layer they store is never read again to be
-// viewed (txn.cacheFiles). It is a cache:
+// layer read that instead of decompressing the blob again. Load lists
+// each layer's tarball while it checks and hashes it, so a layer it
+// stores is never read again to be viewed (txn.cacheFiles). Build steps
+// and commits do not (their lists are made on first view): they would pay
+// a list and two fsyncs per layer for views that may never come. It is a cache:
 // a missing or unreadable one costs time only. Removing the layer removes
 // it (gc in remove.go keeps layerinfo/<hex>.* only for live layers).
 

@@ -78,7 +78,7 @@ func (a *Archive) Close() error {
 func (a *Archive) Load() ([]string, error) {
 	s, spool := a.s, a.dir
 	var err error
-	t := &txn{s: s}
+	t := &txn{s: s, listFiles: true}
 	var pending []namedDesc
 	var loaded []string
 	var load func(string, *txn) ([]namedDesc, error)
