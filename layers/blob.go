@@ -25,6 +25,15 @@ type txn struct {
 	s     *Store
 	added []v1.Hash
 	infos []v1.Hash // layerinfo/ records it added, by diff ID
+	lists []string  // layerinfo/ file lists it added (layerindex.go)
+	// listFiles has writeLayer list each layer as it checks it and leave
+	// the list (load sets it; a build step or commit pays nothing for a
+	// list no one may view)
+	listFiles bool
+	// spooled are the layer files of a spooled archive stored so far, by
+	// path: a compressed one is renamed in, so a second image naming it
+	// finds it here (load.go)
+	spooled map[string]spooledLayer
 }
 
 // rollback deletes the blobs and layer records this transaction added.
@@ -35,7 +44,10 @@ func (t *txn) rollback() {
 	for _, h := range t.infos {
 		os.Remove(filepath.Join(t.s.layerInfo, h.Hex))
 	}
-	t.added, t.infos = nil, nil
+	for _, p := range t.lists {
+		os.Remove(p)
+	}
+	t.added, t.infos, t.lists = nil, nil, nil
 }
 
 // recordDiffSize is Store.recordDiffSize, taken back on rollback when the

@@ -84,7 +84,11 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 	zw := gzip.NewWriter(io.MultiWriter(f, blobHash, blobCount))
 	diffHash, diffCount := sha256.New(), &countWriter{}
 	tee := io.TeeReader(src, io.MultiWriter(zw, diffHash, diffCount))
-	if err := checkTar(tee); err != nil {
+	var fl *fileLister
+	if t.listFiles {
+		fl = newFileLister(0, false)
+	}
+	if err := checkTar(tee, fl); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if diffCount.n == 0 {
@@ -105,12 +109,20 @@ func (t *txn) writeLayer(r io.Reader, what string) (*newLayer, error) {
 	if err := t.commit(f, l.desc.Digest); err != nil {
 		return nil, err
 	}
-	return l, t.recordDiffSize(l.diffID, l.diffSize)
+	if err := t.recordDiffSize(l.diffID, l.diffSize); err != nil {
+		return nil, err
+	}
+	if fl != nil {
+		t.cacheFiles(l.diffID, fl.files())
+	}
+	return l, nil
 }
 
 // checkTar reads a whole tar stream to its end, checking every entry as
 // extraction would (see checkEntry), and that it ends on a block boundary.
-func checkTar(r io.Reader) error {
+// A non-nil fl lists each entry on the way (the layer's file list, read
+// in the same pass as its check and hashes).
+func checkTar(r io.Reader, fl *fileLister) error {
 	count := &countWriter{}
 	r = io.TeeReader(r, count)
 	tr := tar.NewReader(r)
@@ -129,8 +141,14 @@ func checkTar(r io.Reader) error {
 		if err != nil {
 			return invalidIfCorrupt(err)
 		}
-		if _, err := checkEntry(hdr, seen); err != nil {
+		name, err := checkEntry(hdr, seen)
+		if err != nil {
 			return err
+		}
+		if fl != nil && name != "" && name != "." {
+			if err := fl.add(hdr, name, tr); err != nil {
+				return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))
+			}
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
 			return fmt.Errorf("tar entry %q: %w", hdr.Name, invalidIfCorrupt(err))

@@ -211,55 +211,99 @@ func (s *Store) scanLayerFiles(l Layer, index int, digests bool) (*layerFiles, e
 		return nil, err
 	}
 	defer closeR()
-	lf := &layerFiles{}
-	dirIndex := map[string]int{}
-	err = walkTar(r, func(hdr *tar.Header, name string, tr *tar.Reader) error {
-		p := "/" + name
-		base := path.Base(name)
-		switch {
-		case base == whiteoutOpaque:
-			lf.opaque = append(lf.opaque, path.Dir(p))
-			return nil
-		case strings.HasPrefix(base, whiteoutMeta):
-			return nil
-		case strings.HasPrefix(base, whiteoutPrefix):
-			lf.removed = append(lf.removed, path.Join(path.Dir(p), strings.TrimPrefix(base, whiteoutPrefix)))
-			return nil
-		}
-		e := FileEntry{Path: p, Type: tarType(hdr.Typeflag), Mode: uint32(hdr.Mode) & 0o7777,
-			UID: hdr.Uid, GID: hdr.Gid, Size: hdr.Size, Layer: index}
-		switch hdr.Typeflag {
-		case tar.TypeSymlink:
-			e.Link = hdr.Linkname
-		case tar.TypeLink:
-			target, _ := cleanName(hdr.Linkname)
-			e.Link, e.Size = "/"+target, 0
-		case tar.TypeReg, tar.TypeRegA:
-			if digests {
-				h := sha256.New()
-				if _, err := io.Copy(h, tr); err != nil {
-					return err
-				}
-				e.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
-			}
-		default:
-			e.Size = 0
-		}
-		lf.size += e.Size
-		if i, ok := dirIndex[p]; ok { // a repeated directory: the last one wins
-			lf.entries[i] = e
-			return nil
-		}
-		if e.Type == TypeDir {
-			dirIndex[p] = len(lf.entries)
-		}
-		lf.entries = append(lf.entries, e)
-		return nil
-	})
-	if err != nil {
+	fl := newFileLister(index, digests)
+	if err := walkTar(r, fl.add); err != nil {
 		return nil, fmt.Errorf("layer %d (%s): %w", index, shortDigest(l.Digest), err)
 	}
-	return lf, nil
+	return fl.files(), nil
+}
+
+// fileLister builds a layer's file list entry by entry, from a tar stream
+// read once: by scanLayerFiles from a stored blob, and by the writers of
+// layer blobs (indexTar) while they check and hash the same stream, so
+// that a layer just stored needs no second read to be viewed.
+//
+// Entries are gathered in chunks of listChunk and copied once into a
+// slice of the exact size: append's growth by 1.25x reallocated a
+// 30,000-entry list about 20 times (43 MB allocated per load of bench/layers'
+// image against 6.8 MB of entries kept).
+type fileLister struct {
+	lf       *layerFiles // all but the entries, until files()
+	chunks   [][]FileEntry
+	n        int
+	dirIndex map[string]int // a directory's place in the entries
+	index    int
+	digests  bool
+}
+
+const listChunk = 4096
+
+func newFileLister(index int, digests bool) *fileLister {
+	return &fileLister{lf: &layerFiles{}, dirIndex: map[string]int{}, index: index, digests: digests}
+}
+
+// files is the list, once every entry was added.
+func (fl *fileLister) files() *layerFiles {
+	if fl.chunks != nil {
+		fl.lf.entries = make([]FileEntry, 0, fl.n)
+		for _, c := range fl.chunks {
+			fl.lf.entries = append(fl.lf.entries, c...)
+		}
+		fl.chunks = nil
+	}
+	return fl.lf
+}
+
+// add lists one checked entry (name is checkEntry's, cleaned and
+// relative); with digests, a regular file's content is hashed from tr.
+func (fl *fileLister) add(hdr *tar.Header, name string, tr *tar.Reader) error {
+	lf := fl.lf
+	p := "/" + name
+	base := path.Base(name)
+	switch {
+	case base == whiteoutOpaque:
+		lf.opaque = append(lf.opaque, path.Dir(p))
+		return nil
+	case strings.HasPrefix(base, whiteoutMeta):
+		return nil
+	case strings.HasPrefix(base, whiteoutPrefix):
+		lf.removed = append(lf.removed, path.Join(path.Dir(p), strings.TrimPrefix(base, whiteoutPrefix)))
+		return nil
+	}
+	e := FileEntry{Path: p, Type: tarType(hdr.Typeflag), Mode: uint32(hdr.Mode) & 0o7777,
+		UID: hdr.Uid, GID: hdr.Gid, Size: hdr.Size, Layer: fl.index}
+	switch hdr.Typeflag {
+	case tar.TypeSymlink:
+		e.Link = hdr.Linkname
+	case tar.TypeLink:
+		target, _ := cleanName(hdr.Linkname)
+		e.Link, e.Size = "/"+target, 0
+	case tar.TypeReg, tar.TypeRegA:
+		if fl.digests {
+			h := sha256.New()
+			if _, err := io.Copy(h, tr); err != nil {
+				return err
+			}
+			e.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+		}
+	default:
+		e.Size = 0
+	}
+	lf.size += e.Size
+	if i, ok := fl.dirIndex[p]; ok { // a repeated directory: the last one wins
+		fl.chunks[i/listChunk][i%listChunk] = e
+		return nil
+	}
+	if e.Type == TypeDir {
+		fl.dirIndex[p] = fl.n
+	}
+	if fl.n%listChunk == 0 {
+		fl.chunks = append(fl.chunks, make([]FileEntry, 0, listChunk))
+	}
+	last := len(fl.chunks) - 1
+	fl.chunks[last] = append(fl.chunks[last], e)
+	fl.n++
+	return nil
 }
 
 // shortDigest is a digest cut to 12 hex digits, for messages.

@@ -78,7 +78,7 @@ func (a *Archive) Close() error {
 func (a *Archive) Load() ([]string, error) {
 	s, spool := a.s, a.dir
 	var err error
-	t := &txn{s: s}
+	t := &txn{s: s, listFiles: true}
 	var pending []namedDesc
 	var loaded []string
 	var load func(string, *txn) ([]namedDesc, error)
@@ -281,9 +281,39 @@ func (s *Store) loadDocker(dir string, t *txn) ([]namedDesc, error) {
 
 // addLayerFile stores a spooled layer file after checking its tar content
 // and its diff ID (and, when given, its digest and size). A compressed
-// layer is kept as it is; an uncompressed one is stored gzipped.
+// layer is kept as it is (the spooled file renamed in); an uncompressed
+// one is stored gzipped. A file named again (images sharing a layer) is
+// the one already stored, held to the new descriptor and diff ID.
 func (t *txn) addLayerFile(p string, digest v1.Hash, size int64, diffID v1.Hash) (v1.Descriptor, error) {
 	what := "layer " + filepath.Base(p)
+	if done, ok := t.spooled[p]; ok {
+		switch {
+		case done.diffID != diffID:
+			return v1.Descriptor{}, fmt.Errorf("%s: content digest %s, expected diff ID %s: %w", what, done.diffID, diffID, errdefs.ErrInvalid)
+		case size >= 0 && done.desc.Size != size:
+			return v1.Descriptor{}, fmt.Errorf("%s: size %d, expected %d: %w", what, done.desc.Size, size, errdefs.ErrInvalid)
+		case digest != (v1.Hash{}) && done.desc.Digest != digest:
+			return v1.Descriptor{}, fmt.Errorf("%s: digest %s, expected %s: %w", what, done.desc.Digest, digest, errdefs.ErrInvalid)
+		}
+		return done.desc, nil
+	}
+	desc, err := t.storeLayerFile(p, what, digest, size, diffID)
+	if err == nil {
+		if t.spooled == nil {
+			t.spooled = map[string]spooledLayer{}
+		}
+		t.spooled[p] = spooledLayer{desc, diffID}
+	}
+	return desc, err
+}
+
+// spooledLayer is a spooled layer file addLayerFile stored.
+type spooledLayer struct {
+	desc   v1.Descriptor
+	diffID v1.Hash
+}
+
+func (t *txn) storeLayerFile(p, what string, digest v1.Hash, size int64, diffID v1.Hash) (v1.Descriptor, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return v1.Descriptor{}, fmt.Errorf("%s: missing from the archive: %w", what, errdefs.ErrInvalid)
@@ -302,27 +332,59 @@ func (t *txn) addLayerFile(p string, digest v1.Hash, size int64, diffID v1.Hash)
 		}
 		return l.desc, nil
 	}
-	var fsize int64
-	if fi, err := f.Stat(); err == nil {
-		fsize = fi.Size()
+	fi, err := f.Stat()
+	if err != nil {
+		return v1.Descriptor{}, err
 	}
+	fsize := fi.Size()
+	// The blob is the spooled file itself: its digest is taken (by pread,
+	// on the other core) while the same file is decompressed, checked and
+	// listed, and once both agree with the descriptor and the diff ID it
+	// is made read-only, fsynced and renamed in as writeBlob's copy would
+	// be, without writing and reading the layer a second time.
+	type blobSum struct {
+		h   v1.Hash
+		n   int64
+		err error
+	}
+	sum := make(chan blobSum, 1)
+	go func() {
+		h := sha256.New()
+		n, err := io.Copy(h, io.NewSectionReader(f, 0, fsize))
+		sum <- blobSum{v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}, n, err}
+	}()
 	r, closeR, err := t.s.decompressBounded(f, fsize)
 	if err != nil {
+		<-sum
 		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, err)
 	}
 	h, n := sha256.New(), &countWriter{}
 	tee := io.TeeReader(r, io.MultiWriter(h, n))
-	err = checkTar(tee)
+	fl := newFileLister(0, false)
+	err = checkTar(tee, fl)
 	closeR()
+	blob := <-sum
 	if err != nil {
 		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, invalidIfCorrupt(err))
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != diffID.String() {
 		return v1.Descriptor{}, fmt.Errorf("%s: content digest %s, expected diff ID %s: %w", what, got, diffID, errdefs.ErrInvalid)
 	}
-	f.Seek(0, io.SeekStart)
-	dh, dn, err := t.writeBlob(f, digest, size, what)
-	if err != nil {
+	if blob.err != nil {
+		return v1.Descriptor{}, fmt.Errorf("%s: %w", what, blob.err)
+	}
+	dh, dn := blob.h, blob.n
+	want := size
+	if want < 0 {
+		want = fsize
+	}
+	if dn != want || dn != fsize {
+		return v1.Descriptor{}, fmt.Errorf("%s: size %d, expected %d: %w", what, dn, want, errdefs.ErrInvalid)
+	}
+	if digest != (v1.Hash{}) && dh != digest {
+		return v1.Descriptor{}, fmt.Errorf("%s: digest %s, expected %s: %w", what, dh, digest, errdefs.ErrInvalid)
+	}
+	if err := t.commit(f, dh); err != nil {
 		return v1.Descriptor{}, err
 	}
 	mt := types.OCILayer
@@ -332,7 +394,11 @@ func (t *txn) addLayerFile(p string, digest v1.Hash, size int64, diffID v1.Hash)
 	case !compressed:
 		mt = types.OCIUncompressedLayer
 	}
-	return v1.Descriptor{MediaType: mt, Digest: dh, Size: dn}, t.recordDiffSize(diffID, n.n)
+	if err := t.recordDiffSize(diffID, n.n); err != nil {
+		return v1.Descriptor{}, err
+	}
+	t.cacheFiles(diffID, fl.files())
+	return v1.Descriptor{MediaType: mt, Digest: dh, Size: dn}, nil
 }
 
 // spoolPath is an archive member's path in the spool directory.

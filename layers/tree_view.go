@@ -73,7 +73,10 @@ func (t *fileTree) set(e *FileEntry) {
 			n.children = map[string]*node{}
 		}
 		c := n.children[name]
-		if c == nil {
+		if c == nil && rest == "" { // e's own node: no implied entry to replace
+			c = &node{entry: e}
+			n.children[name] = c
+		} else if c == nil {
 			c = &node{implied: true, entry: &FileEntry{Path: "/" + full[:len(full)-len(rest)-min(len(rest), 1)], Type: TypeDir, Mode: 0o755, Layer: e.Layer}}
 			n.children[name] = c
 		} else if rest != "" && c.entry.Type != TypeDir { // a file where a directory is now needed

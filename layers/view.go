@@ -87,7 +87,11 @@ func (s *Store) Analyze(img *Image, opts AnalyzeOptions) (*Analysis, error) {
 		return nil, err
 	}
 	a := &Analysis{}
-	t, ef := newFileTree(), newEfficiency()
+	leaves := 0
+	for _, lf := range files {
+		leaves += len(lf.entries) + len(lf.removed)
+	}
+	t, ef := newFileTree(), newEfficiency(leaves)
 	rows := make([]LayerSummary, len(img.Layers))
 	for i, lf := range files {
 		ef.addLayer(lf)
