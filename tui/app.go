@@ -41,8 +41,7 @@ type App struct {
 	detail     *detailPanel
 	inDetail   bool
 	cmdlog     cmdLog
-	help       bool
-	confirm    *confirmation
+	overlays   overlays    // prompts, the key help and pickers, above the panels
 	object     *objectView // an image's, volume's or network's inspect page
 	status     string
 	statusKind int // statusInfo, statusErr, statusBusy
@@ -59,14 +58,6 @@ type App struct {
 	cmdline    *commandLine // `:`: a berth command and its output, while open
 	messages   messageLog   // `!`: every status message in full
 	evlog      eventLog     // `E`: the engine's events, live
-}
-
-// confirmation is a pending yes/no question before a destructive action.
-type confirmation struct {
-	question string
-	verb     string
-	targets  []engine.ContainerSummary
-	do       func() tea.Cmd // instead of verb on targets (objects.go)
 }
 
 // Options change how New builds the workbench.
@@ -137,6 +128,7 @@ func (a *App) setSize(w, h int) {
 	if a.layers.open != nil {
 		a.layers.open.SetSize(w, body)
 	}
+	a.overlays.setSize(a.c.Width, a.c.Height-2)
 }
 
 // bodyHeight is the panels' height: the screen less the tab and status
@@ -325,8 +317,8 @@ func (a *App) render() string {
 	}
 	var b strings.Builder
 	b.WriteString(a.tabBar() + "\n")
-	if a.help {
-		b.WriteString(a.helpView(a.c.Height - 2))
+	if o := a.overlays.body(); o != nil {
+		b.WriteString(o.View())
 		b.WriteString("\n" + a.statusBar())
 		return b.String()
 	}
@@ -391,8 +383,8 @@ func (a *App) tabBar() string {
 
 func (a *App) statusBar() string {
 	s := a.c.Styles
-	if a.confirm != nil {
-		return cell(s.Error.Render(a.confirm.question+" (y/n)"), a.c.Width)
+	if q := a.overlays.prompt(); q != nil {
+		return q.View()
 	}
 	if a.status != "" {
 		switch a.statusKind {

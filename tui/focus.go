@@ -24,7 +24,7 @@ const (
 
 func (a *App) focused() focus {
 	switch {
-	case a.confirm != nil || a.help:
+	case a.overlays.top() != nil:
 		return focusPrompt
 	case a.messages.shown:
 		return focusMessages

@@ -13,7 +13,7 @@ func (a *App) clickTab(x int) tea.Cmd {
 			if a.inDetail {
 				a.closeDetail()
 			}
-			a.help, a.confirm, a.status, a.object = false, nil, "", nil
+			a.overlays, a.status, a.object = nil, "", nil
 			a.tab = i
 			return a.tabOpened()
 		}

@@ -1,0 +1,188 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// overlay is a component shown above the panels until it is done: a yes/no
+// question, the key help, a picker. The newest one gets every key; the
+// App pops it once it says it is done.
+type overlay interface {
+	component
+	// done reports whether the overlay has had its answer and goes.
+	done() bool
+	// inline reports whether it takes the status bar's line only (a
+	// question), leaving the panel under it in view; otherwise its View
+	// is the whole body.
+	inline() bool
+}
+
+// overlays is the stack of overlays, the newest last.
+type overlays []overlay
+
+func (s *overlays) push(o overlay) { *s = append(*s, o) }
+
+// top is the overlay in front, nil when there is none.
+func (s overlays) top() overlay {
+	if len(s) == 0 {
+		return nil
+	}
+	return s[len(s)-1]
+}
+
+// body is the newest overlay that covers the body, nil when none does.
+func (s overlays) body() overlay {
+	for i := len(s) - 1; i >= 0; i-- {
+		if !s[i].inline() {
+			return s[i]
+		}
+	}
+	return nil
+}
+
+// covering reports whether an overlay hides the panels.
+func (s overlays) covering() bool { return s.body() != nil }
+
+// prompt is the pending question, nil when none is asked.
+func (s overlays) prompt() *confirmPrompt {
+	for i := len(s) - 1; i >= 0; i-- {
+		if p, ok := s[i].(*confirmPrompt); ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// update hands msg to the overlay in front and pops it once done.
+func (s *overlays) update(msg tea.Msg) tea.Cmd {
+	o := s.top()
+	if o == nil {
+		return nil
+	}
+	cmd := o.Update(msg)
+	if o.done() {
+		*s = (*s)[:len(*s)-1]
+	}
+	return cmd
+}
+
+func (s overlays) setSize(w, h int) {
+	for _, o := range s {
+		o.SetSize(w, h)
+	}
+}
+
+// confirmPrompt is a yes/no question before a destructive action, asked in
+// the status bar: Confirm runs yes, any other key runs no.
+type confirmPrompt struct {
+	c        *Common
+	question string
+	yes      func() tea.Cmd
+	no       func()
+	answered bool
+}
+
+func (p *confirmPrompt) Init() tea.Cmd    { return nil }
+func (p *confirmPrompt) SetSize(w, h int) {}
+func (p *confirmPrompt) done() bool       { return p.answered }
+func (p *confirmPrompt) inline() bool     { return true }
+func (p *confirmPrompt) ShortHelp() []key.Binding {
+	return []key.Binding{p.c.KeyMap.Confirm, p.c.KeyMap.Cancel}
+}
+func (p *confirmPrompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+func (p *confirmPrompt) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	p.answered = true
+	if key.Matches(k, p.c.KeyMap.Confirm) {
+		return p.yes()
+	}
+	if p.no != nil {
+		p.no()
+	}
+	return nil
+}
+
+// View is the status bar's line: the question and its keys.
+func (p *confirmPrompt) View() string {
+	return cell(p.c.Styles.Error.Render(p.question+" (y/n)"), p.c.Width)
+}
+
+// keyHelp is `?`: every key, in three columns of FullHelp's groups; any
+// key closes it, the Quit key that is also Abort (ctrl+c) quits.
+type keyHelp struct {
+	c             *Common
+	height        int
+	groups        [][]key.Binding
+	titles        []string
+	left, mid, rt []int // the groups of each column
+	quit          func() tea.Cmd
+	closed        bool
+}
+
+// helpTitles name FullHelp's groups, in its order.
+var helpTitles = []string{"Lists", "Containers", "Logs", "Everywhere", "Images", "Layers view", "Lesson pane"}
+
+func newKeyHelp(c *Common, h int, quit func() tea.Cmd) *keyHelp {
+	return &keyHelp{c: c, height: h, groups: c.KeyMap.FullHelp(), titles: helpTitles,
+		left: []int{0, 4}, mid: []int{1}, rt: []int{2, 3}, quit: quit}
+}
+
+func (k *keyHelp) Init() tea.Cmd    { return nil }
+func (k *keyHelp) SetSize(w, h int) { k.height = h }
+func (k *keyHelp) done() bool       { return k.closed }
+func (k *keyHelp) inline() bool     { return false }
+
+// ShortHelp: the help is in front, so the hint is how it goes.
+func (k *keyHelp) ShortHelp() []key.Binding {
+	b := k.c.KeyMap.Back
+	b.SetHelp(b.Help().Key, "close (any key)")
+	return []key.Binding{b}
+}
+func (k *keyHelp) FullHelp() [][]key.Binding { return k.groups }
+
+func (k *keyHelp) Update(msg tea.Msg) tea.Cmd {
+	m, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	k.closed = true
+	if km := k.c.KeyMap; key.Matches(m, km.Quit) && key.Matches(m, km.Abort) {
+		return k.quit()
+	}
+	return nil
+}
+
+func (k *keyHelp) View() string {
+	s := k.c.Styles
+	col := func(idx []int) string {
+		var lines []string
+		for _, g := range idx {
+			lines = append(lines, s.Header.Render(k.titles[g]))
+			for _, b := range k.groups[g] {
+				hp := b.Help()
+				lines = append(lines, s.Key.Render(cell(hp.Key, 10))+" "+hp.Desc)
+			}
+			lines = append(lines, "")
+		}
+		return strings.Join(lines, "\n")
+	}
+	w := k.c.Width / 3
+	body := lipgloss.JoinHorizontal(lipgloss.Top,
+		lipgloss.NewStyle().Width(w).Render(col(k.left)),
+		lipgloss.NewStyle().Width(w).Render(col(k.mid)),
+		lipgloss.NewStyle().Width(k.c.Width-2*w).Render(col(k.rt)))
+	lines := strings.Split(body, "\n")
+	lines = append([]string{s.Title.Render("keys") + s.Dim.Render(" · any key closes")}, lines...)
+	for i := range lines {
+		lines[i] = cell(lines[i], k.c.Width)
+	}
+	return pad(lines, k.height)
+}
