@@ -116,4 +116,3 @@ func TestKeyLiteralsFound(t *testing.T) {
 		t.Errorf("keyLiterals(key.Matches) = %v", hits)
 	}
 }
-
