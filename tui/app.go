@@ -57,6 +57,7 @@ type App struct {
 	berth      []string     // the berth binary and --root, for `:`
 	cmdline    *commandLine // `:`: a berth command and its output, while open
 	messages   messageLog   // `!`: every status message in full
+	config     string       // where the column choice is saved, "" for nowhere
 	evlog      eventLog     // `E`: the engine's events, live
 }
 
@@ -77,6 +78,12 @@ type Options struct {
 	// LessonProgress is the file the lessons pane remembers each lesson's
 	// step in (tutorials.ProgressPath); "" remembers it until quit only.
 	LessonProgress string
+	// Config is the config file the workbench writes its choices to (the
+	// column chooser's), ConfigPath; "" keeps them until quit only.
+	Config string
+	// HiddenColumns are the container list's columns shown off at start
+	// (Settings.HiddenColumns, as LoadSettings checked them).
+	HiddenColumns []string
 }
 
 // New builds the workbench over e.
@@ -90,12 +97,14 @@ func New(e Engine, o Options) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pc := *c
+	containers := newContainersPanel(&pc)
+	containers.hide(o.HiddenColumns)
 	return &App{
 		eng: e, c: c, pc: &pc, ctx: ctx, cancel: cancel, start: c.Now(),
-		containers: newContainersPanel(&pc), images: newImagesPanel(&pc), detail: newDetailPanel(&pc),
+		containers: containers, images: newImagesPanel(&pc), detail: newDetailPanel(&pc),
 		volumes: newResourcePanel(&pc, "volume"), networks: newResourcePanel(&pc, "network"),
 		cmdlog: cmdLog{shown: !o.HideCommandLog}, events: make(chan engine.Event, 64),
-		lessons: newLessonsState(o.LessonProgress), berth: o.Berth,
+		lessons: newLessonsState(o.LessonProgress), berth: o.Berth, config: o.Config,
 	}
 }
 
@@ -249,6 +258,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case lessonProgressMsg, lessonChecksMsg, lessonSavedMsg:
 		return a, a.lessonsUpdate(msg)
+	case columnsSavedMsg:
+		if msg.err != nil {
+			a.setStatus("saving the column choice: "+oneLine(msg.err), true)
+		}
 	case savedMsg:
 		if msg.err != nil {
 			a.setStatus("saving logs: "+oneLine(msg.err), true)

@@ -31,6 +31,7 @@ var (
 	_ component = (*logsPanel)(nil)
 	_ component = (*confirmPrompt)(nil)
 	_ component = (*keyHelp)(nil)
+	_ component = (*columnChooser)(nil)
 )
 
 // FullHelp of the container list: the list's keys, then its actions.

@@ -223,6 +223,9 @@ func (a *App) containersKey(k tea.KeyPressMsg) tea.Cmd {
 		return runSession(a.eng, "debug", name(sel))
 	case ok && key.Matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
 		return a.openDetail(sel, detailTabFor(km, k))
+	case key.Matches(k, km.Columns):
+		a.overlays.push(newColumnChooser(a.c, p.hidden, a.c.Height-2, a.columnsChosen))
+		return nil
 	case key.Matches(k, km.ShowAll):
 		p.key(k)
 		if p.hideOff {
