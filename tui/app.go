@@ -58,7 +58,8 @@ type App struct {
 	cmdline    *commandLine // `:`: a berth command and its output, while open
 	messages   messageLog   // `!`: every status message in full
 	config     string       // where the column choice is saved, "" for nowhere
-	evlog      eventLog     // `E`: the engine's events, live
+	configW    configWriter
+	evlog      eventLog // `E`: the engine's events, live
 }
 
 // Options change how New builds the workbench.

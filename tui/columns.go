@@ -122,5 +122,5 @@ func (a *App) columnsChosen() tea.Cmd {
 	if a.config == "" {
 		return nil
 	}
-	return saveHiddenColumns(a.config, a.containers.hiddenNames())
+	return a.configW.saveHiddenColumns(a.config, a.containers.hiddenNames())
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -71,10 +73,25 @@ func LoadSettings(path string) (Settings, error) {
 	return s, nil
 }
 
+// configWriter orders the workbench's writes to the config file: each
+// choice is a command of its own, and commands run concurrently, so a
+// write whose choice is no longer the newest is skipped rather than left
+// to land last.
+type configWriter struct {
+	mu     sync.Mutex
+	newest atomic.Int64
+}
+
 // saveHiddenColumns writes the columns turned off to the config file at
 // path, keeping the rest of it.
-func saveHiddenColumns(path string, hidden []string) tea.Cmd {
+func (w *configWriter) saveHiddenColumns(path string, hidden []string) tea.Cmd {
+	gen := w.newest.Add(1)
 	return func() tea.Msg {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.newest.Load() != gen {
+			return nil
+		}
 		var c config
 		if _, err := userconfig.ReadJSON(path, "config", &c); err != nil {
 			return columnsSavedMsg{err}
