@@ -23,7 +23,7 @@ type KeyMap struct {
 	// A container's tabs.
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
-	Follow, Timestamps, Wrap, Search, NextMatch, PrevMatch, Save key.Binding
+	Follow, Timestamps, Wrap, Search, NextMatch, PrevMatch, Save, ScrollLeft, ScrollRight key.Binding
 	// The Events view.
 	EventType key.Binding
 	// The Layers view (Layers opens it from the images).
@@ -94,14 +94,16 @@ func DefaultKeyMap() *KeyMap {
 		Crash:      b("C", "crash report", "C"),
 		Debug:      b("b", "debug (a shell beside it)", "b"),
 
-		Follow:     b("f", "follow", "f"),
-		Timestamps: b("t", "timestamps", "t"),
-		Wrap:       b("W", "wrap lines", "W"),
-		Search:     b("/", "search", "/"),
-		NextMatch:  b("n", "next match", "n"),
-		PrevMatch:  b("N", "prev match", "N"),
-		Save:       b("w", "save to file", "w"),
-		EventType:  b("t", "event type filter", "t"),
+		Follow:      b("f", "follow", "f"),
+		Timestamps:  b("t", "timestamps", "t"),
+		Wrap:        b("W", "wrap lines", "W"),
+		Search:      b("/", "search", "/"),
+		NextMatch:   b("n", "next match", "n"),
+		PrevMatch:   b("N", "prev match", "N"),
+		Save:        b("w", "save to file", "w"),
+		ScrollLeft:  b("←", "scroll left", "left"),
+		ScrollRight: b("→", "scroll right", "right"),
+		EventType:   b("t", "event type filter", "t"),
 
 		Layers:         b("l", "image layers", "l"),
 		NextPane:       b("tab", "next pane", "tab"),
@@ -149,7 +151,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Columns, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
-		{k.Follow, k.Timestamps, k.Wrap, k.Search, k.NextMatch, k.PrevMatch, k.Save},
+		{k.Follow, k.Timestamps, k.Wrap, k.ScrollLeft, k.ScrollRight, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Events, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Push, k.Tag, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},

@@ -295,8 +295,7 @@ func (a *App) detailKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, km.Back):
 		if d.tab == 0 && d.logs.search.Value() != "" {
-			d.logs.search.SetValue("")
-			d.logs.match = -1
+			d.logs.endSearch()
 			return nil
 		}
 		a.closeDetail()

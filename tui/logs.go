@@ -30,6 +30,8 @@ type logsPanel struct {
 	scroll     scroller // over rows()
 	timestamps bool
 	wrap       bool     // long lines go on over several rows
+	xoff       int      // the first cell shown of each line, while not wrapped
+	followWas  bool     // following when the search began: it follows again when the search ends
 	rowCache   []logRow // rows(), for rowWidth; nil when stale
 	rowWidth   int
 	search     lineInput
@@ -234,8 +236,11 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.search.active {
 		p.search.key(km, k)
 		p.match = -1
-		if !p.search.active && p.search.Value() != "" {
+		switch {
+		case !p.search.active && p.search.Value() != "":
 			p.findNext(len(p.lines)-1, -1) // newest match first
+		case !p.search.active:
+			p.scroll.follow = p.followWas // cancelled
 		}
 		p.clamp()
 		return nil
@@ -247,8 +252,15 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Timestamps):
 		p.timestamps, p.rowCache = !p.timestamps, nil
 	case key.Matches(k, km.Wrap):
-		p.keepTop(func() { p.wrap, p.rowCache = !p.wrap, nil })
+		p.keepTop(func() { p.wrap, p.rowCache, p.xoff = !p.wrap, nil, 0 })
+	case key.Matches(k, km.ScrollLeft) && !p.wrap:
+		p.xoff = max(p.xoff-p.hstep(), 0)
+	case key.Matches(k, km.ScrollRight) && !p.wrap:
+		p.xoff = min(p.xoff+p.hstep(), p.widest())
 	case key.Matches(k, km.Search):
+		if p.search.Value() == "" {
+			p.followWas = p.scroll.follow
+		}
 		p.search.start()
 	case key.Matches(k, km.NextMatch) && p.search.Value() != "":
 		p.findNext(p.match-1, -1)
@@ -259,6 +271,30 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	}
 	p.clamp()
 	return nil
+}
+
+// endSearch clears the search; the pane follows again if it followed
+// when the search began.
+func (p *logsPanel) endSearch() {
+	p.search.SetValue("")
+	p.match = -1
+	p.scroll.follow = p.followWas
+	p.clamp()
+}
+
+// hstep is how far a horizontal scroll key moves: a quarter of the pane.
+func (p *logsPanel) hstep() int { return max(p.c.Width/4, 1) }
+
+// widest is the furthest the pane scrolls right: the longest row shown
+// starts at the left edge, less one step, so the pane never goes blank.
+func (p *logsPanel) widest() int {
+	rows := p.rows()
+	from, to := p.scroll.visible(len(rows), p.bodyHeight())
+	w := 0
+	for _, r := range rows[from:to] {
+		w = max(w, ansi.StringWidth(r.text))
+	}
+	return max(w-p.hstep(), 0)
 }
 
 // findNext moves to the next line matching the search from line i in
@@ -331,6 +367,8 @@ func (p *logsPanel) View() string {
 	}
 	if p.wrap {
 		mode += " · wrapped"
+	} else if p.xoff > 0 {
+		mode += fmt.Sprintf(" · ← from column %d", p.xoff+1)
 	}
 	if p.ended {
 		mode += " · end of log"
@@ -350,7 +388,11 @@ func (p *logsPanel) View() string {
 	from, to := p.scroll.visible(len(rows), p.bodyHeight())
 	for _, r := range rows[from:to] {
 		le := p.lines[r.entry]
-		line := cell(r.text, p.c.Width)
+		text := r.text
+		if p.xoff > 0 && !p.wrap {
+			text = ansi.Cut(text, p.xoff, p.xoff+p.c.Width)
+		}
+		line := cell(text, p.c.Width)
 		line = strings.TrimRight(line, " ")
 		switch {
 		case r.entry == p.match:
