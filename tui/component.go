@@ -29,6 +29,8 @@ var (
 	_ component = (*containersPanel)(nil)
 	_ component = (*detailPanel)(nil)
 	_ component = (*logsPanel)(nil)
+	_ component = (*pagePanel)(nil)
+	_ component = (*imagesPanel)(nil)
 	_ component = (*confirmPrompt)(nil)
 	_ component = (*keyHelp)(nil)
 	_ component = (*columnChooser)(nil)
@@ -59,3 +61,18 @@ func (p *logsPanel) ShortHelp() []key.Binding {
 func (p *logsPanel) FullHelp() [][]key.Binding {
 	return [][]key.Binding{p.c.KeyMap.FullHelp()[2]}
 }
+
+// FullHelp of the image list: the list's keys, then the images' own.
+func (p *imagesPanel) FullHelp() [][]key.Binding {
+	g := p.c.KeyMap.FullHelp()
+	return [][]key.Binding{g[0], g[4]}
+}
+
+// ShortHelp of a detail page (Inspect, Diff, ...): its scrolling.
+func (p *pagePanel) ShortHelp() []key.Binding {
+	km := p.c.KeyMap
+	return []key.Binding{km.Up, km.Down, km.PageUp, km.PageDown, km.Top, km.Bottom}
+}
+
+// FullHelp of a detail page.
+func (p *pagePanel) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
