@@ -62,7 +62,11 @@ func (ch *columnChooser) SetSize(w, h int) {
 	ch.win.Height = max(h-1, 1)
 	ch.win.clamp(len(containerColumns) - 1)
 }
-func (ch *columnChooser) done() bool   { return ch.closed }
+func (ch *columnChooser) done() bool { return ch.closed }
+func (ch *columnChooser) dismiss() tea.Cmd {
+	ch.closed = true
+	return ch.chosen()
+}
 func (ch *columnChooser) inline() bool { return false }
 
 func (ch *columnChooser) ShortHelp() []key.Binding {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 )
 
@@ -87,6 +88,20 @@ func TestFlowColumnChooserPersists(t *testing.T) {
 	if set.KeyMap.Stop.Keys()[0] != "z" {
 		t.Errorf("the key binding was lost: stop is %q", set.KeyMap.Stop.Keys())
 	}
+
+	// A click on a tab while the chooser is open keeps the choice too.
+	h.press(h.km.Columns, h.km.Down, h.km.Toggle) // IMAGE off
+	h.waitFor("[ ] IMAGE")
+	h.tm.Send(tea.MouseClickMsg{X: 22, Y: 0, Button: tea.MouseLeft}) // "2 Images"
+	h.waitGone("[ ] IMAGE")
+	if !eventually(func() bool {
+		set, err := LoadSettings(path)
+		return err == nil && slices.Contains(set.HiddenColumns, "IMAGE")
+	}) {
+		b, _ := os.ReadFile(path)
+		t.Fatalf("a click on a tab lost the choice:\n%s", b)
+	}
+	set, _ = LoadSettings(path)
 	again := startOpts(t, world(), 160, 30, Options{Config: path, HiddenColumns: set.HiddenColumns})
 	s := again.waitFor("batch-with", "NAME")
 	head := strings.SplitN(s, "\n", 3)[1]

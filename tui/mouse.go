@@ -13,9 +13,10 @@ func (a *App) clickTab(x int) tea.Cmd {
 			if a.inDetail {
 				a.closeDetail()
 			}
-			a.overlays, a.status, a.object = nil, "", nil
+			saved := a.overlays.dismiss()
+			a.status, a.object = "", nil
 			a.tab = i
-			return a.tabOpened()
+			return tea.Batch(saved, a.tabOpened())
 		}
 		at += len(t) + 1
 	}

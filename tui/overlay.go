@@ -70,6 +70,19 @@ func (s *overlays) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// dismiss drops every overlay (a click on a tab): a question counts as
+// not answered, a chooser keeps what was chosen (its dismiss).
+func (s *overlays) dismiss() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, o := range *s {
+		if d, ok := o.(interface{ dismiss() tea.Cmd }); ok {
+			cmds = append(cmds, d.dismiss())
+		}
+	}
+	*s = nil
+	return tea.Batch(cmds...)
+}
+
 func (s overlays) setSize(w, h int) {
 	for _, o := range s {
 		o.SetSize(w, h)
