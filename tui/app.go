@@ -331,7 +331,7 @@ func (a *App) render() string {
 	}
 	var b strings.Builder
 	b.WriteString(a.tabBar() + "\n")
-	if o := a.overlays.body(); o != nil {
+	if o := a.overlays.at(placeScreen); o != nil {
 		b.WriteString(o.View())
 		b.WriteString("\n" + a.statusBar())
 		return b.String()
@@ -346,9 +346,10 @@ func (a *App) render() string {
 
 // panelView is the panel in front, a.pc.Width wide.
 func (a *App) panelView() string {
+	if o := a.overlays.at(placePanel); o != nil {
+		return o.View()
+	}
 	switch {
-	case a.messages.shown:
-		return a.messages.view(a.pc)
 	case a.evlog.shown:
 		return a.evlog.view(a.pc)
 	case a.cmdline != nil:

@@ -67,7 +67,7 @@ func (ch *columnChooser) dismiss() tea.Cmd {
 	ch.closed = true
 	return ch.chosen()
 }
-func (ch *columnChooser) inline() bool { return false }
+func (ch *columnChooser) place() place { return placeScreen }
 
 func (ch *columnChooser) ShortHelp() []key.Binding {
 	km := ch.c.KeyMap

@@ -34,6 +34,7 @@ var (
 	_ component = (*confirmPrompt)(nil)
 	_ component = (*keyHelp)(nil)
 	_ component = (*columnChooser)(nil)
+	_ component = (*messagesView)(nil)
 )
 
 // FullHelp of the container list: the list's keys, then its actions.

@@ -6,14 +6,13 @@ package tui
 type focus int
 
 const (
-	focusPrompt   focus = iota // a yes/no question or the key help
-	focusCmdline               // the `:` pane
-	focusMessages              // `!`
-	focusEvents                // `E`
-	focusDetail                // a container's tabs
-	focusObject                // an image's, volume's or network's inspect page
-	focusLayers                // the Layers view
-	focusRunForm               // the images tab's forms and jobs
+	focusPrompt  focus = iota // a yes/no question or the key help
+	focusCmdline              // the `:` pane
+	focusEvents               // `E`
+	focusDetail               // a container's tabs
+	focusObject               // an image's, volume's or network's inspect page
+	focusLayers               // the Layers view
+	focusRunForm              // the images tab's forms and jobs
 	focusPull
 	focusTag
 	focusBuild
@@ -26,8 +25,6 @@ func (a *App) focused() focus {
 	switch {
 	case a.overlays.top() != nil:
 		return focusPrompt
-	case a.messages.shown:
-		return focusMessages
 	case a.evlog.shown:
 		return focusEvents
 	case a.cmdline != nil:

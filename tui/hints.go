@@ -67,8 +67,6 @@ func (a *App) shortHelp() []key.Binding {
 	switch a.focused() {
 	case focusCmdline:
 		return a.cmdline.ShortHelp()
-	case focusMessages:
-		return []key.Binding{km.Up, km.Down, km.Back}
 	case focusEvents:
 		if a.evlog.text.active {
 			return a.evlog.text.ShortHelp(km)

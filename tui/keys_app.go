@@ -18,12 +18,8 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	if a.overlays.top() != nil {
 		return a.overlays.update(k)
 	}
-	if (a.messages.shown || a.evlog.shown) && key.Matches(k, km.Quit) && key.Matches(k, km.Abort) {
+	if a.evlog.shown && key.Matches(k, km.Quit) && key.Matches(k, km.Abort) {
 		return a.quit() // ctrl+c quits from the full-screen views too
-	}
-	if a.messages.shown {
-		a.messages.key(km, k)
-		return nil
 	}
 	if a.evlog.shown {
 		if a.evlog.key(km, k) {
@@ -93,7 +89,7 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.setSize(a.c.Width, a.c.Height)
 		return nil
 	case key.Matches(k, km.Messages):
-		a.messages.open()
+		a.overlays.push(newMessagesView(a.pc, &a.messages, a.quit))
 		return nil
 	case key.Matches(k, km.Events):
 		a.evlog.open()

@@ -15,11 +15,18 @@ type overlay interface {
 	component
 	// done reports whether the overlay has had its answer and goes.
 	done() bool
-	// inline reports whether it takes the status bar's line only (a
-	// question), leaving the panel under it in view; otherwise its View
-	// is the whole body.
-	inline() bool
+	// place is where its View goes.
+	place() place
 }
+
+// place is where an overlay is drawn.
+type place int
+
+const (
+	placeStatus place = iota // the status bar's line (a question); the panel stays in view
+	placePanel               // the panel's place; the command log and a lesson pane stay
+	placeScreen              // all between the tab bar and the status bar
+)
 
 // overlays is the stack of overlays, the newest last.
 type overlays []overlay
@@ -34,18 +41,18 @@ func (s overlays) top() overlay {
 	return s[len(s)-1]
 }
 
-// body is the newest overlay that covers the body, nil when none does.
-func (s overlays) body() overlay {
+// at is the newest overlay drawn at p, nil when there is none.
+func (s overlays) at(p place) overlay {
 	for i := len(s) - 1; i >= 0; i-- {
-		if !s[i].inline() {
+		if s[i].place() == p {
 			return s[i]
 		}
 	}
 	return nil
 }
 
-// covering reports whether an overlay hides the panels.
-func (s overlays) covering() bool { return s.body() != nil }
+// covering reports whether an overlay hides the panels and the panes.
+func (s overlays) covering() bool { return s.at(placeScreen) != nil }
 
 // prompt is the pending question, nil when none is asked.
 func (s overlays) prompt() *confirmPrompt {
@@ -70,16 +77,22 @@ func (s *overlays) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// dismiss drops every overlay (a click on a tab): a question counts as
-// not answered, a chooser keeps what was chosen (its dismiss).
+// dismiss drops the overlays over the panel (a click on a tab): a
+// question counts as not answered, a chooser keeps what was chosen (its
+// dismiss); one in the panel's place (the messages) stays.
 func (s *overlays) dismiss() tea.Cmd {
 	var cmds []tea.Cmd
+	kept := (*s)[:0]
 	for _, o := range *s {
+		if o.place() == placePanel {
+			kept = append(kept, o)
+			continue
+		}
 		if d, ok := o.(interface{ dismiss() tea.Cmd }); ok {
 			cmds = append(cmds, d.dismiss())
 		}
 	}
-	*s = nil
+	*s = kept
 	return tea.Batch(cmds...)
 }
 
@@ -102,7 +115,7 @@ type confirmPrompt struct {
 func (p *confirmPrompt) Init() tea.Cmd    { return nil }
 func (p *confirmPrompt) SetSize(w, h int) {}
 func (p *confirmPrompt) done() bool       { return p.answered }
-func (p *confirmPrompt) inline() bool     { return true }
+func (p *confirmPrompt) place() place     { return placeStatus }
 func (p *confirmPrompt) ShortHelp() []key.Binding {
 	return []key.Binding{p.c.KeyMap.Confirm, p.c.KeyMap.Cancel}
 }
@@ -151,7 +164,7 @@ func newKeyHelp(c *Common, h int, quit func() tea.Cmd) *keyHelp {
 func (k *keyHelp) Init() tea.Cmd    { return nil }
 func (k *keyHelp) SetSize(w, h int) { k.height = h }
 func (k *keyHelp) done() bool       { return k.closed }
-func (k *keyHelp) inline() bool     { return false }
+func (k *keyHelp) place() place     { return placeScreen }
 
 // ShortHelp: the help is in front, so the hint is how it goes.
 func (k *keyHelp) ShortHelp() []key.Binding {
