@@ -54,10 +54,9 @@ type App struct {
 	usageIDs   []string  // what the list last sampled
 	usageAt    time.Time // and when
 	lessons    lessonsState
-	berth      []string     // the berth binary and --root, for `:`
-	cmdline    *commandLine // `:`: a berth command and its output, while open
-	messages   messageLog   // `!`: every status message in full
-	config     string       // where the column choice is saved, "" for nowhere
+	berth      []string   // the berth binary and --root, for `:`
+	messages   messageLog // `!`: every status message in full
+	config     string     // where the column choice is saved, "" for nowhere
 	configW    configWriter
 	evlog      eventLog // `E`: the engine's events, live
 }
@@ -120,8 +119,8 @@ func (a *App) Init() tea.Cmd {
 func (a *App) Close() {
 	a.cancel()
 	a.detail.close()
-	if a.cmdline != nil {
-		a.cmdline.stop()
+	if l := a.overlays.commandLine(); l != nil {
+		l.stop()
 	}
 }
 
@@ -250,12 +249,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, tea.Batch(loadResources(a.eng, msg.kind), a.lessonRecheck())
 	case cmdOutMsg:
-		if a.cmdline != nil {
-			cmd := a.cmdline.update(msg)
-			if msg.end && msg.gen == a.cmdline.gen {
-				a.setStatus(a.cmdline.line+": "+a.cmdline.status, a.cmdline.status != "exit 0")
-			}
-			return a, cmd
+		if l := a.overlays.commandLine(); l != nil {
+			return a, l.Update(msg)
 		}
 	case lessonProgressMsg, lessonChecksMsg, lessonSavedMsg:
 		return a, a.lessonsUpdate(msg)
@@ -352,8 +347,6 @@ func (a *App) panelView() string {
 	switch {
 	case a.evlog.shown:
 		return a.evlog.view(a.pc)
-	case a.cmdline != nil:
-		return a.cmdline.View()
 	case a.inDetail:
 		return a.detail.View()
 	case a.object != nil:

@@ -35,6 +35,7 @@ var (
 	_ component = (*keyHelp)(nil)
 	_ component = (*columnChooser)(nil)
 	_ component = (*messagesView)(nil)
+	_ component = (*commandLine)(nil)
 )
 
 // FullHelp of the container list: the list's keys, then its actions.

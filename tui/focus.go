@@ -6,8 +6,7 @@ package tui
 type focus int
 
 const (
-	focusPrompt  focus = iota // a yes/no question or the key help
-	focusCmdline              // the `:` pane
+	focusPrompt  focus = iota // an overlay: a question, the key help, the messages, the `:` pane
 	focusEvents               // `E`
 	focusDetail               // a container's tabs
 	focusObject               // an image's, volume's or network's inspect page
@@ -27,8 +26,6 @@ func (a *App) focused() focus {
 		return focusPrompt
 	case a.evlog.shown:
 		return focusEvents
-	case a.cmdline != nil:
-		return focusCmdline
 	case a.inDetail:
 		return focusDetail
 	case a.object != nil:

@@ -65,8 +65,6 @@ func (in *lineInput) ShortHelp(km *KeyMap) []key.Binding {
 func (a *App) shortHelp() []key.Binding {
 	km := a.c.KeyMap
 	switch a.focused() {
-	case focusCmdline:
-		return a.cmdline.ShortHelp()
 	case focusEvents:
 		if a.evlog.text.active {
 			return a.evlog.text.ShortHelp(km)

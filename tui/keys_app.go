@@ -27,20 +27,6 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if a.cmdline != nil {
-		cmd, closed, err := a.cmdline.key(k)
-		switch {
-		case err != nil:
-			a.setStatus(oneLine(err), true)
-		case closed:
-			a.cmdline.stop()
-			a.cmdline = nil
-		case cmd != nil:
-			a.cmdlog.add(cmdLine{Berth: a.cmdline.line})
-			a.status = ""
-		}
-		return cmd
-	}
 	if cmd, ok := a.lessonPickerKey(k); ok {
 		return cmd
 	}
@@ -100,7 +86,10 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 			a.setStatus("the command line needs the berth binary, and this workbench was started without one", true)
 			return nil
 		}
-		a.cmdline = newCommandLine(a.pc, a.berth)
+		a.overlays.push(newCommandLine(a.pc, a.berth, a.setStatus, func(l cmdLine) {
+			a.cmdlog.add(l)
+			a.status = ""
+		}))
 		return nil
 	}
 	if a.inDetail {

@@ -64,6 +64,16 @@ func (s overlays) prompt() *confirmPrompt {
 	return nil
 }
 
+// commandLine is the `:` pane when it is open.
+func (s overlays) commandLine() *commandLine {
+	for _, o := range s {
+		if l, ok := o.(*commandLine); ok {
+			return l
+		}
+	}
+	return nil
+}
+
 // update hands msg to the overlay in front and pops it once done.
 func (s *overlays) update(msg tea.Msg) tea.Cmd {
 	o := s.top()
