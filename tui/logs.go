@@ -214,7 +214,7 @@ func (p *logsPanel) rows() []logRow {
 // appendRows adds the rows of line i: one, or with wrap as many as its
 // text needs at the width.
 func (p *logsPanel) appendRows(rows []logRow, i int) []logRow {
-	text := p.render(p.lines[i])
+	text := p.show(p.lines[i])
 	if !p.wrap || ansi.StringWidth(text) <= p.c.Width {
 		return append(rows, logRow{i, text})
 	}
@@ -302,7 +302,7 @@ func (p *logsPanel) widest() int {
 func (p *logsPanel) findNext(i, dir int) {
 	q := strings.ToLower(p.search.Value())
 	for ; i >= 0 && i < len(p.lines); i += dir {
-		if strings.Contains(strings.ToLower(p.lines[i].Log), q) {
+		if strings.Contains(strings.ToLower(plain(p.lines[i].Log)), q) {
 			p.match, p.scroll.follow = i, false
 			h, r := p.bodyHeight(), p.rowOf(i)
 			if r < p.scroll.offset || r >= p.scroll.offset+h {
@@ -319,7 +319,7 @@ func (p *logsPanel) matchCount(q string) string {
 	q = strings.ToLower(q)
 	n, at := 0, 0
 	for i, le := range p.lines {
-		if strings.Contains(strings.ToLower(le.Log), q) {
+		if strings.Contains(strings.ToLower(plain(le.Log)), q) {
 			n++
 			if i == p.match {
 				at = n
@@ -339,8 +339,26 @@ func (p *logsPanel) matchCount(q string) string {
 // RFC3339NanoFixed: always nine fraction digits), as `berth logs -t` prints.
 const logTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
+// plain is s without its escapes; most lines have none and are s.
+func plain(s string) string {
+	if strings.IndexByte(s, ansi.ESC) < 0 {
+		return s
+	}
+	return ansi.Strip(s)
+}
+
+// render is a log line as text: its escapes stripped (saved, searched).
 func (p *logsPanel) render(le engine.LogEntry) string {
-	text := strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    ")
+	return p.stamp(le, strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    "))
+}
+
+// show is a log line as the pane draws it: the container's own colours
+// kept, every other escape dropped (keepColours).
+func (p *logsPanel) show(le engine.LogEntry) string {
+	return p.stamp(le, keepColours(strings.TrimRight(le.Log, "\r\n")))
+}
+
+func (p *logsPanel) stamp(le engine.LogEntry, text string) string {
 	if p.timestamps {
 		return le.Time.UTC().Format(logTimeLayout) + " " + text
 	}
@@ -396,9 +414,9 @@ func (p *logsPanel) View() string {
 		line = strings.TrimRight(line, " ")
 		switch {
 		case r.entry == p.match:
-			line = s.Cursor.Render(line)
+			line = s.Cursor.Render(plain(line)) // the line's own resets would end the reverse
 		case q != "" && !p.search.active:
-			line = highlight(line, q, s)
+			line = highlight(plain(line), q, s)
 		case le.Stream == "stderr":
 			line = s.Stderr.Render(line)
 		}
