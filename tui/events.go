@@ -123,12 +123,15 @@ func (l *eventLog) key(km *KeyMap, k tea.KeyPressMsg) bool {
 // many of the hints, most useful first, as fit whole in w. A hint is
 // never cut in the middle and never pushes the filter off the line.
 func eventsTitle(title string, w int, s *Styles, hints ...string) string {
+	room, more := w-lipgloss.Width(title), ""
 	for _, h := range hints {
-		more := s.Dim.Render(" · " + h)
-		if lipgloss.Width(title)+lipgloss.Width(more) > w {
+		if lipgloss.Width(more+" · "+h) > room {
 			break
 		}
-		title += more
+		more += " · " + h
+	}
+	if more != "" {
+		title += s.Dim.Render(more)
 	}
 	return cell(title, w)
 }
