@@ -82,6 +82,8 @@ func (a *App) click(x, y int) tea.Cmd {
 		return nil
 	case x >= a.pc.Width: // a lesson pane at the side
 		return nil
+	case a.layersShown(): // its rows are not the image list's
+		return nil
 	case a.tab == tabContainers && a.containers.headerLine() == y:
 		return a.clickHeader(x)
 	}

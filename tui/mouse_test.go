@@ -61,3 +61,17 @@ func TestFlowMouseColumnHeaders(t *testing.T) {
 	h.press(h.km.Reverse) // still sorted by name: the reverse key flips NAME's arrow
 	h.waitFor("NAME▲")
 }
+
+// TestFlowMouseLayersIgnoresRowClicks: a click in the Layers view does
+// not move the image list's cursor hidden behind it: back in the list,
+// the Layers key opens the same image again.
+func TestFlowMouseLayersIgnoresRowClicks(t *testing.T) {
+	h := start(t, world(), 160, 48)
+	h.openLayers()
+	h.waitFor("busybox:latest · layers", "pkgcache.bin")
+	h.tm.Send(leftClick(5, 3)) // the image list's second row, were it shown
+	h.press(h.km.Back)
+	h.waitFor("REPOSITORY")
+	h.press(h.km.Layers)
+	h.waitFor("busybox:latest · layers")
+}
