@@ -26,7 +26,8 @@ const wideLayers = 110
 // The layout puts the layer details (dive's "Layer Details") under the
 // layers: always when wide, over the tree when narrow and the layers have
 // the focus. It gets the lines its command needs, up to a third of the
-// height (and at least its title and two lines).
+// height when wide, two thirds of what the layers leave when narrow (and
+// at least its title and two lines).
 func (v *layersView) layout() layersLayout {
 	h := max(v.height-1, 4) // the view's title line
 	n := len(v.layers) + 1
@@ -51,7 +52,7 @@ func (v *layersView) layout() layersLayout {
 	lh := max(min(n, h/3), 3)
 	l := layersLayout{leftW: v.width, rightW: v.width, layersH: lh, effH: h - lh, treeH: h - lh}
 	if v.focus == paneLayers && v.diff == nil {
-		l.detH = details(v.width, (h-lh)/2)
+		l.detH = details(v.width, (h-lh)*2/3) // the tree keeps its title, header and a few rows
 		l.treeH -= l.detH
 	}
 	return l
