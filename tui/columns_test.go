@@ -120,3 +120,16 @@ func TestHiddenColumnsConfigError(t *testing.T) {
 		t.Fatalf("LoadSettings(unknown column) = %v, want one line naming the file and the column", err)
 	}
 }
+
+// TestFlowClickHeaderWithHiddenColumns: a click on a column's title sorts
+// by that column where it is drawn, with columns turned off before it.
+func TestFlowClickHeaderWithHiddenColumns(t *testing.T) {
+	h := start(t, world(), 160, 30)
+	h.waitFor("25.0%")
+	hideColumns(h)
+	s := h.waitFor("STATUS")
+	head := strings.SplitN(s, "\n", 3)[1]
+	x := strings.Index(head, "STATUS") + 2
+	h.tm.Send(tea.MouseClickMsg{X: x, Y: 1, Button: tea.MouseLeft})
+	h.waitFor("STATUS▲")
+}

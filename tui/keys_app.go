@@ -376,13 +376,7 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 	default:
 		return nil
 	}
-	if m.Y == 0 {
-		return a.clickTab(m.X)
-	}
-	if !a.inDetail && !a.overlays.covering() && m.X < a.pc.Width { // not in a lesson pane at the side
-		a.clickRow(m.Y)
-	}
-	return nil
+	return a.click(m.X, m.Y)
 }
 
 // resources is the Volumes or Networks panel when one is shown.
