@@ -345,8 +345,6 @@ func (a *App) panelView() string {
 		return o.View()
 	}
 	switch {
-	case a.evlog.shown:
-		return a.evlog.view(a.pc)
 	case a.inDetail:
 		return a.detail.View()
 	case a.object != nil:

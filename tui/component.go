@@ -36,6 +36,7 @@ var (
 	_ component = (*columnChooser)(nil)
 	_ component = (*messagesView)(nil)
 	_ component = (*commandLine)(nil)
+	_ component = (*eventsView)(nil)
 )
 
 // FullHelp of the container list: the list's keys, then its actions.

@@ -7,7 +7,6 @@ type focus int
 
 const (
 	focusPrompt  focus = iota // an overlay: a question, the key help, the messages, the `:` pane
-	focusEvents               // `E`
 	focusDetail               // a container's tabs
 	focusObject               // an image's, volume's or network's inspect page
 	focusLayers               // the Layers view
@@ -24,8 +23,6 @@ func (a *App) focused() focus {
 	switch {
 	case a.overlays.top() != nil:
 		return focusPrompt
-	case a.evlog.shown:
-		return focusEvents
 	case a.inDetail:
 		return focusDetail
 	case a.object != nil:

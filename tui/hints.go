@@ -65,11 +65,6 @@ func (in *lineInput) ShortHelp(km *KeyMap) []key.Binding {
 func (a *App) shortHelp() []key.Binding {
 	km := a.c.KeyMap
 	switch a.focused() {
-	case focusEvents:
-		if a.evlog.text.active {
-			return a.evlog.text.ShortHelp(km)
-		}
-		return []key.Binding{km.EventType, km.Filter, km.Up, km.Down, km.Bottom, km.Back}
 	case focusObject:
 		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
 	case focusPrompt:

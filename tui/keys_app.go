@@ -18,15 +18,6 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	if a.overlays.top() != nil {
 		return a.overlays.update(k)
 	}
-	if a.evlog.shown && key.Matches(k, km.Quit) && key.Matches(k, km.Abort) {
-		return a.quit() // ctrl+c quits from the full-screen views too
-	}
-	if a.evlog.shown {
-		if a.evlog.key(km, k) {
-			a.cmdlog.add(a.evlog.command())
-		}
-		return nil
-	}
 	if cmd, ok := a.lessonPickerKey(k); ok {
 		return cmd
 	}
@@ -78,8 +69,7 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		a.overlays.push(newMessagesView(a.pc, &a.messages, a.quit))
 		return nil
 	case key.Matches(k, km.Events):
-		a.evlog.open()
-		a.cmdlog.add(a.evlog.command())
+		a.overlays.push(newEventsView(a.pc, &a.evlog, a.cmdlog.add, a.quit))
 		return nil
 	case key.Matches(k, km.Command):
 		if len(a.berth) == 0 {

@@ -10,10 +10,6 @@ func (a *App) paste(p tea.PasteMsg) tea.Cmd {
 		return a.overlays.update(p)
 	}
 	switch a.focused() {
-	case focusEvents:
-		if a.evlog.text.active {
-			a.evlog.text.paste(p)
-		}
 	case focusDetail:
 		if a.detail.capturing() {
 			a.detail.logs.search.paste(p)
