@@ -37,6 +37,7 @@ var (
 	_ component = (*messagesView)(nil)
 	_ component = (*commandLine)(nil)
 	_ component = (*eventsView)(nil)
+	_ component = (*resourcePanel)(nil)
 )
 
 // FullHelp of the container list: the list's keys, then its actions.
@@ -79,3 +80,10 @@ func (p *pagePanel) ShortHelp() []key.Binding {
 
 // FullHelp of a detail page.
 func (p *pagePanel) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+func (p *resourcePanel) Init() tea.Cmd { return nil }
+
+// FullHelp of the Volumes or Networks tab: the list's keys, then its own.
+func (p *resourcePanel) FullHelp() [][]key.Binding {
+	return [][]key.Binding{p.c.KeyMap.FullHelp()[0], p.ShortHelp()}
+}
