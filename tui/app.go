@@ -41,8 +41,7 @@ type App struct {
 	detail     *detailPanel
 	inDetail   bool
 	cmdlog     cmdLog
-	help       bool
-	confirm    *confirmation
+	overlays   overlays    // prompts, the key help and pickers, above the panels
 	object     *objectView // an image's, volume's or network's inspect page
 	status     string
 	statusKind int // statusInfo, statusErr, statusBusy
@@ -55,18 +54,11 @@ type App struct {
 	usageIDs   []string  // what the list last sampled
 	usageAt    time.Time // and when
 	lessons    lessonsState
-	berth      []string     // the berth binary and --root, for `:`
-	cmdline    *commandLine // `:`: a berth command and its output, while open
-	messages   messageLog   // `!`: every status message in full
-	evlog      eventLog     // `E`: the engine's events, live
-}
-
-// confirmation is a pending yes/no question before a destructive action.
-type confirmation struct {
-	question string
-	verb     string
-	targets  []engine.ContainerSummary
-	do       func() tea.Cmd // instead of verb on targets (objects.go)
+	berth      []string   // the berth binary and --root, for `:`
+	messages   messageLog // `!`: every status message in full
+	config     string     // where the column choice is saved, "" for nowhere
+	configW    configWriter
+	evlog      eventLog // `E`: the engine's events, live
 }
 
 // Options change how New builds the workbench.
@@ -86,6 +78,12 @@ type Options struct {
 	// LessonProgress is the file the lessons pane remembers each lesson's
 	// step in (tutorials.ProgressPath); "" remembers it until quit only.
 	LessonProgress string
+	// Config is the config file the workbench writes its choices to (the
+	// column chooser's), ConfigPath; "" keeps them until quit only.
+	Config string
+	// HiddenColumns are the container list's columns shown off at start
+	// (Settings.HiddenColumns, as LoadSettings checked them).
+	HiddenColumns []string
 }
 
 // New builds the workbench over e.
@@ -99,12 +97,14 @@ func New(e Engine, o Options) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pc := *c
+	containers := newContainersPanel(&pc)
+	containers.hide(o.HiddenColumns)
 	return &App{
 		eng: e, c: c, pc: &pc, ctx: ctx, cancel: cancel, start: c.Now(),
-		containers: newContainersPanel(&pc), images: newImagesPanel(&pc), detail: newDetailPanel(&pc),
+		containers: containers, images: newImagesPanel(&pc), detail: newDetailPanel(&pc),
 		volumes: newResourcePanel(&pc, "volume"), networks: newResourcePanel(&pc, "network"),
 		cmdlog: cmdLog{shown: !o.HideCommandLog}, events: make(chan engine.Event, 64),
-		lessons: newLessonsState(o.LessonProgress), berth: o.Berth,
+		lessons: newLessonsState(o.LessonProgress), berth: o.Berth, config: o.Config,
 	}
 }
 
@@ -119,8 +119,8 @@ func (a *App) Init() tea.Cmd {
 func (a *App) Close() {
 	a.cancel()
 	a.detail.close()
-	if a.cmdline != nil {
-		a.cmdline.stop()
+	if l := a.overlays.commandLine(); l != nil {
+		l.stop()
 	}
 }
 
@@ -137,6 +137,7 @@ func (a *App) setSize(w, h int) {
 	if a.layers.open != nil {
 		a.layers.open.SetSize(w, body)
 	}
+	a.overlays.setSize(a.c.Width, a.c.Height-2)
 }
 
 // bodyHeight is the panels' height: the screen less the tab and status
@@ -248,15 +249,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, tea.Batch(loadResources(a.eng, msg.kind), a.lessonRecheck())
 	case cmdOutMsg:
-		if a.cmdline != nil {
-			cmd := a.cmdline.update(msg)
-			if msg.end && msg.gen == a.cmdline.gen {
-				a.setStatus(a.cmdline.line+": "+a.cmdline.status, a.cmdline.status != "exit 0")
-			}
-			return a, cmd
+		if l := a.overlays.commandLine(); l != nil {
+			return a, l.Update(msg)
 		}
 	case lessonProgressMsg, lessonChecksMsg, lessonSavedMsg:
 		return a, a.lessonsUpdate(msg)
+	case columnsSavedMsg:
+		if msg.err != nil {
+			a.setStatus("saving the column choice: "+oneLine(msg.err), true)
+		}
 	case savedMsg:
 		if msg.err != nil {
 			a.setStatus("saving logs: "+oneLine(msg.err), true)
@@ -325,8 +326,8 @@ func (a *App) render() string {
 	}
 	var b strings.Builder
 	b.WriteString(a.tabBar() + "\n")
-	if a.help {
-		b.WriteString(a.helpView(a.c.Height - 2))
+	if o := a.overlays.at(placeScreen); o != nil {
+		b.WriteString(o.View())
 		b.WriteString("\n" + a.statusBar())
 		return b.String()
 	}
@@ -340,13 +341,10 @@ func (a *App) render() string {
 
 // panelView is the panel in front, a.pc.Width wide.
 func (a *App) panelView() string {
+	if o := a.overlays.at(placePanel); o != nil {
+		return o.View()
+	}
 	switch {
-	case a.messages.shown:
-		return a.messages.view(a.pc)
-	case a.evlog.shown:
-		return a.evlog.view(a.pc)
-	case a.cmdline != nil:
-		return a.cmdline.View()
 	case a.inDetail:
 		return a.detail.View()
 	case a.object != nil:
@@ -391,8 +389,8 @@ func (a *App) tabBar() string {
 
 func (a *App) statusBar() string {
 	s := a.c.Styles
-	if a.confirm != nil {
-		return cell(s.Error.Render(a.confirm.question+" (y/n)"), a.c.Width)
+	if q := a.overlays.prompt(); q != nil {
+		return q.View()
 	}
 	if a.status != "" {
 		switch a.statusKind {

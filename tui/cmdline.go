@@ -33,6 +33,10 @@ type commandLine struct {
 	scroll  scroller
 	cancel  context.CancelFunc
 	gen     int
+	// What the App lends it: the status bar and the command log.
+	setStatus func(msg string, isErr bool)
+	logCmd    func(cmdLine)
+	closed    bool
 }
 
 // maxCmdOutput bounds the lines the pane keeps.
@@ -47,10 +51,48 @@ type cmdOutMsg struct {
 	next  tea.Cmd
 }
 
-func newCommandLine(c *Common, argv []string) *commandLine {
+func newCommandLine(c *Common, argv []string, setStatus func(string, bool), logCmd func(cmdLine)) *commandLine {
 	in := newLineInput(": berth ")
 	in.active = true
-	return &commandLine{c: c, argv: argv, in: in, typing: true, scroll: scroller{follow: true}}
+	return &commandLine{c: c, argv: argv, in: in, typing: true, scroll: scroller{follow: true}, setStatus: setStatus, logCmd: logCmd}
+}
+
+// The pane is an overlay in the panel's place (overlay.go); the panels'
+// Common sizes it.
+func (l *commandLine) Init() tea.Cmd             { return nil }
+func (l *commandLine) SetSize(w, h int)          {}
+func (l *commandLine) done() bool                { return l.closed }
+func (l *commandLine) place() place              { return placePanel }
+func (l *commandLine) FullHelp() [][]key.Binding { return [][]key.Binding{l.ShortHelp()} }
+
+// Update takes a key, a paste into the line being typed, or a batch of
+// the command's output (whose end goes to the status bar).
+func (l *commandLine) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		cmd, closed, err := l.key(msg)
+		switch {
+		case err != nil:
+			l.setStatus(oneLine(err), true)
+		case closed:
+			l.stop()
+			l.closed = true
+		case cmd != nil:
+			l.logCmd(cmdLine{Berth: l.line})
+		}
+		return cmd
+	case tea.PasteMsg:
+		if l.typing {
+			l.in.paste(msg)
+		}
+	case cmdOutMsg:
+		cmd := l.update(msg)
+		if msg.end && msg.gen == l.gen {
+			l.setStatus(l.line+": "+l.status, l.status != "exit 0")
+		}
+		return cmd
+	}
+	return nil
 }
 
 // ShortHelp is the pane's key hint.

@@ -32,6 +32,7 @@ type containersPanel struct {
 	hideOff bool // hide stopped containers
 	loaded  bool
 	usage   map[string]engine.ContainerStats // of the visible running rows
+	hidden  []bool                           // the columns turned off, by index of containerColumns
 }
 
 // sortKeys are the orders `o` cycles through; "created" is ps's own.
@@ -249,8 +250,8 @@ var containerColumns = []column{
 	{Title: "MEM", Width: 8},
 	{Title: "NET I/O", Width: 15, Drop: 3}, // docker stats's, rx / tx
 	{Title: "BLOCK I/O", Width: 15, Drop: 4},
-	{Title: "PORTS", Flex: 3, Min: 20, Drop: 2}, // "0.0.0.0:8080->80/tcp" whole
-	{Title: "CONTAINER ID", Width: 13, Drop: 1},
+	{Title: "PORTS", Flex: 3, Min: 20, Drop: 1}, // "0.0.0.0:8080->80/tcp" whole; kept over the ID
+	{Title: "CONTAINER ID", Width: 13, Drop: 2},
 	{Title: "CREATED", Flex: 2, Min: 14, Drop: 6},
 	{Title: "COMMAND", Flex: 3, Min: 16, Drop: 5},
 }
@@ -260,7 +261,7 @@ var sortColumn = map[string]int{"name": 1, "image": 2, "state": 3, "status": 4, 
 
 func (p *containersPanel) View() string {
 	s := p.c.Styles
-	widths := layout(containerColumns, p.c.Width)
+	widths := layoutShown(containerColumns, p.c.Width, p.hidden)
 	var lines []string
 	if p.filter.active || p.filter.Value() != "" {
 		lines = append(lines, p.filter.view(s))

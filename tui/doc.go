@@ -3,8 +3,13 @@
 //
 // # What it owns
 //
-//	App            the tab bar, the panel in front, the command log, the
-//	               status bar, `?` help, yes/no prompts, mouse clicks/wheel
+//	App            routing: the tab bar, the panel in front (focus.go),
+//	               the overlay stack, global keys, the command log, the
+//	               status bar (the focused component's ShortHelp), mouse
+//	overlays       above the panels, the newest gets the keys (overlay.go):
+//	               confirmPrompt (a yes/no question in the status bar),
+//	               keyHelp (`?`), columnChooser (v: the container list's
+//	               columns, saved to the config file, columns.go)
 //	containersPanel  the live container list: filter (/), sort (o, O), show
 //	               stopped (a), marks for bulk actions (space, ctrl+a);
 //	               virtualised, only visible rows are rendered; CPU % and
@@ -37,7 +42,9 @@
 //	               terminal, through tea.Exec: raw mode, resize, ctrl-p
 //	               ctrl-q, and back
 //	config.go      keys rebound from ~/.config/berth/config.json
-//	               ({"keys": {"stop": ["x"]}}), LoadKeyMap
+//	               ({"keys": {"stop": ["x"]}}) and the workbench's own
+//	               choices ({"workbench": {"hiddenColumns": [...]}}),
+//	               LoadSettings
 //	cmdLog         the `berth ...` line (and docker's where it differs)
 //	               equivalent to each action, for learners to repeat
 //	lessonsState   L: the tutorials package's lessons (lessons*.go): a
@@ -49,8 +56,11 @@
 //	               The panels get their own Common (pc), narrower while
 //	               the pane is at the side
 //
-// Each panel has Init/Update/View and SetSize, and gets a *Common (size,
-// Styles from DefaultStyles, KeyMap from DefaultKeyMap) passed in.
+// Each view and form keeps the component contract (component.go):
+// Init/Update/View, SetSize and bubbles' help.KeyMap (ShortHelp, FullHelp),
+// over a *Common (size, Styles from DefaultStyles, KeyMap from
+// DefaultKeyMap) passed in. Keys are matched with key.Matches against the
+// KeyMap only; TestNoKeyLiterals fails on a key spelt anywhere else.
 //
 // # Lifecycle
 //

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/berthdev/berth/engine"
 )
@@ -118,6 +119,23 @@ func (l *eventLog) key(km *KeyMap, k tea.KeyPressMsg) bool {
 	return false
 }
 
+// eventsTitle is the title line: what is shown (the filters), then as
+// many of the hints, most useful first, as fit whole in w. A hint is
+// never cut in the middle and never pushes the filter off the line.
+func eventsTitle(title string, w int, s *Styles, hints ...string) string {
+	room, more := w-lipgloss.Width(title), ""
+	for _, h := range hints {
+		if lipgloss.Width(more+" · "+h) > room {
+			break
+		}
+		more += " · " + h
+	}
+	if more != "" {
+		title += s.Dim.Render(more)
+	}
+	return cell(title, w)
+}
+
 var eventColumns = []column{
 	{Title: "TIME", Width: 8},
 	{Title: "TYPE", Width: 9},
@@ -139,8 +157,8 @@ func (l *eventLog) view(c *Common) string {
 	if l.text.active || l.text.Value() != "" {
 		title += s.Dim.Render(" · ") + l.text.view(s)
 	}
-	lines := []string{cell(title+s.Dim.Render(" · "+km.EventType.Help().Key+" type · "+km.Filter.Help().Key+" text · "+
-		km.Back.Help().Key+" closes · newest last"), c.Width)}
+	lines := []string{eventsTitle(title, c.Width, s, km.EventType.Help().Key+" type", km.Filter.Help().Key+" text",
+		km.Back.Help().Key+" closes", "newest last")}
 	widths := layout(eventColumns, c.Width)
 	head := make([]string, len(eventColumns))
 	for i, col := range eventColumns {

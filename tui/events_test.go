@@ -112,3 +112,26 @@ func TestFlowEventsTextAndObjects(t *testing.T) {
 	h.press(h.km.Back)
 	h.waitGone("events · ")
 }
+
+// TestViewsEventsFiltered renders the Events view with a type and a text
+// filter at 80x24: the title keeps the filters whole and drops hints that
+// do not fit, rather than cutting the line mid-word.
+func TestViewsEventsFiltered(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			h := start(t, world(), size[0], size[1])
+			h.waitFor("25.0%")
+			eventsSeen(h)
+			h.waitFor("image     delete")
+			h.press(h.km.EventType, h.km.Filter)
+			h.typeText("registry.local")
+			h.tm.Send(keyMsg("enter"))
+			s := h.waitFor("type=container", "/registry.local")
+			title := strings.Split(s, "\n")[1]
+			if size[0] == 80 && (strings.Contains(title, "newest last") || !strings.HasSuffix(strings.TrimRight(title, " "), "closes")) {
+				t.Errorf("title at 80 columns should end on a whole hint (\"esc closes\") and drop the rest:\n%q", title)
+			}
+			golden.RequireEqualEscape(t, []byte(h.frame()), true)
+		})
+	}
+}

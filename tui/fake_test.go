@@ -34,6 +34,8 @@ type fakeEngine struct {
 	fail       map[string]error // verb -> error to return
 	called     chan string      // every call, for tests to wait on
 	usage      []string         // the IDs of the last Usage call
+
+	hosts map[string]engine.HostConfig // by container ID: Inspect's HostConfig (limits)
 }
 
 func newFakeEngine() *fakeEngine {
@@ -147,6 +149,7 @@ func (f *fakeEngine) Inspect(ref string) (*engine.ContainerInspect, error) {
 		State: engine.InspectState{Status: c.State, Running: c.State == "running", ExitCode: c.ExitCode}}
 	in.Config.Image = c.Image
 	in.Config.Tty = c.Names[0] == "web"
+	in.HostConfig = f.hosts[c.ID]
 	return in, nil
 }
 

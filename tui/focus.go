@@ -6,14 +6,11 @@ package tui
 type focus int
 
 const (
-	focusPrompt   focus = iota // a yes/no question or the key help
-	focusCmdline               // the `:` pane
-	focusMessages              // `!`
-	focusEvents                // `E`
-	focusDetail                // a container's tabs
-	focusObject                // an image's, volume's or network's inspect page
-	focusLayers                // the Layers view
-	focusRunForm               // the images tab's forms and jobs
+	focusPrompt  focus = iota // an overlay: a question, the key help, the messages, the `:` pane
+	focusDetail               // a container's tabs
+	focusObject               // an image's, volume's or network's inspect page
+	focusLayers               // the Layers view
+	focusRunForm              // the images tab's forms and jobs
 	focusPull
 	focusTag
 	focusBuild
@@ -24,14 +21,8 @@ const (
 
 func (a *App) focused() focus {
 	switch {
-	case a.confirm != nil || a.help:
+	case a.overlays.top() != nil:
 		return focusPrompt
-	case a.messages.shown:
-		return focusMessages
-	case a.evlog.shown:
-		return focusEvents
-	case a.cmdline != nil:
-		return focusCmdline
 	case a.inDetail:
 		return focusDetail
 	case a.object != nil:

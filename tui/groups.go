@@ -14,6 +14,7 @@ import (
 // TestGroupLabelsMatch keeps them equal.
 const (
 	labelPod     = "berth.kube.pod"
+	labelInfra   = "berth.kube.infra"
 	labelProject = "com.docker.compose.project"
 )
 
@@ -23,8 +24,19 @@ type ctrGroup struct {
 	kind, name string                    // "compose" or "pod", and its name
 	shown      []engine.ContainerSummary // the members the filter shows, in list order
 	all        []engine.ContainerSummary // every member, shown or not, by name
-	running    int                       // of all
+	// running and total count the members a user put in the group: a kube
+	// pod's infra container (kube.LabelInfra) is not one of them. kubectl's
+	// READY ("2/2") counts a pod's app containers and never its pause
+	// container; podman pod ps counts the infra in "# OF CONTAINERS", which
+	// reads "3" for a pod whose YAML names two. The workbench shows what
+	// the user wrote (the YAML's containers, compose's services); the infra
+	// stays listed as a member, so a pod's row still folds over it and
+	// group verbs still reach it.
+	running, total int
 }
+
+// isInfra says c is a kube pod's infra container.
+func isInfra(c engine.ContainerSummary) bool { return c.Labels[labelInfra] == "true" }
 
 func (g *ctrGroup) key() string { return g.kind + "/" + g.name }
 
@@ -84,6 +96,10 @@ func (p *containersPanel) group() {
 	for _, c := range p.all {
 		if g := get(c); g != nil {
 			g.all = append(g.all, c)
+			if isInfra(c) {
+				continue
+			}
+			g.total++
 			if c.State == engine.StatusRunning {
 				g.running++
 			}
@@ -157,7 +173,7 @@ func groupCells(g *ctrGroup, folded bool, n int) []string {
 	}
 	cells[1] = g.name
 	cells[2] = g.title()
-	cells[4] = fmt.Sprintf("%d/%d running", g.running, len(g.all))
+	cells[4] = fmt.Sprintf("%d/%d running", g.running, g.total)
 	return cells
 }
 

@@ -16,8 +16,9 @@ import (
 // TestGroupLabelsMatch keeps the labels the list groups by equal to the
 // ones compose and kube play set.
 func TestGroupLabelsMatch(t *testing.T) {
-	if labelProject != compose.LabelProject || labelPod != kube.LabelPod {
-		t.Fatalf("group labels %q %q, compose and kube set %q %q", labelProject, labelPod, compose.LabelProject, kube.LabelPod)
+	if labelProject != compose.LabelProject || labelPod != kube.LabelPod || labelInfra != kube.LabelInfra {
+		t.Fatalf("group labels %q %q %q, compose and kube set %q %q %q", labelProject, labelPod, labelInfra,
+			compose.LabelProject, kube.LabelPod, kube.LabelInfra)
 	}
 }
 
@@ -140,4 +141,32 @@ func TestFlowGroupFilter(t *testing.T) {
 	h.tm.Send(keyMsg("enter"))
 	h.waitFor("filter: payments", "▾ payments", "billing-wo", "0/1 running")
 	h.waitGone("shop-web-1", "batch-with", "api-app")
+}
+
+// TestFlowPodCountsItsContainers: a kube pod of two containers (one
+// running) and its running infra container reads "1/2 running", the
+// containers its YAML names, as kubectl's READY does; the infra row is
+// still listed under the pod.
+func TestFlowPodCountsItsContainers(t *testing.T) {
+	f := world()
+	add := func(n int, nm, state string, infra bool) {
+		id := fmt.Sprintf("%02d%062x", n, n*104729)
+		labels := map[string]string{kube.LabelPod: "shop"}
+		if infra {
+			labels[kube.LabelInfra] = "true"
+		}
+		c := engine.ContainerSummary{ID: id, Names: []string{nm}, Image: "busybox:latest", Command: "top",
+			Created: epoch.Add(-time.Duration(n) * time.Minute), State: state, Labels: labels}
+		if state == "running" {
+			c.StartedAt = epoch.Add(-time.Duration(n) * time.Minute)
+		} else {
+			c.FinishedAt = epoch.Add(-time.Minute)
+		}
+		f.containers[id] = c
+	}
+	add(21, kube.InfraName("shop"), "running", true)
+	add(22, "shop-app", "running", false)
+	add(23, "shop-sidecar", "exited", false)
+	h := start(t, f, 120, 30)
+	h.waitFor("shop-infra", "shop-app", "shop-side", "1/2 running")
 }

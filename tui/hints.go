@@ -46,7 +46,7 @@ func (p *resourcePanel) ShortHelp() []key.Binding {
 func (p *detailPanel) ShortHelp() []key.Binding {
 	km := p.c.KeyMap
 	if p.tab == 0 {
-		return []key.Binding{km.Help, km.Search, km.NextMatch, km.Follow, km.Timestamps, km.Wrap, km.Save, km.NextTab, km.Back}
+		return p.logs.ShortHelp()
 	}
 	return []key.Binding{km.Help, km.Up, km.Down, km.NextTab, km.Shell, km.Debug, km.Back}
 }
@@ -65,21 +65,11 @@ func (in *lineInput) ShortHelp(km *KeyMap) []key.Binding {
 func (a *App) shortHelp() []key.Binding {
 	km := a.c.KeyMap
 	switch a.focused() {
-	case focusCmdline:
-		return a.cmdline.ShortHelp()
-	case focusMessages:
-		return []key.Binding{km.Up, km.Down, km.Back}
-	case focusEvents:
-		if a.evlog.text.active {
-			return a.evlog.text.ShortHelp(km)
-		}
-		return []key.Binding{km.EventType, km.Filter, km.Up, km.Down, km.Bottom, km.Back}
 	case focusObject:
 		return []key.Binding{km.Up, km.Down, km.PageDown, km.Back, km.Quit}
+	case focusPrompt:
+		return a.overlays.top().ShortHelp()
 	case focusDetail:
-		if a.detail.capturing() {
-			return a.detail.logs.search.ShortHelp(km)
-		}
 		return a.detail.ShortHelp()
 	case focusLayers:
 		return km.LayersHelp()

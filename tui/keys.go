@@ -13,7 +13,7 @@ type KeyMap struct {
 	// Everywhere.
 	Quit, Help, NextTab, PrevTab, Containers, Images, Volumes, Networks, Back, CommandLog, Command, Messages, Events key.Binding
 	// Lists.
-	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom, Filter, Sort, Reverse, ShowAll, Mark, MarkAll, Open, Columns key.Binding
 	// Container actions.
 	Start, Stop, Restart, Kill, Pause, Remove, Shell, Attach, Create, Run key.Binding
 	// Images.
@@ -23,7 +23,7 @@ type KeyMap struct {
 	// A container's tabs.
 	Logs, Inspect, Diff, Processes, Namespaces, Stats, Crash, Debug key.Binding
 	// Logs.
-	Follow, Timestamps, Wrap, Search, NextMatch, PrevMatch, Save key.Binding
+	Follow, Timestamps, Wrap, Search, NextMatch, PrevMatch, Save, ScrollLeft, ScrollRight key.Binding
 	// The Events view.
 	EventType key.Binding
 	// The Layers view (Layers opens it from the images).
@@ -67,6 +67,7 @@ func DefaultKeyMap() *KeyMap {
 		Mark:     b("space", "mark", "space"),
 		MarkAll:  b("ctrl+a", "mark all", "ctrl+a"),
 		Open:     b("enter", "open", "enter"),
+		Columns:  b("v", "choose columns", "v"),
 
 		Start:   b("s", "start", "s"),
 		Stop:    b("x", "stop", "x"),
@@ -93,14 +94,16 @@ func DefaultKeyMap() *KeyMap {
 		Crash:      b("C", "crash report", "C"),
 		Debug:      b("b", "debug (a shell beside it)", "b"),
 
-		Follow:     b("f", "follow", "f"),
-		Timestamps: b("t", "timestamps", "t"),
-		Wrap:       b("W", "wrap lines", "W"),
-		Search:     b("/", "search", "/"),
-		NextMatch:  b("n", "next match", "n"),
-		PrevMatch:  b("N", "prev match", "N"),
-		Save:       b("w", "save to file", "w"),
-		EventType:  b("t", "event type filter", "t"),
+		Follow:      b("f", "follow", "f"),
+		Timestamps:  b("t", "timestamps", "t"),
+		Wrap:        b("W", "wrap lines", "W"),
+		Search:      b("/", "search", "/"),
+		NextMatch:   b("n", "next match", "n"),
+		PrevMatch:   b("N", "prev match", "N"),
+		Save:        b("w", "save to file", "w"),
+		ScrollLeft:  b("←", "scroll left", "left"),
+		ScrollRight: b("→", "scroll right", "right"),
+		EventType:   b("t", "event type filter", "t"),
 
 		Layers:         b("l", "image layers", "l"),
 		NextPane:       b("tab", "next pane", "tab"),
@@ -146,9 +149,9 @@ func (k *KeyMap) LayersHelp() []key.Binding {
 // logs, everywhere, images, the Layers view, the lesson pane.
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Layers},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Sort, k.Reverse, k.ShowAll, k.Mark, k.MarkAll, k.Open, k.Columns, k.Layers},
 		{k.Start, k.Stop, k.Restart, k.Kill, k.Pause, k.Remove, k.Shell, k.Attach, k.Create, k.Run, k.Logs, k.Inspect, k.Diff, k.Processes, k.Namespaces, k.Stats, k.Crash, k.Debug},
-		{k.Follow, k.Timestamps, k.Wrap, k.Search, k.NextMatch, k.PrevMatch, k.Save},
+		{k.Follow, k.Timestamps, k.Wrap, k.ScrollLeft, k.ScrollRight, k.Search, k.NextMatch, k.PrevMatch, k.Save},
 		{k.NextTab, k.PrevTab, k.Containers, k.Images, k.Volumes, k.Networks, k.CommandLog, k.Command, k.Messages, k.Events, k.Lessons, k.Back, k.Help, k.Quit},
 		{k.Pull, k.Push, k.Tag, k.Build, k.Prune},
 		{k.NextPane, k.PrevPane, k.Aggregate, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Fold, k.Collapse, k.Expand, k.FileDiff},

@@ -15,50 +15,8 @@ import (
 // panel in front.
 func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	km := a.c.KeyMap
-	if q := a.confirm; q != nil {
-		a.confirm = nil
-		if key.Matches(k, km.Confirm) && q.do != nil {
-			return q.do()
-		}
-		if key.Matches(k, km.Confirm) {
-			return a.act(q.verb, q.targets)
-		}
-		a.setStatus("cancelled", false)
-		return nil
-	}
-	if a.help {
-		if key.Matches(k, km.Quit) && key.Matches(k, km.Abort) { // ctrl+c quits, q closes the help
-			return a.quit()
-		}
-		a.help = false
-		return nil
-	}
-	if (a.messages.shown || a.evlog.shown) && key.Matches(k, km.Quit) && key.Matches(k, km.Abort) {
-		return a.quit() // ctrl+c quits from the full-screen views too
-	}
-	if a.messages.shown {
-		a.messages.key(km, k)
-		return nil
-	}
-	if a.evlog.shown {
-		if a.evlog.key(km, k) {
-			a.cmdlog.add(a.evlog.command())
-		}
-		return nil
-	}
-	if a.cmdline != nil {
-		cmd, closed, err := a.cmdline.key(k)
-		switch {
-		case err != nil:
-			a.setStatus(oneLine(err), true)
-		case closed:
-			a.cmdline.stop()
-			a.cmdline = nil
-		case cmd != nil:
-			a.cmdlog.add(cmdLine{Berth: a.cmdline.line})
-			a.status = ""
-		}
-		return cmd
+	if a.overlays.top() != nil {
+		return a.overlays.update(k)
 	}
 	if cmd, ok := a.lessonPickerKey(k); ok {
 		return cmd
@@ -80,7 +38,7 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if a.runForm != nil && a.tab == tabImages && !a.inDetail && !a.help {
+	if a.runForm != nil && a.tab == tabImages && !a.inDetail {
 		return a.formKey(k)
 	}
 	if cmd, ok := a.imageJobKey(k); ok {
@@ -101,25 +59,27 @@ func (a *App) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Quit):
 		return a.quit()
 	case key.Matches(k, km.Help):
-		a.help = true
+		a.overlays.push(a.keyHelp())
 		return nil
 	case key.Matches(k, km.CommandLog):
 		a.cmdlog.shown = !a.cmdlog.shown
 		a.setSize(a.c.Width, a.c.Height)
 		return nil
 	case key.Matches(k, km.Messages):
-		a.messages.open()
+		a.overlays.push(newMessagesView(a.pc, &a.messages, a.quit))
 		return nil
 	case key.Matches(k, km.Events):
-		a.evlog.open()
-		a.cmdlog.add(a.evlog.command())
+		a.overlays.push(newEventsView(a.pc, &a.evlog, a.cmdlog.add, a.quit))
 		return nil
 	case key.Matches(k, km.Command):
 		if len(a.berth) == 0 {
 			a.setStatus("the command line needs the berth binary, and this workbench was started without one", true)
 			return nil
 		}
-		a.cmdline = newCommandLine(a.pc, a.berth)
+		a.overlays.push(newCommandLine(a.pc, a.berth, a.setStatus, func(l cmdLine) {
+			a.cmdlog.add(l)
+			a.status = ""
+		}))
 		return nil
 	}
 	if a.inDetail {
@@ -238,6 +198,9 @@ func (a *App) containersKey(k tea.KeyPressMsg) tea.Cmd {
 		return runSession(a.eng, "debug", name(sel))
 	case ok && key.Matches(k, km.Open, km.Logs, km.Inspect, km.Diff, km.Processes, km.Namespaces, km.Stats, km.Crash):
 		return a.openDetail(sel, detailTabFor(km, k))
+	case key.Matches(k, km.Columns):
+		a.overlays.push(newColumnChooser(a.c, p.hidden, a.c.Height-2, a.columnsChosen))
+		return nil
 	case key.Matches(k, km.ShowAll):
 		p.key(k)
 		if p.hideOff {
@@ -272,7 +235,7 @@ func (a *App) askRemove(targets []engine.ContainerSummary) {
 		verb = "rm -f"
 		q = fmt.Sprintf("remove %s (%d running, will be killed)?", what, running)
 	}
-	a.confirm = &confirmation{question: q, verb: verb, targets: targets}
+	a.ask(q, func() tea.Cmd { return a.act(verb, targets) })
 }
 
 // detailTabFor is the detail tab a key opens.
@@ -307,8 +270,7 @@ func (a *App) detailKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, km.Back):
 		if d.tab == 0 && d.logs.search.Value() != "" {
-			d.logs.search.SetValue("")
-			d.logs.match = -1
+			d.logs.endSearch()
 			return nil
 		}
 		a.closeDetail()
@@ -371,40 +333,18 @@ func (a *App) detailKey(k tea.KeyPressMsg) tea.Cmd {
 	return d.key(k)
 }
 
-func (a *App) helpView(h int) string {
-	s, km := a.c.Styles, a.c.KeyMap
-	groups := km.FullHelp()
-	titles := []string{"Lists", "Containers", "Logs", "Everywhere", "Images", "Layers view", "Lesson pane"}
-	col := func(idx ...int) string {
-		var lines []string
-		for _, g := range idx {
-			lines = append(lines, s.Header.Render(titles[g]))
-			for _, b := range groups[g] {
-				hp := b.Help()
-				lines = append(lines, s.Key.Render(cell(hp.Key, 10))+" "+hp.Desc)
-			}
-			lines = append(lines, "")
-		}
-		return strings.Join(lines, "\n")
-	}
-	w := a.c.Width / 3
-	mid, right := []int{1}, []int{2, 3}
+// keyHelp is `?` over what is in front: the Layers view's keys in the
+// middle while it is open, the lesson pane's instead of the log's while a
+// lesson is.
+func (a *App) keyHelp() *keyHelp {
+	k := newKeyHelp(a.c, a.c.Height-2, a.quit)
 	if a.layers.open != nil && a.tab == tabImages && !a.inDetail {
-		mid, right = []int{5}, []int{3}
+		k.mid, k.rt = []int{5}, []int{3}
 	}
-	if a.lessons.cur != nil && right[0] == 2 {
-		right[0] = 6 // the lesson pane's keys instead of the log's
+	if a.lessons.cur != nil && k.rt[0] == 2 {
+		k.rt = []int{6, 3} // the lesson pane's keys instead of the log's
 	}
-	body := lipgloss.JoinHorizontal(lipgloss.Top,
-		lipgloss.NewStyle().Width(w).Render(col(0, 4)),
-		lipgloss.NewStyle().Width(w).Render(col(mid...)),
-		lipgloss.NewStyle().Width(a.c.Width-2*w).Render(col(right...)))
-	lines := strings.Split(body, "\n")
-	lines = append([]string{s.Title.Render("keys") + s.Dim.Render(" · any key closes")}, lines...)
-	for i := range lines {
-		lines[i] = cell(lines[i], a.c.Width)
-	}
-	return pad(lines, h)
+	return k
 }
 
 func lipglossWidth(s string) int { return lipgloss.Width(s) }
@@ -426,19 +366,13 @@ func (a *App) mouse(m tea.Mouse) tea.Cmd {
 	default:
 		return nil
 	}
-	if m.Y == 0 {
-		return a.clickTab(m.X)
-	}
-	if !a.inDetail && !a.help && m.X < a.pc.Width { // not in a lesson pane at the side
-		a.clickRow(m.Y)
-	}
-	return nil
+	return a.click(m.X, m.Y)
 }
 
 // resources is the Volumes or Networks panel when one is shown.
 func (a *App) resources() *resourcePanel {
 	switch {
-	case a.inDetail || a.help:
+	case a.inDetail || a.overlays.covering():
 		return nil
 	case a.tab == tabVolumes:
 		return a.volumes

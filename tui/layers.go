@@ -184,9 +184,16 @@ func (c *layersCache) putDiff(k diffKey, d *diffResult) {
 
 func (v *layersView) SetSize(w, h int) {
 	v.width, v.height = w, h
+	v.fitWindows()
+}
+
+// fitWindows sizes the panes' windows to the layout, which changes with
+// the size, the focus (narrow: the details show while the layers have
+// it) and the selected layer's command.
+func (v *layersView) fitWindows() {
 	l := v.layout()
 	v.lwin.Height = max(l.layersH-1, 1)
-	v.twin.Height = max(l.treeH-1, 1)
+	v.twin.Height = max(l.treeH-2, 1) // title, column header
 	v.ewin.Height = max(l.effH-3, 1)
 	v.lwin.clamp(len(v.layers))
 	v.twin.clamp(len(v.rows))

@@ -183,7 +183,8 @@ func TestLayersNoColor(t *testing.T) {
 	v.SetSize(100, 30)
 	v.show(v.key(), buildTree(entries, changes, true))
 	got := ansi.Strip(v.view())
-	for _, want := range []string{"M      33B      config.yaml", "D                 apt", "     8.1MB      worker"} {
+	for _, want := range []string{"M -rw-r--r--     0:0       33B      config.yaml", "D                                     apt",
+		"  -rw-r--r--     0:0     8.1MB      worker"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("view without colour lacks %q:\n%s", want, got)
 		}

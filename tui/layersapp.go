@@ -17,7 +17,7 @@ type layersState struct {
 
 // layersShown reports whether the Layers view is in front.
 func (a *App) layersShown() bool {
-	return a.layers.open != nil && a.tab == tabImages && !a.inDetail && !a.help
+	return a.layers.open != nil && a.tab == tabImages && !a.inDetail && !a.overlays.covering()
 }
 
 // openLayers opens the Layers view on the selected image.

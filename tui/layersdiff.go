@@ -134,7 +134,7 @@ func (r *diffResult) diffLine(ref, path string) cmdLine {
 
 // view renders the pane in w×h cells.
 func (p *diffPane) view(s *Styles, focused bool, w, h int) []string {
-	title := p.key.path
+	title := visible(p.key.path)
 	if p.res != nil {
 		title += fmt.Sprintf(" · layer %d → %d", p.res.from, p.res.to)
 		if p.res.note != "" {
@@ -161,7 +161,7 @@ func (p *diffPane) view(s *Styles, focused bool, w, h int) []string {
 		case strings.HasPrefix(l, "-"):
 			st = s.Exited
 		}
-		lines = append(lines, st.Render(cell(strings.ReplaceAll(l, "\t", "    "), w)))
+		lines = append(lines, st.Render(cell(visible(strings.ReplaceAll(l, "\t", "    ")), w)))
 	}
 	return lines
 }

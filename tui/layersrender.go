@@ -16,15 +16,28 @@ type layersLayout struct {
 	wide          bool
 	leftW, rightW int
 	layersH       int // each height counts its pane's title line
+	detH          int // the layer-details pane; 0 when it is not shown
 	effH, treeH   int
 }
 
 // wideLayers is the narrowest terminal the panes go side by side on.
 const wideLayers = 110
 
+// The layout puts the layer details (dive's "Layer Details") under the
+// layers: always when wide, over the tree when narrow and the layers have
+// the focus. It gets the lines its command needs, up to a third of the
+// height when wide, two thirds of what the layers leave when narrow (and
+// at least its title and two lines).
 func (v *layersView) layout() layersLayout {
 	h := max(v.height-1, 4) // the view's title line
 	n := len(v.layers) + 1
+	details := func(w, room int) int {
+		need := len(v.layerDetails(w))
+		if need == 0 {
+			return 0
+		}
+		return min(need+1, max(room, 3))
+	}
 	if v.width >= wideLayers {
 		left := min(max(v.width*2/5, 44), 72)
 		lh := min(n, h/2)
@@ -32,10 +45,17 @@ func (v *layersView) layout() layersLayout {
 			lh = h / 2
 		}
 		lh = max(lh, 3)
-		return layersLayout{wide: true, leftW: left, rightW: v.width - left - 1, layersH: lh, effH: h - lh, treeH: h}
+		dh := details(left, h/3)
+		lh = max(min(lh, h-dh-4), 3)
+		return layersLayout{wide: true, leftW: left, rightW: v.width - left - 1, layersH: lh, detH: dh, effH: h - lh - dh, treeH: h}
 	}
 	lh := max(min(n, h/3), 3)
-	return layersLayout{leftW: v.width, rightW: v.width, layersH: lh, effH: h - lh, treeH: h - lh}
+	l := layersLayout{leftW: v.width, rightW: v.width, layersH: lh, effH: h - lh, treeH: h - lh}
+	if v.focus == paneLayers && v.diff == nil {
+		l.detH = details(v.width, (h-lh)*2/3) // the tree keeps its title, header and a few rows
+		l.treeH -= l.detH
+	}
+	return l
 }
 
 // paneTitle is a pane's first line: reversed when it has the focus.
@@ -76,12 +96,14 @@ func humanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n),
 
 // view is the whole view, exactly width×height.
 func (v *layersView) view() string {
+	v.fitWindows()
 	s, l := v.c.Styles, v.layout()
 	lines := []string{v.titleLine()}
 	layers := v.layersPane(l.leftW, l.layersH)
 	switch {
 	case l.wide:
-		left := append(layers, v.efficiencyPane(l.leftW, l.effH)...)
+		left := append(layers, v.detailsPane(l.leftW, l.detH)...)
+		left = append(left, v.efficiencyPane(l.leftW, l.effH)...)
 		right := v.rightPane(l.rightW, l.treeH)
 		sep := s.Border.Render("│")
 		for i := range l.treeH {
@@ -99,6 +121,7 @@ func (v *layersView) view() string {
 		lines = append(lines, v.efficiencyPane(v.width, l.effH)...)
 	default:
 		lines = append(lines, layers...)
+		lines = append(lines, v.detailsPane(v.width, l.detH)...)
 		lines = append(lines, v.rightPane(v.width, l.treeH)...)
 	}
 	for i := range lines {
@@ -154,7 +177,27 @@ func (v *layersView) layersPane(w, h int) []string {
 		}
 		lines = append(lines, line)
 	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
 	return lines[:min(len(lines), h)]
+}
+
+// detailsPane is the selected layer's details, h lines with the title;
+// nothing when h is 0. The pane's height follows the command up to a
+// third of the view; a command longer still says on its last line how
+// many lines are left and where to read them whole.
+func (v *layersView) detailsPane(w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	lines := append([]string{paneTitle(v.c.Styles, false, "Layer details", w)}, v.layerDetails(w)...)
+	if len(lines) > h {
+		more := len(lines) - h + 1
+		lines = lines[:h]
+		lines[h-1] = v.c.Styles.Dim.Render(cell(fmt.Sprintf("         … %d more lines: berth history --no-trunc %s", more, v.ref), w))
+	}
+	return lines
 }
 
 // createdBy is a history entry's command as dive shows it, without the
@@ -163,7 +206,7 @@ func createdBy(c string) string {
 	c = strings.TrimSpace(strings.ReplaceAll(c, "\t", " "))
 	c = strings.TrimPrefix(c, "/bin/sh -c #(nop) ")
 	c = strings.TrimPrefix(c, "/bin/sh -c ")
-	return strings.TrimSpace(c)
+	return visible(strings.TrimSpace(c))
 }
 
 func (v *layersView) efficiencyPane(w, h int) []string {
@@ -183,7 +226,7 @@ func (v *layersView) efficiencyPane(w, h int) []string {
 	from, to := v.ewin.visible(len(ef.Wasted))
 	for i := from; i < to; i++ {
 		p := ef.Wasted[i]
-		line := cell(fmt.Sprintf("%5d %8s  %s", p.Count, humanSize(p.Bytes), p.Path), w)
+		line := cell(fmt.Sprintf("%5d %8s  %s", p.Count, humanSize(p.Bytes), visible(p.Path)), w)
 		if i == v.ewin.Cursor && v.focus == paneEfficiency {
 			line = s.Cursor.Render(line)
 		}
@@ -218,6 +261,8 @@ func (v *layersView) treePane(w, h int) []string {
 		lines = append(lines, s.Dim.Render("nothing to show: the layer changes nothing, or all is hidden or filtered"))
 	}
 	ks := kindStylesOf(s)
+	cols := treeColumns(w, v.tree.idW, ks.letters)
+	lines = append(lines, s.Header.Render(cell(cols.header(ks.letters), w)))
 	from, to := v.twin.visible(len(v.rows))
 	for r := from; r < to; r++ {
 		n := &v.tree.nodes[v.rows[r]]
@@ -225,6 +270,7 @@ func (v *layersView) treePane(w, h int) []string {
 		if ks.letters {
 			b.WriteString(changeLetter(n.kind) + " ")
 		}
+		cols.cells(&b, n)
 		size := ""
 		if n.kind != kindRemoved {
 			size = humanSize(n.size)
@@ -239,12 +285,12 @@ func (v *layersView) treePane(w, h int) []string {
 		default:
 			b.WriteString("  ")
 		}
-		b.WriteString(n.name)
+		b.WriteString(visible(n.name))
 		if n.dir {
 			b.WriteString("/")
 		}
 		if n.entry.Link != "" {
-			b.WriteString(" → " + n.entry.Link)
+			b.WriteString(" → " + visible(n.entry.Link))
 		}
 		st := ks.st[n.kind]
 		if r == v.twin.Cursor && v.focus == paneTree {

@@ -49,6 +49,7 @@ type treeNode struct {
 type layerTree struct {
 	nodes  []treeNode
 	byPath map[string]int32
+	idW    int // the widest UID:GID, for the tree's column
 }
 
 // buildTree makes the tree of one layer: with aggregate, every entry of
@@ -78,6 +79,7 @@ func buildTree(entries, changes []engine.FileEntry, aggregate bool) *layerTree {
 			t.nodes[n.parent].size += n.size
 		}
 	}
+	t.idW = t.idWidth()
 	return t
 }
 

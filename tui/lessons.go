@@ -56,7 +56,7 @@ func newLessonsState(path string) lessonsState {
 
 // lessonShown reports whether the picker or a lesson takes screen space.
 func (a *App) lessonShown() bool {
-	return (a.lessons.picking || a.lessons.cur != nil) && !a.help
+	return (a.lessons.picking || a.lessons.cur != nil) && !a.overlays.covering()
 }
 
 // typing reports whether a text field or form has the keys.

@@ -30,6 +30,8 @@ type logsPanel struct {
 	scroll     scroller // over rows()
 	timestamps bool
 	wrap       bool     // long lines go on over several rows
+	xoff       int      // the first cell shown of each line, while not wrapped
+	followWas  bool     // following when the search began: it follows again when the search ends
 	rowCache   []logRow // rows(), for rowWidth; nil when stale
 	rowWidth   int
 	search     lineInput
@@ -212,7 +214,7 @@ func (p *logsPanel) rows() []logRow {
 // appendRows adds the rows of line i: one, or with wrap as many as its
 // text needs at the width.
 func (p *logsPanel) appendRows(rows []logRow, i int) []logRow {
-	text := p.render(p.lines[i])
+	text := p.show(p.lines[i])
 	if !p.wrap || ansi.StringWidth(text) <= p.c.Width {
 		return append(rows, logRow{i, text})
 	}
@@ -234,8 +236,11 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	if p.search.active {
 		p.search.key(km, k)
 		p.match = -1
-		if !p.search.active && p.search.Value() != "" {
+		switch {
+		case !p.search.active && p.search.Value() != "":
 			p.findNext(len(p.lines)-1, -1) // newest match first
+		case !p.search.active:
+			p.scroll.follow = p.followWas // cancelled
 		}
 		p.clamp()
 		return nil
@@ -247,8 +252,15 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Timestamps):
 		p.timestamps, p.rowCache = !p.timestamps, nil
 	case key.Matches(k, km.Wrap):
-		p.keepTop(func() { p.wrap, p.rowCache = !p.wrap, nil })
+		p.keepTop(func() { p.wrap, p.rowCache, p.xoff = !p.wrap, nil, 0 })
+	case key.Matches(k, km.ScrollLeft) && !p.wrap:
+		p.xoff = max(p.xoff-p.hstep(), 0)
+	case key.Matches(k, km.ScrollRight) && !p.wrap:
+		p.xoff = min(p.xoff+p.hstep(), p.widest())
 	case key.Matches(k, km.Search):
+		if p.search.Value() == "" {
+			p.followWas = p.scroll.follow
+		}
 		p.search.start()
 	case key.Matches(k, km.NextMatch) && p.search.Value() != "":
 		p.findNext(p.match-1, -1)
@@ -261,12 +273,36 @@ func (p *logsPanel) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// endSearch clears the search; the pane follows again if it followed
+// when the search began.
+func (p *logsPanel) endSearch() {
+	p.search.SetValue("")
+	p.match = -1
+	p.scroll.follow = p.followWas
+	p.clamp()
+}
+
+// hstep is how far a horizontal scroll key moves: a quarter of the pane.
+func (p *logsPanel) hstep() int { return max(p.c.Width/4, 1) }
+
+// widest is the furthest the pane scrolls right: the longest row shown
+// starts at the left edge, less one step, so the pane never goes blank.
+func (p *logsPanel) widest() int {
+	rows := p.rows()
+	from, to := p.scroll.visible(len(rows), p.bodyHeight())
+	w := 0
+	for _, r := range rows[from:to] {
+		w = max(w, ansi.StringWidth(r.text))
+	}
+	return max(w-p.hstep(), 0)
+}
+
 // findNext moves to the next line matching the search from line i in
 // direction dir (-1: older), and scrolls it into view.
 func (p *logsPanel) findNext(i, dir int) {
 	q := strings.ToLower(p.search.Value())
 	for ; i >= 0 && i < len(p.lines); i += dir {
-		if strings.Contains(strings.ToLower(p.lines[i].Log), q) {
+		if strings.Contains(strings.ToLower(plain(p.lines[i].Log)), q) {
 			p.match, p.scroll.follow = i, false
 			h, r := p.bodyHeight(), p.rowOf(i)
 			if r < p.scroll.offset || r >= p.scroll.offset+h {
@@ -283,7 +319,7 @@ func (p *logsPanel) matchCount(q string) string {
 	q = strings.ToLower(q)
 	n, at := 0, 0
 	for i, le := range p.lines {
-		if strings.Contains(strings.ToLower(le.Log), q) {
+		if strings.Contains(strings.ToLower(plain(le.Log)), q) {
 			n++
 			if i == p.match {
 				at = n
@@ -303,8 +339,26 @@ func (p *logsPanel) matchCount(q string) string {
 // RFC3339NanoFixed: always nine fraction digits), as `berth logs -t` prints.
 const logTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
+// plain is s without its escapes; most lines have none and are s.
+func plain(s string) string {
+	if strings.IndexByte(s, ansi.ESC) < 0 {
+		return s
+	}
+	return ansi.Strip(s)
+}
+
+// render is a log line as text: its escapes stripped (saved, searched).
 func (p *logsPanel) render(le engine.LogEntry) string {
-	text := strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    ")
+	return p.stamp(le, strings.ReplaceAll(ansi.Strip(strings.TrimRight(le.Log, "\r\n")), "\t", "    "))
+}
+
+// show is a log line as the pane draws it: the container's own colours
+// kept, every other escape dropped (keepColours).
+func (p *logsPanel) show(le engine.LogEntry) string {
+	return p.stamp(le, keepColours(strings.TrimRight(le.Log, "\r\n")))
+}
+
+func (p *logsPanel) stamp(le engine.LogEntry, text string) string {
 	if p.timestamps {
 		return le.Time.UTC().Format(logTimeLayout) + " " + text
 	}
@@ -331,6 +385,8 @@ func (p *logsPanel) View() string {
 	}
 	if p.wrap {
 		mode += " · wrapped"
+	} else if p.xoff > 0 {
+		mode += fmt.Sprintf(" · ← from column %d", p.xoff+1)
 	}
 	if p.ended {
 		mode += " · end of log"
@@ -350,13 +406,17 @@ func (p *logsPanel) View() string {
 	from, to := p.scroll.visible(len(rows), p.bodyHeight())
 	for _, r := range rows[from:to] {
 		le := p.lines[r.entry]
-		line := cell(r.text, p.c.Width)
+		text := r.text
+		if p.xoff > 0 && !p.wrap {
+			text = ansi.Cut(text, p.xoff, p.xoff+p.c.Width)
+		}
+		line := cell(text, p.c.Width)
 		line = strings.TrimRight(line, " ")
 		switch {
 		case r.entry == p.match:
-			line = s.Cursor.Render(line)
+			line = s.Cursor.Render(plain(line)) // the line's own resets would end the reverse
 		case q != "" && !p.search.active:
-			line = highlight(line, q, s)
+			line = highlight(plain(line), q, s)
 		case le.Stream == "stderr":
 			line = s.Stderr.Render(line)
 		}

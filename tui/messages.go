@@ -13,7 +13,6 @@ import (
 // cuts a long error at the screen's width, `!` shows them all wrapped.
 type messageLog struct {
 	entries []message
-	shown   bool
 	scroll  scroller // follows the end
 }
 
@@ -57,15 +56,49 @@ func (l *messageLog) lines(s *Styles, w int) []string {
 	return out
 }
 
-func (l *messageLog) open() { l.shown, l.scroll.follow = true, true }
+// messagesView is `!`: the message history in the panel's place, an
+// overlay over the panels' Common (it is as big as a panel).
+type messagesView struct {
+	c      *Common
+	log    *messageLog
+	quit   func() tea.Cmd
+	closed bool
+}
 
-// key scrolls the history; Back (or `!` again) closes it.
-func (l *messageLog) key(km *KeyMap, k tea.KeyPressMsg) {
-	if key.Matches(k, km.Back, km.Messages) {
-		l.shown = false
-		return
+func newMessagesView(c *Common, log *messageLog, quit func() tea.Cmd) *messagesView {
+	log.scroll.follow = true
+	return &messagesView{c: c, log: log, quit: quit}
+}
+
+func (v *messagesView) Init() tea.Cmd    { return nil }
+func (v *messagesView) SetSize(w, h int) {} // it draws at its Common's size, the panels'
+func (v *messagesView) done() bool       { return v.closed }
+func (v *messagesView) place() place     { return placePanel }
+func (v *messagesView) View() string     { return v.log.view(v.c) }
+
+func (v *messagesView) ShortHelp() []key.Binding {
+	km := v.c.KeyMap
+	return []key.Binding{km.Up, km.Down, km.Back}
+}
+func (v *messagesView) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+
+// Update scrolls the history; Back (or `!` again) closes it, the Quit key
+// that is also Abort (ctrl+c) quits.
+func (v *messagesView) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
 	}
-	l.scroll.key(km, k, 11) // a page is 10 lines
+	km := v.c.KeyMap
+	switch {
+	case key.Matches(k, km.Quit) && key.Matches(k, km.Abort):
+		return v.quit()
+	case key.Matches(k, km.Back, km.Messages):
+		v.closed = true
+	default:
+		v.log.scroll.key(km, k, 11) // a page is 10 lines
+	}
+	return nil
 }
 
 func (l *messageLog) view(c *Common) string {

@@ -1,6 +1,11 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
 
 // clickTab switches to the tab under column x of the tab bar ("berth  1
 // Containers 2 Images ...": the names start at column 7). It leaves a
@@ -13,9 +18,10 @@ func (a *App) clickTab(x int) tea.Cmd {
 			if a.inDetail {
 				a.closeDetail()
 			}
-			a.help, a.confirm, a.status, a.object = false, nil, "", nil
+			saved := a.overlays.dismiss()
+			a.status, a.object = "", nil
 			a.tab = i
-			return a.tabOpened()
+			return tea.Batch(saved, a.tabOpened())
 		}
 		at += len(t) + 1
 	}
@@ -59,4 +65,91 @@ func (w *window) click(y, top, n int) bool {
 	w.Cursor = row
 	w.clamp(n)
 	return true
+}
+
+// click handles a left click at (x, y): the tab bar, a container's
+// detail tabs, the container list's column headers, or a row.
+func (a *App) click(x, y int) tea.Cmd {
+	if y == 0 {
+		return a.clickTab(x)
+	}
+	switch {
+	case a.overlays.covering():
+		return nil
+	case a.inDetail:
+		if y == 1 {
+			return a.clickDetailTab(x)
+		}
+		return nil
+	case x >= a.pc.Width: // a lesson pane at the side
+		return nil
+	case a.layersShown(): // its rows are not the image list's
+		return nil
+	case a.tab == tabContainers && a.containers.headerLine() == y:
+		return a.clickHeader(x)
+	}
+	a.clickRow(y)
+	return nil
+}
+
+// clickDetailTab shows the detail tab under column x of the detail's
+// first line ("web running  Logs Inspect Diff ..."), as its number key
+// would.
+func (a *App) clickDetailTab(x int) tea.Cmd {
+	s, p := a.c.Styles, a.detail
+	at := lipgloss.Width(s.Title.Render(name(p.ctr))+" "+s.stateStyle(p.ctr.State).Render(p.ctr.State)) + 2
+	for i, t := range detailTabs {
+		w := lipgloss.Width(t)
+		if x >= at && x < at+w {
+			if i == p.tab {
+				return nil
+			}
+			return a.showTab(i)
+		}
+		at += w + 1
+	}
+	return nil
+}
+
+// headerLine is the screen line of the container list's column titles:
+// under the tab bar, and under the filter line while there is one.
+func (p *containersPanel) headerLine() int {
+	if p.filter.active || p.filter.Value() != "" {
+		return 2
+	}
+	return 1
+}
+
+// clickHeader sorts the container list by the column under x, as the
+// sort key would (newest, busiest and biggest first; the rest A to Z); a
+// click on the column already sorted on reverses the order. Columns the
+// list cannot sort by do nothing.
+func (a *App) clickHeader(x int) tea.Cmd {
+	p, km := a.containers, a.c.KeyMap
+	widths := layoutShown(containerColumns, p.c.Width, p.hidden)
+	col, at := -1, 0
+	for i, w := range widths {
+		if w == 0 {
+			continue
+		}
+		if x >= at && x < at+w {
+			col = i
+			break
+		}
+		at += w + 1
+	}
+	for k, c := range sortColumn {
+		if c != col || col < 0 {
+			continue
+		}
+		i := slices.Index(sortKeys, k)
+		if i == p.sortBy {
+			return a.key(keyPress(km.Reverse.Keys()[0]))
+		}
+		// The sort key moves to the next order and sets its direction:
+		// stand just before the one clicked and press it.
+		p.sortBy = (i - 1 + len(sortKeys)) % len(sortKeys)
+		return a.key(keyPress(km.Sort.Keys()[0]))
+	}
+	return nil
 }

@@ -99,7 +99,7 @@ func (a *App) objectPageView() string {
 
 // ask puts a yes/no question in the status bar; y runs do.
 func (a *App) ask(question string, do func() tea.Cmd) {
-	a.confirm = &confirmation{question: question, do: do}
+	a.overlays.push(&confirmPrompt{c: a.c, question: question, yes: do, no: func() { a.setStatus("cancelled", false) }})
 }
 
 // removeObject asks, then removes kind ref (an image, volume or network).

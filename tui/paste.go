@@ -6,15 +6,10 @@ import tea "charm.land/bubbletea/v2"
 // the focus, the one the keys would go to (the `:` line above any tab);
 // with none focused it is dropped.
 func (a *App) paste(p tea.PasteMsg) tea.Cmd {
+	if a.overlays.top() != nil {
+		return a.overlays.update(p)
+	}
 	switch a.focused() {
-	case focusCmdline:
-		if a.cmdline.typing {
-			a.cmdline.in.paste(p)
-		}
-	case focusEvents:
-		if a.evlog.text.active {
-			a.evlog.text.paste(p)
-		}
 	case focusDetail:
 		if a.detail.capturing() {
 			a.detail.logs.search.paste(p)

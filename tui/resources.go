@@ -163,7 +163,7 @@ func (a *App) resourceKey(p *resourcePanel, k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (p *resourcePanel) Update(msg tea.Msg) {
+func (p *resourcePanel) Update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(resourcesMsg); ok && m.kind == p.kind {
 		p.err, p.loaded = m.err, true
 		if m.err == nil {
@@ -171,6 +171,7 @@ func (p *resourcePanel) Update(msg tea.Msg) {
 		}
 		p.win.clamp(len(p.rows))
 	}
+	return nil
 }
 
 func (p *resourcePanel) View() string {

@@ -25,11 +25,12 @@ func berthCommand(e Engine) []string {
 // berth's config file (see LoadKeyMap).
 func Run(e Engine) error {
 	noColor := os.Getenv("NO_COLOR") != ""
-	km, err := LoadKeyMap(ConfigPath())
+	set, err := LoadSettings(ConfigPath())
 	if err != nil {
 		return err
 	}
-	app := New(e, Options{NoColor: noColor, KeyMap: km, LessonProgress: tutorials.ProgressPath(), Berth: berthCommand(e)})
+	app := New(e, Options{NoColor: noColor, KeyMap: set.KeyMap, LessonProgress: tutorials.ProgressPath(), Berth: berthCommand(e),
+		Config: ConfigPath(), HiddenColumns: set.HiddenColumns})
 	defer app.Close()
 	// 30 frames a second is smooth for lists and halves the idle cost of
 	// Bubble Tea's 60 Hz frame ticker (bench/tui: 1.2 % -> 0.8 % of a core).

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,16 +75,26 @@ func statsPage(e Engine, id string, width int) ([]string, error) {
 	}
 
 	cpu := pick(func(s, _ engine.ContainerStats) float64 { return s.CPUPercent })
-	add(fmt.Sprintf("CPU %.1f%% of one core · max %.1f%% · %d cores online", last.CPUPercent, maxOf(cpu), last.OnlineCPUs),
-		cpu, max(100, maxOf(cpu)), "")
+	if cpus := cpuLimit(e, id); cpus > 0 && cpus < float64(max(last.OnlineCPUs, 1)) {
+		// docker's CPU % is of one core: a container held to half a CPU
+		// tops out at 50 %, so the graph's scale is the limit.
+		add(fmt.Sprintf("CPU %.1f%% of one core · %.1f%% of its %s-CPU limit · max %.1f%%", last.CPUPercent,
+			last.CPUPercent/cpus, strconv.FormatFloat(cpus, 'f', -1, 64), maxOf(cpu)),
+			cpu, cpus*100, "limit "+strconv.FormatFloat(cpus, 'f', -1, 64)+" CPUs")
+	} else {
+		add(fmt.Sprintf("CPU %.1f%% of one core · max %.1f%% · %d cores online, no limit", last.CPUPercent, maxOf(cpu), last.OnlineCPUs),
+			cpu, max(100, maxOf(cpu)), "")
+	}
 
 	mem := pick(func(s, _ engine.ContainerStats) float64 { return float64(s.MemoryWorkingSet) })
-	memTitle := fmt.Sprintf("MEMORY %s · peak %s", units.BytesSize(float64(last.MemoryWorkingSet)), units.BytesSize(float64(last.MemoryPeak)))
+	// docker stats' MEM USAGE / LIMIT, then MEM %; without a limit of its
+	// own the limit is the machine's memory, as docker shows it.
+	memTitle := fmt.Sprintf("MEMORY %s / %s · %.1f%% · peak %s", units.BytesSize(float64(last.MemoryWorkingSet)),
+		units.BytesSize(float64(last.MemoryLimit)), last.MemoryPercent(), units.BytesSize(float64(last.MemoryPeak)))
 	if last.MemoryLimited {
-		add(memTitle+fmt.Sprintf(" · %.1f%% of its limit", last.MemoryPercent()), mem, float64(last.MemoryLimit),
-			"limit "+units.BytesSize(float64(last.MemoryLimit)))
+		add(memTitle, mem, float64(last.MemoryLimit), "limit "+units.BytesSize(float64(last.MemoryLimit)))
 	} else {
-		add(memTitle+" · no limit (the machine has "+units.BytesSize(float64(last.MemoryLimit))+")", mem, maxOf(mem), "")
+		add(memTitle+" · no limit: the machine's memory", mem, maxOf(mem), "")
 	}
 
 	pids := pick(func(s, _ engine.ContainerStats) float64 { return float64(s.PIDs) })
@@ -104,6 +115,16 @@ func statsPage(e Engine, id string, width int) ([]string, error) {
 	add(fmt.Sprintf("BLOCK WRITE %s · total %s", bps(bw[len(bw)-1]), units.HumanSize(float64(last.BlockWrite))), bw, maxOf(bw), "")
 	lines = append(lines, fmt.Sprintf("%d readings, one a second, newest on the right", len(samples)))
 	return lines, nil
+}
+
+// cpuLimit is the CPUs the container may use (--cpus, --cpuset-cpus), 0
+// for no limit or when its configuration cannot be read.
+func cpuLimit(e Engine, id string) float64 {
+	in, err := e.Inspect(id)
+	if err != nil {
+		return 0
+	}
+	return in.HostConfig.CPULimit()
 }
 
 func maxOf(v []float64) float64 {

@@ -22,10 +22,14 @@ type column struct {
 // While a flexible column would be narrower than its Min, the column with
 // the highest Drop goes (width 0), so a narrow terminal loses columns, not
 // alignment.
-func layout(cols []column, total int) []int {
+func layout(cols []column, total int) []int { return layoutShown(cols, total, nil) }
+
+// layoutShown is layout without the columns hidden says are off (width 0):
+// what they would have taken goes to the flexible ones.
+func layoutShown(cols []column, total int, hidden []bool) []int {
 	on := make([]bool, len(cols))
 	for i := range cols {
-		on[i] = true
+		on[i] = i >= len(hidden) || !hidden[i]
 	}
 	for {
 		w := widths(cols, on, total)

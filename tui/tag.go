@@ -81,7 +81,7 @@ func (a *App) tagged(m taggedMsg) tea.Cmd {
 // the images list) and hands keys to the one in front; it reports
 // whether it took the key.
 func (a *App) imageJobKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	if a.tab != tabImages || a.inDetail || a.help {
+	if a.tab != tabImages || a.inDetail || a.overlays.covering() {
 		return nil, false
 	}
 	km := a.c.KeyMap
