@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -71,31 +70,47 @@ type FileEntry struct {
 	Layer  int        `json:"layer"`            // the layer (0 = bottom) that last set the path; -1 for a container's
 }
 
-// FileMode is the entry's mode as ls shows it ("drwxr-xr-x").
-func (e FileEntry) FileMode() fs.FileMode {
-	m := fs.FileMode(e.Mode & 0o777)
-	if e.Mode&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if e.Mode&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if e.Mode&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
+// LsMode is the entry's mode as ls -l writes it, ten characters:
+// "drwxr-xr-x", "-rwsr-xr-x", "drwxrwxrwt". Go's fs.FileMode.String
+// differs for devices, setuid and sticky bits ("Dcrw-rw-rw-", "urwx…"),
+// so the ls form is written here.
+func (e FileEntry) LsMode() string {
+	var b [10]byte
 	switch e.Type {
 	case TypeDir:
-		m |= fs.ModeDir
+		b[0] = 'd'
 	case TypeSymlink:
-		m |= fs.ModeSymlink
+		b[0] = 'l'
 	case TypeChar:
-		m |= fs.ModeDevice | fs.ModeCharDevice
+		b[0] = 'c'
 	case TypeBlock:
-		m |= fs.ModeDevice
+		b[0] = 'b'
 	case TypeFifo:
-		m |= fs.ModeNamedPipe
+		b[0] = 'p'
+	default:
+		b[0] = '-'
 	}
-	return m
+	const rwx = "rwxrwxrwx"
+	for i := range 9 {
+		b[1+i] = '-'
+		if e.Mode&(1<<(8-i)) != 0 {
+			b[1+i] = rwx[i]
+		}
+	}
+	special := func(at int, bit uint32, set, unset byte) {
+		if e.Mode&bit == 0 {
+			return
+		}
+		if b[at] == '-' {
+			b[at] = unset
+		} else {
+			b[at] = set
+		}
+	}
+	special(3, 0o4000, 's', 'S')
+	special(6, 0o2000, 's', 'S')
+	special(9, 0o1000, 't', 'T')
+	return string(b[:])
 }
 
 // sameContent reports whether two entries describe the same object: type,

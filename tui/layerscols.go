@@ -65,7 +65,7 @@ func (c treeCols) cells(b *strings.Builder, n *treeNode) {
 	if c.perm {
 		p := ""
 		if known {
-			p = lsMode(n.entry)
+			p = n.entry.LsMode()
 		}
 		fmt.Fprintf(b, "%-10s ", p)
 	}
@@ -80,49 +80,6 @@ func (c treeCols) cells(b *strings.Builder, n *treeNode) {
 
 // ownerOf is an entry's numeric owner as dive and ls -n show it: "0:0".
 func ownerOf(e engine.FileEntry) string { return strconv.Itoa(e.UID) + ":" + strconv.Itoa(e.GID) }
-
-// lsMode is an entry's mode as ls -l writes it, ten characters:
-// "drwxr-xr-x", "-rwsr-xr-x", "drwxrwxrwt". Go's fs.FileMode.String
-// differs for devices, setuid and sticky bits ("Dcrw-rw-rw-", "urwx…"),
-// so the ls form is written here.
-func lsMode(e engine.FileEntry) string {
-	var b [10]byte
-	switch e.Type {
-	case "dir":
-		b[0] = 'd'
-	case "symlink":
-		b[0] = 'l'
-	case "char":
-		b[0] = 'c'
-	case "block":
-		b[0] = 'b'
-	case "fifo":
-		b[0] = 'p'
-	default:
-		b[0] = '-'
-	}
-	const rwx = "rwxrwxrwx"
-	for i := range 9 {
-		b[1+i] = '-'
-		if e.Mode&(1<<(8-i)) != 0 {
-			b[1+i] = rwx[i]
-		}
-	}
-	special := func(at int, bit uint32, set, unset byte) {
-		if e.Mode&bit == 0 {
-			return
-		}
-		if b[at] == '-' {
-			b[at] = unset
-		} else {
-			b[at] = set
-		}
-	}
-	special(3, 0o4000, 's', 'S')
-	special(6, 0o2000, 's', 'S')
-	special(9, 0o1000, 't', 'T')
-	return string(b[:])
-}
 
 // idWidth is the widest UID:GID of the tree's nodes.
 func (t *layerTree) idWidth() int {

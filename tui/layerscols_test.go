@@ -9,30 +9,6 @@ import (
 	"github.com/berthdev/berth/engine"
 )
 
-// TestLsMode: the Permission column reads as ls -l does, ten characters,
-// the special bits included.
-func TestLsMode(t *testing.T) {
-	for _, c := range []struct {
-		e    engine.FileEntry
-		want string
-	}{
-		{engine.FileEntry{Type: "dir", Mode: 0o755}, "drwxr-xr-x"},
-		{engine.FileEntry{Type: "file", Mode: 0o4755}, "-rwsr-xr-x"},
-		{engine.FileEntry{Type: "file", Mode: 0o2644}, "-rw-r-Sr--"},
-		{engine.FileEntry{Type: "dir", Mode: 0o1777}, "drwxrwxrwt"},
-		{engine.FileEntry{Type: "dir", Mode: 0o1770}, "drwxrwx--T"},
-		{engine.FileEntry{Type: "symlink", Mode: 0o777}, "lrwxrwxrwx"},
-		{engine.FileEntry{Type: "char", Mode: 0o666}, "crw-rw-rw-"},
-		{engine.FileEntry{Type: "block", Mode: 0o660}, "brw-rw----"},
-		{engine.FileEntry{Type: "fifo", Mode: 0o600}, "prw-------"},
-		{engine.FileEntry{Type: "hardlink", Mode: 0o400}, "-r--------"},
-	} {
-		if got := lsMode(c.e); got != c.want {
-			t.Errorf("lsMode(%s %o) = %q, want %q", c.e.Type, c.e.Mode, got, c.want)
-		}
-	}
-}
-
 // TestTreeColumnsNarrow: a narrow tree pane drops UID:GID first, then
 // Permission; the size and the tree always show.
 func TestTreeColumnsNarrow(t *testing.T) {

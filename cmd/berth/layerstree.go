@@ -18,7 +18,7 @@ func entryLine(en engine.FileEntry) string {
 	if en.Change == "removed" {
 		return fmt.Sprintf("%-10s %9s %9s  %s", "", "", "", en.Path)
 	}
-	s := fmt.Sprintf("%-10s %9s %9s  %s", en.FileMode(), fmt.Sprintf("%d:%d", en.UID, en.GID), sizeOf(en), en.Path)
+	s := fmt.Sprintf("%-10s %9s %9s  %s", en.LsMode(), fmt.Sprintf("%d:%d", en.UID, en.GID), sizeOf(en), en.Path)
 	if en.Link != "" {
 		s += " -> " + en.Link
 	}
@@ -79,7 +79,7 @@ func writeTree(w io.Writer, entries []engine.FileEntry, asJSON bool) error {
 			fmt.Fprintf(w, "%-2s %-10s %9s %9s  %s\n", letter, "", "", "", name)
 			continue
 		}
-		fmt.Fprintf(w, "%-2s %-10s %9s %9s  %s\n", letter, en.FileMode(), fmt.Sprintf("%d:%d", en.UID, en.GID), sizeOf(en), name)
+		fmt.Fprintf(w, "%-2s %-10s %9s %9s  %s\n", letter, en.LsMode(), fmt.Sprintf("%d:%d", en.UID, en.GID), sizeOf(en), name)
 	}
 	return nil
 }
