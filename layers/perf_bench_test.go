@@ -13,28 +13,9 @@ import (
 //	BERTH_BENCH_ARCHIVE=/tmp/image.tar go test -tags seccomp -run X \
 //	  -bench LoadAnalyze -cpuprofile cpu.out -memprofile mem.out ./layers
 func BenchmarkLoadAnalyze(b *testing.B) {
-	archive := os.Getenv("BERTH_BENCH_ARCHIVE")
-	if archive == "" {
-		b.Skip("BERTH_BENCH_ARCHIVE unset (go run ./bench/layers/gen -o FILE)")
-	}
+	archive := benchArchive(b)
 	for i := 0; i < b.N; i++ {
-		s, err := Open(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		f, err := os.Open(archive)
-		if err != nil {
-			b.Fatal(err)
-		}
-		names, err := s.Load(f)
-		f.Close()
-		if err != nil {
-			b.Fatalf("Load = %v", err)
-		}
-		img, err := s.Resolve(names[0])
-		if err != nil {
-			b.Fatal(err)
-		}
+		s, img := loadArchive(b, archive)
 		if _, err := s.Analyze(img, AnalyzeOptions{}); err != nil {
 			b.Fatalf("Analyze = %v", err)
 		}
@@ -45,27 +26,7 @@ func BenchmarkLoadAnalyze(b *testing.B) {
 // store, its file lists cached (warm) or not (cold: each run reads the
 // blobs), for pprof as BenchmarkLoadAnalyze.
 func BenchmarkAnalyzeStored(b *testing.B) {
-	archive := os.Getenv("BERTH_BENCH_ARCHIVE")
-	if archive == "" {
-		b.Skip("BERTH_BENCH_ARCHIVE unset (go run ./bench/layers/gen -o FILE)")
-	}
-	s, err := Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := os.Open(archive)
-	if err != nil {
-		b.Fatal(err)
-	}
-	names, err := s.Load(f)
-	f.Close()
-	if err != nil {
-		b.Fatalf("Load = %v", err)
-	}
-	img, err := s.Resolve(names[0])
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, img := loadArchive(b, benchArchive(b))
 	for _, cold := range []bool{false, true} {
 		b.Run(map[bool]string{false: "warm", true: "cold"}[cold], func(b *testing.B) {
 			b.ReportAllocs()
@@ -83,4 +44,36 @@ func BenchmarkAnalyzeStored(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchArchive is the archive BERTH_BENCH_ARCHIVE names; the benchmark
+// skips without one.
+func benchArchive(b *testing.B) string {
+	archive := os.Getenv("BERTH_BENCH_ARCHIVE")
+	if archive == "" {
+		b.Skip("BERTH_BENCH_ARCHIVE unset (go run ./bench/layers/gen -o FILE)")
+	}
+	return archive
+}
+
+// loadArchive loads archive into a new store and resolves its first image.
+func loadArchive(b *testing.B, archive string) (*Store, *Image) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(archive)
+	if err != nil {
+		b.Fatal(err)
+	}
+	names, err := s.Load(f)
+	f.Close()
+	if err != nil {
+		b.Fatalf("Load = %v", err)
+	}
+	img, err := s.Resolve(names[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, img
 }
