@@ -91,6 +91,12 @@ func TestUnitCopyTempsSwept(t *testing.T) {
 	// The copier is killed: the kernel drops its lock, and check sweeps
 	// what it left without a line about it.
 	kill()
+	// Wait reaps flock(1) alone; its sleep, which holds the descriptor
+	// too, may still be dying on a loaded machine.
+	waitFor(t, 10*time.Second, "the killed copier's lock to go", func() bool {
+		held, _ := lockfile.Held(live)
+		return !held
+	})
 	lines, err := e.Check(false)
 	if err != nil {
 		t.Fatal(err)
