@@ -1,8 +1,12 @@
 package layers
 
 import (
+	"archive/tar"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -102,5 +106,75 @@ func TestLowerLookupAsOverlay(t *testing.T) {
 	}
 	if _, full, _ := lowerLookup(lowers, "kept/x"); full != filepath.Join(bottom, "kept/x") {
 		t.Errorf("lowerLookup(kept/x) = %s, want the bottom layer's", full)
+	}
+}
+
+// upperTarHeaders is WriteUpperTar of upper, its headers by name.
+func upperTarHeaders(t *testing.T, upper string) map[string]*tar.Header {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteUpperTar(&b, upper); err != nil {
+		t.Fatalf("WriteUpperTar = %v", err)
+	}
+	out := map[string]*tar.Header{}
+	tr := tar.NewReader(&b)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[hdr.Name] = hdr
+	}
+}
+
+// TestCommitKeepsHardLinksAndXattrs: a committed layer keeps what the
+// container made: two names of one file stay one file (a hard link in the
+// tarball, not two copies), and a file's extended attributes (a file
+// capability, a user attribute) go with it, while overlayfs' own
+// trusted.overlay.* attributes, which would steer the overlay mount of
+// whoever runs the image, never do.
+func TestCommitKeepsHardLinksAndXattrs(t *testing.T) {
+	newStore(t) // root, for trusted.* xattrs
+	upper := t.TempDir()
+	a, b, c := filepath.Join(upper, "a"), filepath.Join(upper, "b"), filepath.Join(upper, "c")
+	if err := os.WriteFile(a, []byte("shared"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c, []byte("alone"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	capability := "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" // cap_net_bind_service+ep
+	for name, value := range map[string]string{"security.capability": capability, "user.note": "kept", "trusted.overlay.redirect": "/elsewhere"} {
+		if err := unix.Lsetxattr(c, name, []byte(value), 0); err != nil {
+			t.Fatalf("setxattr %s: %v", name, err)
+		}
+	}
+	hdrs := upperTarHeaders(t, upper)
+	if h := hdrs["a"]; h == nil || h.Typeflag != tar.TypeReg || h.Size != 6 {
+		t.Errorf("a = %+v, want the file with its 6 bytes", h)
+	}
+	if h := hdrs["b"]; h == nil || h.Typeflag != tar.TypeLink || h.Linkname != "a" || h.Size != 0 {
+		t.Errorf("b = %+v, want a hard link to a", h)
+	}
+	h := hdrs["c"]
+	if h == nil || h.Typeflag != tar.TypeReg {
+		t.Fatalf("c = %+v, want a regular file", h)
+	}
+	if h.PAXRecords["SCHILY.xattr.security.capability"] != capability || h.PAXRecords["SCHILY.xattr.user.note"] != "kept" {
+		t.Errorf("c's xattrs = %q, want its capability and user.note", h.PAXRecords)
+	}
+	if _, ok := h.PAXRecords["SCHILY.xattr.trusted.overlay.redirect"]; ok {
+		t.Errorf("c's xattrs = %q: overlayfs' own attribute is in the layer", h.PAXRecords)
+	}
+	for k := range hdrs["a"].PAXRecords {
+		if strings.HasPrefix(k, "SCHILY.xattr.") {
+			t.Errorf("a file without xattrs has %s", k)
+		}
 	}
 }
