@@ -333,3 +333,104 @@ func TestConfigKeyAsDocker(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerEntriesRunningMembersAndLinks: a container's /etc/hosts names
+// the other running members of its user networks (name, aliases, short
+// ID) and the containers it links to (alias, name); never a stopped one,
+// never itself, and on the default network alone nobody.
+func TestPeerEntriesRunningMembersAndLinks(t *testing.T) {
+	e := unitEngine(t)
+	testImage(t, e, "unit:1")
+	self := mustCreate(t, e, noNet("self"))
+	db := mustCreate(t, e, noNet("db"))
+	cache := mustCreate(t, e, noNet("cache"))
+	gone := mustCreate(t, e, noNet("gone"))
+	other := mustCreate(t, e, noNet("other"))
+	on := func(net, ip string) func(*state) {
+		return func(s *state) {
+			running(s)
+			s.Endpoints = []Endpoint{{Network: net, Interface: "eth0", IPAddress: ip, IPPrefixLen: 24}}
+		}
+	}
+	setState(t, e, self, on("front", "10.89.0.2"))
+	setState(t, e, db, on("front", "10.89.0.3"))
+	setState(t, e, cache, on("bridge", "10.88.0.9"))
+	setState(t, e, gone, exited(0))
+	setState(t, e, other, on("back", "10.90.0.4"))
+	r, err := e.loadRecord(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Host.Links = []string{"cache:kv", "gone"}
+	eps := []Endpoint{{Network: "front", IPAddress: "10.89.0.2"}}
+	got := map[string]string{}
+	for _, h := range e.peerEntries(r, eps) {
+		got[h.IP] = strings.Join(h.Names, " ")
+	}
+	want := map[string]string{"10.89.0.3": "db " + db[:12], "10.88.0.9": "kv cache"}
+	if len(got) != len(want) || got["10.89.0.3"] != want["10.89.0.3"] || got["10.88.0.9"] != want["10.88.0.9"] {
+		t.Errorf("peerEntries = %q, want %q", got, want)
+	}
+	r.Host.Links = nil
+	if got := e.peerEntries(r, []Endpoint{{Network: "bridge", IPAddress: "10.88.0.2"}}); got != nil {
+		t.Errorf("peerEntries on the default network alone = %v, want none", got)
+	}
+}
+
+// TestNetworkSettingsAsDockerInspects: inspect's NetworkSettings of a
+// running container gives each network's address and docker's endpoint
+// ID, the default network's address at the top level too, published
+// ports with 0.0.0.0 for "all addresses" and asked-for ports not yet
+// bound as null; a stopped container keeps only what was asked (its
+// networks, aliases and fixed address), no address.
+func TestNetworkSettingsAsDockerInspects(t *testing.T) {
+	e := unitEngine(t)
+	id := strings.Repeat("ab", 32)
+	r := &record{ID: id, Name: "web",
+		Host:     HostConfig{NetworkMode: "bridge", Links: []string{"db:data"}, PortBindings: map[string][]PortBinding{"80/tcp": {{HostPort: "8080"}}, "53/udp": {{}}}},
+		Networks: map[string]EndpointConfig{"bridge": {}, "front": {Aliases: []string{"www"}, IPv4Address: "10.89.0.50"}},
+	}
+	st := &state{}
+	running(st)
+	st.Endpoints = []Endpoint{
+		{Network: "bridge", NetworkID: "n1", Interface: "eth0", IPAddress: "10.88.0.5", IPPrefixLen: 16, Gateway: "10.88.0.1", MacAddress: "02:42:0a:58:00:05"},
+		{Network: "front", NetworkID: "n2", Interface: "eth1", IPAddress: "10.89.0.50", IPPrefixLen: 24, Gateway: "10.89.0.1"},
+		{Network: "left-since", Interface: "eth2", IPAddress: "10.91.0.2"},
+	}
+	st.Ports = []PortMapping{{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}, {HostPort: 8443, ContainerPort: 443, Protocol: "tcp", HostIP: "127.0.0.1"}}
+	ns := e.networkSettings(r, st)
+	if ns.IPAddress != "10.88.0.5" || ns.IPPrefixLen != 16 || ns.Gateway != "10.88.0.1" || ns.MacAddress != "02:42:0a:58:00:05" {
+		t.Errorf("top-level settings = %+v, want the default network's", ns)
+	}
+	if ns.SandboxKey == "" {
+		t.Error("a running container on a network has no SandboxKey")
+	}
+	if len(ns.Networks) != 2 || ns.Networks["left-since"] != nil {
+		t.Errorf("networks = %v, want bridge and front only", ns.Networks)
+	}
+	if f := ns.Networks["front"]; f == nil || f.IPAddress != "10.89.0.50" || f.EndpointID != id[:12]+"-eth1" || f.NetworkID != "n2" ||
+		f.IPAMConfig == nil || f.IPAMConfig.IPv4Address != "10.89.0.50" || !slices.Equal(f.Aliases, []string{"www"}) || !slices.Equal(f.Links, []string{"db:data"}) {
+		t.Errorf("front = %+v", f)
+	}
+	if b := ns.Networks["bridge"]; b == nil || b.IPAMConfig != nil {
+		t.Errorf("bridge = %+v, want no fixed address", b)
+	}
+	wantPorts := map[string][]PortBinding{
+		"80/tcp":  {{HostIP: "0.0.0.0", HostPort: "8080"}},
+		"443/tcp": {{HostIP: "127.0.0.1", HostPort: "8443"}},
+		"53/udp":  nil,
+	}
+	if len(ns.Ports) != len(wantPorts) {
+		t.Errorf("ports = %v, want %v", ns.Ports, wantPorts)
+	}
+	for k, v := range wantPorts {
+		if got, ok := ns.Ports[k]; !ok || !slices.Equal(got, v) {
+			t.Errorf("ports[%s] = %v (present %v), want %v", k, got, ok, v)
+		}
+	}
+
+	stopped := e.networkSettings(r, &state{})
+	if stopped.IPAddress != "" || stopped.SandboxKey != "" || len(stopped.Ports) != 0 || stopped.Networks["front"] == nil || stopped.Networks["front"].IPAddress != "" {
+		t.Errorf("settings of a stopped container = %+v, want its networks without addresses", stopped)
+	}
+}
