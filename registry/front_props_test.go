@@ -81,6 +81,8 @@ func TestParseRouteAsDistributionRoutes(t *testing.T) {
 		{"/v2/a/manifests/v1/extra", route{}},
 		{"/v2/a/blobs/uploads/id/more", route{}},
 		{"/v2/manifests/v1", route{}},
+		{"/v2//manifests/v1", route{}},
+		{"/v2//blobs/uploads/", route{}},
 		{"/v2/", route{}},
 		{"/v2/_catalog", route{}},
 		{"/v3/a/manifests/v1", route{}},
