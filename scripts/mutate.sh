@@ -31,7 +31,9 @@ cd "$(dirname "$0")/.."
 
 # The data paths, file by file: blob verification and commit, entry
 # confinement and whiteouts, the atomic file and the lock, the seccomp
-# program cache, published ports, the build context and its step cache.
+# program cache, published ports, the build context and its step cache,
+# and what the registry server checks before distribution (routes, names
+# and references, digests, manifest limits, stalled bodies, access).
 default_targets=(
   layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go,entry.go,containerlayer.go
   internal/atomicfile
@@ -39,8 +41,9 @@ default_targets=(
   internal/seccompcache
   network:ports.go
   build:context.go,cache.go
+  registry:front.go,digests.go,auth.go,referrers.go
 )
-all_targets=(layers internal/atomicfile internal/lockfile internal/seccompcache network build)
+all_targets=(layers internal/atomicfile internal/lockfile internal/seccompcache network build registry)
 
 case "${1:-}" in
   --all) targets=("${all_targets[@]}") ;;
