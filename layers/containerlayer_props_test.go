@@ -132,8 +132,9 @@ func upperTarHeaders(t *testing.T, upper string) map[string]*tar.Header {
 
 // TestCommitKeepsHardLinksAndXattrs: a committed layer keeps what the
 // container made: two names of one file stay one file (a hard link in the
-// tarball, not two copies), and a file's extended attributes (a file
-// capability, a user attribute) go with it, while overlayfs' own
+// tarball, not two copies), a symlink keeps its target, and a file's
+// extended attributes (a file capability, a user attribute, one set
+// without a value) go with it, while overlayfs' own
 // trusted.overlay.* attributes, which would steer the overlay mount of
 // whoever runs the image, never do.
 func TestCommitKeepsHardLinksAndXattrs(t *testing.T) {
@@ -150,7 +151,10 @@ func TestCommitKeepsHardLinksAndXattrs(t *testing.T) {
 		t.Fatal(err)
 	}
 	capability := "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" // cap_net_bind_service+ep
-	for name, value := range map[string]string{"security.capability": capability, "user.note": "kept", "trusted.overlay.redirect": "/elsewhere"} {
+	if err := os.Symlink("../some/where", filepath.Join(upper, "l")); err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range map[string]string{"security.capability": capability, "user.note": "kept", "user.flag": "", "trusted.overlay.redirect": "/elsewhere"} {
 		if err := unix.Lsetxattr(c, name, []byte(value), 0); err != nil {
 			t.Fatalf("setxattr %s: %v", name, err)
 		}
@@ -168,6 +172,12 @@ func TestCommitKeepsHardLinksAndXattrs(t *testing.T) {
 	}
 	if h.PAXRecords["SCHILY.xattr.security.capability"] != capability || h.PAXRecords["SCHILY.xattr.user.note"] != "kept" {
 		t.Errorf("c's xattrs = %q, want its capability and user.note", h.PAXRecords)
+	}
+	if v, ok := h.PAXRecords["SCHILY.xattr.user.flag"]; !ok || v != "" {
+		t.Errorf("c's xattrs = %q, want user.flag with its empty value (an attribute set without a value is still set)", h.PAXRecords)
+	}
+	if l := hdrs["l"]; l == nil || l.Typeflag != tar.TypeSymlink || l.Linkname != "../some/where" {
+		t.Errorf("l = %+v, want the symlink to ../some/where", l)
 	}
 	if _, ok := h.PAXRecords["SCHILY.xattr.trusted.overlay.redirect"]; ok {
 		t.Errorf("c's xattrs = %q: overlayfs' own attribute is in the layer", h.PAXRecords)
