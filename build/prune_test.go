@@ -60,14 +60,20 @@ func TestCacheIndexAfterCrash(t *testing.T) {
 	}
 	c.Put("k1", "sha256:aa", "sha256:ma")
 	c.Put("k2", "sha256:bb", "sha256:mb")
-	os.WriteFile(filepath.Join(dir, ".steps", "bb"), []byte(`{"id":"sha2`), 0o600) // torn by hand: never by writeWhole
+	if err := os.WriteFile(filepath.Join(dir, ".steps", "bb"), []byte(`{"id":"sha2`), 0o600); err != nil { // torn by hand: never by writeWhole
+		t.Fatal(err)
+	}
 	old := time.Now().Add(-2 * time.Hour)
 	temps := []string{".tmp/.tmp-1", ".tmp/.tmp-new", ".steps/.tmp-2"} // the last left by a build from before .tmp/
 	for _, p := range temps {
 		p = filepath.Join(dir, p)
-		os.WriteFile(p, []byte("half"), 0o600)
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		if !strings.HasSuffix(p, "new") {
-			os.Chtimes(p, old, old)
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if c, err = OpenCache(dir); err != nil {

@@ -2,7 +2,6 @@ package layers
 
 import (
 	"archive/tar"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -287,13 +286,13 @@ func xattrs(p string) map[string]string {
 			continue
 		}
 		val := make([]byte, 64<<10)
+		// An attribute set without a value is kept (empty); one removed
+		// since the list (ENODATA) or larger than the buffer is not.
 		vn, err := unix.Lgetxattr(p, name, val)
-		if err != nil && !errors.Is(err, unix.ENODATA) {
+		if err != nil {
 			continue
 		}
-		if vn > 0 {
-			out[name] = string(val[:vn])
-		}
+		out[name] = string(val[:vn])
 	}
 	return out
 }

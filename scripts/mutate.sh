@@ -31,7 +31,9 @@ cd "$(dirname "$0")/.."
 
 # The data paths, file by file: blob verification and commit, entry
 # confinement and whiteouts, the atomic file and the lock, the seccomp
-# program cache, published ports, the build context and its step cache.
+# program cache, published ports, the build context and its step cache,
+# and what the registry server checks before distribution (routes, names
+# and references, digests, manifest limits, stalled bodies, access).
 default_targets=(
   layers:blob.go,snapshot.go,load.go,remote_pull.go,remote_staging.go,entry.go,containerlayer.go
   internal/atomicfile
@@ -39,8 +41,9 @@ default_targets=(
   internal/seccompcache
   network:ports.go
   build:context.go,cache.go
+  registry:front.go,digests.go,auth.go,referrers.go
 )
-all_targets=(layers internal/atomicfile internal/lockfile internal/seccompcache network build)
+all_targets=(layers internal/atomicfile internal/lockfile internal/seccompcache network build registry)
 
 case "${1:-}" in
   --all) targets=("${all_targets[@]}") ;;
@@ -145,12 +148,15 @@ for target in "${targets[@]}"; do
     exit 1
   fi
   killed=0 survived=0 eq=0 timedout=0 rerun_killed=0
+  # Per file: killed and survived, for the score of each file named.
+  declare -A fkilled=() fsurvived=()
   while read -r status rest; do
+    f=${rest##* at }; f=${f%%:*}
     case "$status" in
-      KILLED) killed=$((killed + 1)); continue ;;
+      KILLED) killed=$((killed + 1)) fkilled[$f]=$((${fkilled[$f]:-0} + 1)); continue ;;
       TIMED)
         rest=${rest#OUT }
-        if [[ "$uncovered" != rerun ]]; then killed=$((killed + 1)) timedout=$((timedout + 1)); continue; fi ;;
+        if [[ "$uncovered" != rerun ]]; then killed=$((killed + 1)) timedout=$((timedout + 1)) fkilled[$f]=$((${fkilled[$f]:-0} + 1)); continue; fi ;;
       LIVED | NOT) ;;
       *) continue ;;
     esac
@@ -168,21 +174,25 @@ for target in "${targets[@]}"; do
       col=${loc##*:}
       was=$status
       case "$(rerun "$pkg" "$file" "$line" "$col" "$mutator")" in
-        KILLED) killed=$((killed + 1)); [[ $was == TIMED ]] || rerun_killed=$((rerun_killed + 1)); continue ;;
-        TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)); [[ $was == TIMED ]] || rerun_killed=$((rerun_killed + 1)); continue ;;
+        KILLED) killed=$((killed + 1)) fkilled[$f]=$((${fkilled[$f]:-0} + 1)); [[ $was == TIMED ]] || rerun_killed=$((rerun_killed + 1)); continue ;;
+        TIMED) killed=$((killed + 1)) timedout=$((timedout + 1)) fkilled[$f]=$((${fkilled[$f]:-0} + 1)); [[ $was == TIMED ]] || rerun_killed=$((rerun_killed + 1)); continue ;;
         NOT-VIABLE)
           printf '  %-11s %-24s %s:%s  %s\n' "NOT VIABLE" "$mutator" "$file" "${loc#*:}" "$text"
           continue ;;
         LIVED) [[ $was == TIMED ]] && status="LIVED*" || status="LIVED" ;;
       esac
     fi
-    survived=$((survived + 1))
+    survived=$((survived + 1)) fsurvived[$f]=$((${fsurvived[$f]:-0} + 1))
     printf '  %-11s %-24s %s:%s  %s\n' "$status" "$mutator" "$file" "${loc#*:}" "$text"
   done < <(sed -n 's/^[[:space:]]*\(KILLED\|LIVED\|NOT COVERED\|TIMED OUT\) /\1 /p' "$log")
   n=$((killed + survived))
   score=n/a
   (( n > 0 )) && score=$(awk -v k=$killed -v n=$n 'BEGIN { printf "%.1f%%", 100 * k / n }')
   summary+=("$(printf '%-44s killed %4d (%d timed out, %d outside gremlins coverage)  survived %4d  equivalent %3d  score %s' "$target" $killed $timedout $rerun_killed $survived $eq "$score")")
+  for f in $(printf '%s\n' "${!fkilled[@]}" "${!fsurvived[@]}" | sort -u); do
+    k=${fkilled[$f]:-0} v=${fsurvived[$f]:-0}
+    summary+=("$(printf '  %-42s killed %4d  survived %4d  score %s' "$pkg/$f" $k $v "$(awk -v k=$k -v n=$((k + v)) 'BEGIN { printf "%.1f%%", 100 * k / n }')")")
+  done
   total_killed=$((total_killed + killed)) total_survived=$((total_survived + survived)) total_equiv=$((total_equiv + eq))
 done
 
