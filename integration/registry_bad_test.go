@@ -165,8 +165,10 @@ func TestRegistryBadInput(t *testing.T) {
 			if strings.Contains(line, "\n") {
 				t.Errorf("berth %s: error is several lines: %q", strings.Join(tt.args, " "), line)
 			}
-			if d := time.Since(start); d > 15*time.Second {
-				t.Errorf("berth %s took %v", strings.Join(tt.args, " "), d)
+			// A hang guard, not a speed claim: bad input must end the
+			// command (the stall deadlines), however loaded the machine.
+			if d := time.Since(start); d > 90*time.Second {
+				t.Errorf("berth %s hung for %v", strings.Join(tt.args, " "), d)
 			}
 			if after := visible(t, store); after != before {
 				t.Errorf("berth %s changed the store:\n%s\nwas\n%s", strings.Join(tt.args, " "), after, before)
@@ -259,7 +261,16 @@ func TestConcurrentPulls(t *testing.T) {
 		m, _ := filepath.Glob(filepath.Join(store, "ingest", "pull-*", "part-*"))
 		return len(m) > 0
 	})
-	time.Sleep(300 * time.Millisecond) // the second starts well behind
+	// The second starts well behind: once the first has bytes of a layer.
+	eventually(t, 10*time.Second, "the first pull's bytes on disk", func() bool {
+		m, _ := filepath.Glob(filepath.Join(store, "ingest", "pull-*", "part-*"))
+		for _, p := range m {
+			if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+				return true
+			}
+		}
+		return false
+	})
 	r := at(t, store, "", "", "pull", "-q", ref)
 	if err := waitTimeout(first, 30*time.Second); err != nil {
 		t.Errorf("first pull: %v\n%s", err, out1.String())
