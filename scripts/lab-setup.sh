@@ -95,6 +95,12 @@ if [[ "$(sysctl -n kernel.apparmor_restrict_unprivileged_userns 2>/dev/null || e
   say "note: kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor confines unprivileged user namespaces; rootless berth needs a profile allowing userns for its binary"
 fi
 
+# pasta opens /dev/net/tun as the student: Debian's udev makes it 0666; a
+# machine that does not (some VMs) is told, not changed behind its back.
+if [[ -e /dev/net/tun && "$(stat -c %a /dev/net/tun)" != 666 ]]; then
+  echo "lab: note: /dev/net/tun is mode $(stat -c %a /dev/net/tun): rootless containers get no default network (pasta) until it is 0666, Debian's default (chmod 0666 /dev/net/tun, and a udev rule KERNEL==\"tun\", MODE=\"0666\" to keep it); --network none and host work" >&2
+fi
+
 # cgroup v2 under systemd: delegate the controllers rootless limits use.
 if [[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" == cgroup2fs && -d /run/systemd/system ]]; then
   drop=/etc/systemd/system/user@.service.d/50-berth-lab-delegate.conf
