@@ -28,7 +28,8 @@ import (
 // debug sidecars) and made at the first start that needs them, in a
 // temporary directory (flocked by its copier) renamed into place, as
 // snapshots are. The init layer, the container's own, is copied into its
-// directory at each start. Create says so in one line (Options.Warnings).
+// directory at each start. Create says so in one line (Options.Warnings)
+// while its maps have no copies yet (once per map, not per container).
 //
 // The copies go with the last container of their maps (unlinkLayerCopies),
 // except those of the store-wide map: with the store config's
@@ -104,6 +105,9 @@ func (e *Engine) warnLayerCopies(r *record) {
 	uids, gids, err := recordMaps(r)
 	if err != nil || uids == nil || e.warnings == nil {
 		return
+	}
+	if _, err := os.Stat(filepath.Join(e.layerCopiesDir(), mapKey(uids, gids))); err == nil {
+		return // its map's copies are made already: said at its first container
 	}
 	if why := idmapUnavailable(r.LowerDirs, uids, gids); why != "" {
 		fmt.Fprintf(e.warnings, "WARNING: container %q: no idmapped mounts (%s): its image's layers are used through a copy chowned for its ID map, made once per map under %s\n",
