@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/berthdev/berth/inspect"
 	"github.com/berthdev/berth/internal/atomicfile"
 	"github.com/berthdev/berth/internal/errdefs"
 	"github.com/berthdev/berth/internal/idmap"
@@ -138,9 +138,9 @@ func pauseProcess(base string, uid int, uids, gids idmap.Range) (int, error) {
 	if string(msg) != "ok" {
 		return fail(fmt.Errorf("rootless: the namespace's process: %s", strings.TrimSpace(string(msg))))
 	}
-	start, err := procStart(pid)
-	if err != nil {
-		return fail(err)
+	start := inspect.StartTime(pid)
+	if start == 0 {
+		return fail(fmt.Errorf("rootless: the namespace's process %d ended", pid))
 	}
 	if err := atomicfile.WriteFile(filepath.Join(base, pauseFile), []byte(fmt.Sprintf("%d %d\n", pid, start)), 0o600); err != nil {
 		return fail(err)
@@ -161,7 +161,7 @@ func livePause(base string, uid int) (int, bool) {
 	if _, err := fmt.Sscanf(string(data), "%d %d", &pid, &start); err != nil || pid <= 1 {
 		return 0, false
 	}
-	if got, err := procStart(pid); err != nil || got != start {
+	if !inspect.Alive(pid, start) { // gone, a zombie, or the pid reused
 		return 0, false
 	}
 	var st unix.Stat_t
@@ -169,27 +169,6 @@ func livePause(base string, uid int) (int, bool) {
 		return 0, false
 	}
 	return pid, true
-}
-
-// procStart is field 22 of /proc/PID/stat, of a process that has not
-// ended (a zombie has no namespaces left to join).
-func procStart(pid int) (uint64, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 20 {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	if f[0] == "Z" || f[0] == "X" {
-		return 0, fmt.Errorf("process %d has ended", pid)
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }
 
 // joinPause re-executes berth with descriptors of the pause process's user

@@ -23,8 +23,9 @@ import (
 // socket pasta binds on the host as the user (so a port below
 // net.ipv4.ip_unprivileged_port_start is refused by the kernel). Nothing
 // else reaches in: no automatic forwarding either way (-t none -T none
-// ...), and --no-map-gw keeps the gateway address from reaching the
-// host's loopback. User-defined networks (a bridge, CNI, iptables) need
+// ...), --no-map-gw keeps the gateway address from reaching the host's
+// loopback, and outbound sockets have a loopback source, so nothing the
+// container connects to is outside the machine. User-defined networks (a bridge, CNI, iptables) need
 // root and are refused with one line.
 
 // rootlessNetworkMode checks a rootless container's network mode at
@@ -84,7 +85,12 @@ func (e *Engine) attachPasta(r *record) (func() error, error) {
 		held.Release()
 		ports = p
 	}
-	args := []string{"--config-net", "--quiet", "--no-map-gw", "--netns", path, "--pid", pidFile}
+	// Outbound sockets take a loopback source address, which the kernel
+	// never routes off the machine (IPv4 only: pasta refuses ::1 as a
+	// source, so IPv6 is off rather than open): the container reaches the host's own
+	// addresses and nothing beyond, as root's containers (no default route
+	// out, nothing masqueraded).
+	args := []string{"--config-net", "--quiet", "--no-map-gw", "--ipv4-only", "--outbound", "127.0.0.1", "--netns", path, "--pid", pidFile}
 	args = append(append(args, pastaPortArgs(ports)...), "-T", "none", "-U", "none")
 	cmd := exec.Command("pasta", args...)
 	out, err := cmd.CombinedOutput() // pasta forks into the background once the namespace is configured
